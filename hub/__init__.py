@@ -1,0 +1,1 @@
+"""The hub: queue engine, store, bus service, broker supervisor, web."""

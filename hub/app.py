@@ -1,0 +1,329 @@
+"""The hub process: store, engine worker, broker, bus service (and the web app).
+
+``Hub(HubConfig(...)).start()`` brings everything up in order and returns;
+``stop()`` takes it down. The CLI's ``sorra hub run`` and the tests use the
+same class.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.alerts import AlertBook
+from hub.broker import BrokerAccount, BrokerSupervisor, hash_password, write_production_config
+from hub.bus_service import BusService, HubBusSettings
+from hub.devices import DEVICE_ID, ROLES, DeviceRegistry
+from hub.engine import Engine, EngineError
+from hub.ops import HANDLERS, Context
+from hub.presenter import Presenter
+from hub.store import Store
+from hub.worker import EngineWorker
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "sorra.db"
+ADMIN_USER = "admin"
+HUB_USER = "hub"
+
+
+@dataclass
+class HubConfig:
+    data_dir: Path
+    site: str = "office"
+    mqtt_port: int = 1883
+    http_port: int = 8080
+    bind: str = "0.0.0.0"
+    """Where the broker and the web app listen; tests and the demo use 127.0.0.1."""
+    production: bool = False
+    """Use the system's mosquitto.service (a conf.d drop-in) instead of a child broker."""
+    mosquitto_conf_dir: Path = Path("/etc/mosquitto/conf.d")
+    public_url: str = ""
+    """Base URL printed in ticket QR codes; default http://<this host>:<http_port>."""
+    advertise_host: str = ""
+    """Address devices use to reach the broker; default: the bind address or this host's name."""
+    web: bool = True
+    mdns_interfaces: list[str] = field(default_factory=list)
+
+
+def load_secrets(data_dir: Path) -> dict[str, str]:
+    """The hub's own broker passwords, created once (0600; the CLI reads them as the same user)."""
+    path = data_dir / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    data = {"hub_password": secrets.token_urlsafe(24), "admin_password": secrets.token_urlsafe(24),
+            "hub_key": secrets.token_hex(32)}
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return data
+
+
+def runtime_info(data_dir: Path) -> dict[str, Any] | None:
+    """What a running hub wrote about itself (ports, site), or None if no hub runs on this data."""
+    lock = data_dir / "hub.lock"
+    info = data_dir / "hub.json"
+    if not lock.exists() or not info.exists():
+        return None
+    with open(lock, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return json.loads(info.read_text())
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return None
+
+
+class HubAlreadyRunning(RuntimeError):
+    pass
+
+
+class Hub:
+    def __init__(self, config: HubConfig, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.data_dir = Path(config.data_dir)
+        self.store: Store | None = None
+        self.engine: Engine | None = None
+        self.worker: EngineWorker | None = None
+        self.bus: BusService | None = None
+        self.broker: BrokerSupervisor | None = None
+        self.devices: DeviceRegistry | None = None
+        self.alerts: AlertBook | None = None
+        self.presenter: Presenter | None = None
+        self.web: Any = None
+        self.extra_stop: list[Callable[[], None]] = []
+        self._lock_file: Any = None
+
+    # ---- lifecycle -------------------------------------------------------------
+
+    @property
+    def mqtt_host(self) -> str:
+        if self.config.advertise_host:
+            return self.config.advertise_host
+        if self.config.bind not in ("", "0.0.0.0", "::"):
+            return self.config.bind
+        return f"{socket.gethostname()}.local"
+
+    @property
+    def public_url(self) -> str:
+        return self.config.public_url or f"http://{self.mqtt_host}:{self.config.http_port}"
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._take_lock()
+        self.secrets = load_secrets(self.data_dir)
+        (self.data_dir / "site").write_text(self.config.site + "\n")
+        self.store = Store(self.data_dir / DB_NAME)
+        self.engine = Engine(self.clock, self.store.load_state())
+        self.presenter = Presenter(self.engine, self.public_url)
+        self.devices = DeviceRegistry(self.store, admins=(ADMIN_USER,))
+        self.alerts = AlertBook(publish=self._publish_alert, clock=self.clock)
+        self.worker = EngineWorker(self.engine, self.store, self.presenter,
+                                   on_committed=self._committed, alert=self.alerts.set,
+                                   on_tick=self._tick)
+        HANDLERS.setdefault("admin.device_add", _device_add_op)
+        HANDLERS.setdefault("admin.device_remove", _device_remove_op)
+        self.worker.hub = self  # type: ignore[attr-defined]
+        self._start_broker()
+        self.bus = BusService(
+            HubBusSettings("127.0.0.1" if self.config.bind in ("", "0.0.0.0") else self.config.bind,
+                           self.config.mqtt_port, HUB_USER, self.secrets["hub_password"], self.config.site),
+            self.worker, self.presenter, self.devices, self.alerts,
+        )
+        self.bus.seed_recent_calls(self._recent_calls())
+        self.worker.start()
+        self.bus.start()
+        if not self.bus.wait_connected(15):
+            log.warning("the hub's bus client is not connected yet; it keeps trying")
+        if self.config.web:
+            self._start_web()
+        self._write_runtime_info()
+        log.info("hub for site %r is up: mqtt %s:%d, web %s", self.config.site, self.mqtt_host,
+                 self.config.mqtt_port, self.public_url if self.config.web else "off")
+
+    def stop(self) -> None:
+        for fn in reversed(self.extra_stop):
+            try:
+                fn()
+            except Exception:
+                log.exception("stopping a hub part failed")
+        self.extra_stop.clear()
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
+        if self.bus is not None:
+            self.bus.stop()
+        if self.worker is not None:
+            self.worker.stop()
+        if self.broker is not None:
+            self.broker.stop()
+        if self.store is not None:
+            self.store.close()
+        (self.data_dir / "hub.json").unlink(missing_ok=True)
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    def _take_lock(self) -> None:
+        f = open(self.data_dir / "hub.lock", "a+")  # noqa: SIM115 - held for the hub's lifetime
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            raise HubAlreadyRunning(f"another hub is running on {self.data_dir}") from None
+        self._lock_file = f
+
+    def _write_runtime_info(self) -> None:
+        info = {"pid": os.getpid(), "site": self.config.site, "mqtt_port": self.config.mqtt_port,
+                "mqtt_host": self.mqtt_host, "http_port": self.config.http_port if self.config.web else None,
+                "public_url": self.public_url, "started_at": time.time()}
+        path = self.data_dir / "hub.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info))
+        os.replace(tmp, path)
+
+    def _start_broker(self) -> None:
+        accounts = self.broker_accounts()
+        if self.config.production:
+            write_production_config(self.config.mosquitto_conf_dir, self.data_dir, self.config.mqtt_port,
+                                    accounts, site=self.config.site)
+            return
+        self.broker = BrokerSupervisor(self.data_dir, self.config.mqtt_port, self.config.bind,
+                                       site=self.config.site)
+        self.broker.start(accounts)
+
+    def _start_web(self) -> None:
+        try:
+            from hub.web.server import WebServer
+        except ImportError:
+            log.warning("the web app is not installed; running without it")
+            return
+        self.web = WebServer(self, host=self.config.bind, port=self.config.http_port)
+        self.web.start()
+
+    # ---- accounts and devices --------------------------------------------------
+
+    def broker_accounts(self) -> list[BrokerAccount]:
+        assert self.store is not None
+        accounts = [
+            BrokerAccount(HUB_USER, self.secrets["hub_password"], "hub", ""),
+            BrokerAccount(ADMIN_USER, self.secrets["admin_password"], "admin", ADMIN_USER),
+        ]
+        for row in self.store.devices():
+            # The store keeps Mosquitto's hash, never the password itself.
+            accounts.append(BrokerAccount(row["id"], row["password_hash"], row["role"], row["id"]))
+        return accounts
+
+    def reload_broker_accounts(self) -> None:
+        accounts = self.broker_accounts()
+        if self.broker is not None:
+            self.broker.update_accounts(accounts)
+        elif self.config.production:
+            write_production_config(self.config.mosquitto_conf_dir, self.data_dir, self.config.mqtt_port,
+                                    accounts, site=self.config.site)
+
+    def add_device(self, device: str, role: str, counter: int | None = None, name: str = "") -> dict[str, Any]:
+        """Create (or re-key) a device account; returns its credentials once."""
+        assert self.store is not None and self.engine is not None
+        creds = register_device(self.store, device, role, counter, name)
+        if self.devices is not None:
+            self.devices.forget(device)
+        self.reload_broker_accounts()
+        return {**creds, "site": self.config.site, "mqtt_host": self.mqtt_host, "mqtt_port": self.config.mqtt_port}
+
+    def remove_device(self, device: str) -> bool:
+        assert self.store is not None
+        removed = self.store.remove_device(device)
+        if self.devices is not None:
+            self.devices.forget(device)
+        if removed:
+            self.reload_broker_accounts()
+        return removed
+
+    # ---- plumbing --------------------------------------------------------------
+
+    def _committed(self, events: list, done: list) -> None:
+        if self.bus is not None:
+            self.bus.committed(events, done)
+        self._check_rules()
+
+    def _tick(self) -> None:
+        if self.bus is not None:
+            self.bus.tick()
+        self._check_rules()
+
+    def _check_rules(self) -> None:
+        """Automatic priority rules: warn when a threshold is passed, clear when it is not."""
+        if self.engine is None or self.alerts is None:
+            return
+        active = {r.id for r in self.engine.active_rules()}
+        for rule in self.engine.state.rules.values():
+            if not rule.warn:
+                continue
+            svc = self.engine.state.services.get(rule.service)
+            name = (svc.names.get("hu") or svc.names.get("en") or svc.id) if svc else rule.service
+            self.alerts.set("rules", {"code": f"rule.{rule.id}", "level": "warning", "active": rule.id in active,
+                                      "message": f"{name}: queue over threshold, priority raised ×{rule.boost}"})
+
+    def _publish_alert(self, payload: dict[str, Any]) -> None:
+        if self.bus is not None:
+            self.bus.publish_alert(payload)
+
+    def _recent_calls(self) -> list[dict[str, Any]]:
+        assert self.store is not None and self.engine is not None and self.presenter is not None
+        rows = self.store.db.execute(
+            "SELECT data FROM events WHERE day = ? AND type IN ('ticket.called','ticket.recalled')"
+            " ORDER BY seq DESC LIMIT 10", [self.engine.state.day]).fetchall()
+        calls = []
+        for (data,) in reversed(rows):
+            e = json.loads(data)
+            t = self.engine.state.tickets.get(e["ticket"])
+            if t is not None and e["counter"] in self.engine.state.counters:
+                calls.append(self.presenter.call(t, e["counter"], e["at"], e["type"] == "ticket.recalled"))
+        return calls
+
+
+def register_device(store: Store, device: str, role: str, counter: int | None, name: str = "") -> dict[str, Any]:
+    """Write a device row with a fresh password (works with or without a running hub)."""
+    if not DEVICE_ID.match(device) or device in (ADMIN_USER, HUB_USER, "pairing", "sorra-probe"):
+        raise EngineError("bad_args", f"device id {device!r}: lowercase letters, digits, '-' or '_' (not a reserved name)")
+    if role not in ROLES:
+        raise EngineError("bad_args", f"role: one of {', '.join(ROLES)}")
+    if role == "counter" and (counter is None or not 1 <= counter <= 999):
+        raise EngineError("bad_args", "a counter terminal needs --counter N (1–999)")
+    if role != "counter" and counter is not None:
+        raise EngineError("bad_args", "only a counter terminal has a counter number")
+    password = secrets.token_urlsafe(18)
+    store.put_device({"id": device, "role": role, "counter": counter, "name": name,
+                      "password_hash": hash_password(password), "created_at": time.time()})
+    return {"device": device, "username": device, "password": password}
+
+
+def _device_add_op(ctx: Context, a: Any) -> dict[str, Any]:
+    hub: Hub = ctx.hub  # type: ignore[attr-defined]
+    counter = a.get("counter")
+    if counter is not None and hub.engine is not None and counter not in hub.engine.state.counters:
+        hub.engine.upsert_counter(int(counter))
+    return hub.add_device(str(a.get("device", "")), str(a.get("role", "")), counter, str(a.get("name", "")))
+
+
+def _device_remove_op(ctx: Context, a: Any) -> dict[str, Any]:
+    hub: Hub = ctx.hub  # type: ignore[attr-defined]
+    if not hub.remove_device(str(a.get("device", ""))):
+        raise EngineError("not_found", "no such device")
+    return {}

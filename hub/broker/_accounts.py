@@ -1,0 +1,132 @@
+"""Broker accounts, and the password and ACL files rendered from them (pure).
+
+Each account gets an explicit ``user`` block in the ACL file, never a ``pattern``
+with ``%u``/``%c``, so no rule depends on how a username would be escaped into a
+topic. Usernames and device ids are validated so they cannot carry MQTT wildcards,
+``/``, ``:`` (the password-file separator) or line breaks into either file.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from sorra.protocol.topics import Topics
+
+Role = Literal["hub", "kiosk", "counter", "display", "admin", "pairing"]
+ROLES: tuple[str, ...] = get_args(Role)
+DEVICE_ROLES = frozenset({"kiosk", "counter", "display"})
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+# mosquitto_passwd's own defaults in 2.0 ("$7$" = PBKDF2-SHA512, 101 rounds, 12-byte salt).
+PBKDF2_ITERATIONS = 101
+SALT_BYTES = 12
+
+
+def validate_name(value: str, what: str = "username") -> str:
+    """Return ``value`` if it is a safe username / device id / site, else raise ValueError."""
+    if not isinstance(value, str) or not NAME_RE.fullmatch(value):
+        raise ValueError(f"invalid {what} {value!r}: must match {NAME_RE.pattern}")
+    return value
+
+
+@dataclass(frozen=True)
+class BrokerAccount:
+    """One MQTT login. ``device`` is the device id its topics are scoped to."""
+
+    username: str
+    password: str
+    role: Role
+    device: str
+
+    def __post_init__(self) -> None:
+        validate_name(self.username, "username")
+        if self.role not in ROLES:
+            raise ValueError(f"invalid role {self.role!r}: one of {', '.join(ROLES)}")
+        # hub and pairing accounts are not scoped to a device and may leave it empty
+        if self.device or self.role in DEVICE_ROLES or self.role == "admin":
+            validate_name(self.device, "device id")
+        if not self.password or "\n" in self.password or "\0" in self.password:
+            raise ValueError(f"invalid password for {self.username!r}")
+
+    def __repr__(self) -> str:  # never print the secret
+        return (f"BrokerAccount(username={self.username!r}, password='***', "
+                f"role={self.role!r}, device={self.device!r})")
+
+
+def _unique(accounts: Iterable[BrokerAccount]) -> list[BrokerAccount]:
+    seen: set[str] = set()
+    result = []
+    for account in accounts:
+        if account.username in seen:
+            raise ValueError(f"duplicate broker username {account.username!r}")
+        seen.add(account.username)
+        result.append(account)
+    return result
+
+
+def hash_password(password: str, *, salt: bytes | None = None,
+                  iterations: int = PBKDF2_ITERATIONS) -> str:
+    """Mosquitto 2.0 ``$7$`` hash: ``$7$<rounds>$<b64 salt>$<b64 PBKDF2-SHA512>``.
+
+    Byte-for-byte what ``mosquitto_passwd`` writes (checked against it in the tests).
+    """
+    salt = os.urandom(SALT_BYTES) if salt is None else salt
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode("utf-8"), salt, iterations)
+    return (f"$7${iterations}${base64.b64encode(salt).decode('ascii')}"
+            f"${base64.b64encode(digest).decode('ascii')}")
+
+
+def hash_unless_hashed(password: str) -> str:
+    """Accounts loaded from the hub's database carry Mosquitto's hash already."""
+    return password if password.startswith("$7$") else hash_password(password)
+
+
+def render_passwd(accounts: Iterable[BrokerAccount], *,
+                  hasher: Callable[[str], str] = hash_unless_hashed) -> str:
+    """The ``password_file`` contents: one ``username:$7$…`` line per account."""
+    return "".join(f"{a.username}:{hasher(a.password)}\n" for a in _unique(accounts))
+
+
+def _rules(topics: Topics, account: BrokerAccount) -> list[tuple[str, str]]:
+    everything = f"{topics.root}/#"
+    if account.role == "hub":
+        return [("readwrite", everything)]
+    if account.role == "pairing":
+        return [("write", topics.pair_request("+")), ("read", topics.pair_reply("+"))]
+    device = account.device
+    rules = [
+        ("write", topics.rpc(device)),
+        ("readwrite", topics.status(device)),
+        ("read", topics.reply(device)),
+        ("read", topics.state("#")),
+        ("read", topics.event("#")),
+        ("read", topics.status("+")),
+    ]
+    if account.role == "admin":  # a technician's tool: a device that can also watch everything
+        rules.append(("read", everything))
+    return rules
+
+
+def render_acl(site: str, accounts: list[BrokerAccount]) -> str:
+    """The ``acl_file`` contents: one explicit ``user`` block per account.
+
+    No topic lines precede the first ``user`` line, so anonymous clients (refused
+    anyway by ``allow_anonymous false``) would get nothing; users not listed here
+    (e.g. the supervisor's readiness probe) get nothing either.
+    """
+    topics = Topics(validate_name(site, "site"))
+    lines = [f"# Sorra broker ACL for site {site}. Generated by the hub (hub/broker);",
+             "# do not edit: it is rewritten whenever a device is added or removed.", ""]
+    for account in sorted(_unique(accounts), key=lambda a: (ROLES.index(a.role), a.username)):
+        lines.append(f"# role={account.role} device={account.device}")
+        lines.append(f"user {account.username}")
+        lines.extend(f"topic {access} {topic}" for access, topic in _rules(topics, account))
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,328 @@
+"""The hub's side of the bus: requests in, replies, state and events out.
+
+The network thread only parses and queues; the engine worker does the work
+and calls back here after its commit. Requests are acknowledged to the broker
+(manual PUBACK) only after that commit: if the hub dies first, the broker
+delivers the request again when the hub's persistent session returns, and
+the stored reply makes the repeat harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from hub.alerts import AlertBook
+from hub.devices import DeviceRegistry
+from hub.engine.reducer import Event
+from hub.ops import Actor
+from hub.presenter import Presenter
+from hub.worker import Done, EngineWorker, Job
+from sorra import __version__
+from sorra.protocol.topics import Topics, device_from_rpc_topic
+
+log = logging.getLogger(__name__)
+
+MAX_PAYLOAD = 64 * 1024
+RECENT_CALLS = 10
+SESSION_EXPIRY_S = 7 * 24 * 3600
+
+StateListener = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class HubBusSettings:
+    host: str
+    port: int
+    username: str
+    password: str
+    site: str = "office"
+    client_id: str = "sorra-hub"
+
+
+@dataclass
+class _Delivery:
+    mid: int
+    qos: int
+    reply_topic: str
+    correlation: bytes | None
+
+
+class BusService:
+    def __init__(self, settings: HubBusSettings, worker: EngineWorker, presenter: Presenter,
+                 devices: DeviceRegistry, alerts: AlertBook) -> None:
+        self.settings = settings
+        self.worker = worker
+        self.presenter = presenter
+        self.devices = devices
+        self.alerts = alerts
+        self.topics = Topics(settings.site)
+        self.listeners: list[StateListener] = []
+        """Called with (topic suffix, payload) for every state and event published (web live view)."""
+        self.presence: dict[str, dict[str, Any]] = {}
+        self._published: dict[str, str] = {}
+        self._recent_calls: deque[dict[str, Any]] = deque(maxlen=RECENT_CALLS)
+        self._lock = threading.Lock()
+        self._connected = threading.Event()
+        self._client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=settings.client_id,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
+        )
+        self._client.username_pw_set(settings.username, settings.password)
+        self._client.reconnect_delay_set(1, 5)
+        self._client.max_queued_messages_set(0)
+        self._client.on_socket_open = _nodelay
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._client.will_set(self.topics.status("hub"), json.dumps(self._hub_status(False)), qos=1, retain=True)
+
+    # ---- lifecycle -------------------------------------------------------------
+
+    def start(self) -> None:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        self._client.connect_async(self.settings.host, self.settings.port, keepalive=10,
+                                   clean_start=False, properties=props)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        if self._connected.is_set():
+            info = self._client.publish(self.topics.status("hub"), json.dumps(self._hub_status(False)),
+                                        qos=1, retain=True)
+            try:
+                info.wait_for_publish(2)
+            except (RuntimeError, ValueError):
+                pass
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def wait_connected(self, timeout: float = 10) -> bool:
+        return self._connected.wait(timeout)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def seed_recent_calls(self, calls: list[dict[str, Any]]) -> None:
+        self._recent_calls.extend(calls[-RECENT_CALLS:])
+
+    # ---- incoming (network thread) -------------------------------------------------
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            log.error("broker refused the hub: %s", reason)
+            return
+        client.subscribe(f"{self.topics.root}/rpc/+", qos=1)
+        client.subscribe(f"{self.topics.root}/device/+/status", qos=1)
+        self._connected.set()
+        with self._lock:
+            self._published.clear()  # the broker may have lost retained state: send it all again
+        self.publish_all()
+        log.info("hub connected to the broker at %s:%s", self.settings.host, self.settings.port)
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        self._connected.clear()
+        log.warning("hub lost the broker: %s", reason)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        try:
+            device = device_from_rpc_topic(self.topics, msg.topic)
+            if device is not None:
+                self._on_request(device, msg)
+                return  # acknowledged after the commit
+            self._on_status(msg)
+        except Exception:  # whatever a device sends, the hub keeps running
+            log.exception("dropping a message on %s that could not be handled", msg.topic)
+        self._ack(msg.mid, msg.qos)
+
+    def _ack(self, mid: int, qos: int) -> None:
+        if qos > 0:
+            self._client.ack(mid, qos)
+
+    def _on_request(self, device: str, msg: mqtt.MQTTMessage) -> None:
+        props = getattr(msg, "properties", None)
+        reply_topic = getattr(props, "ResponseTopic", None) or self.topics.reply(device)
+        correlation = getattr(props, "CorrelationData", None)
+        delivery = _Delivery(msg.mid, msg.qos, reply_topic, correlation)
+        if reply_topic != self.topics.reply(device):
+            # A device may only be answered on its own reply topic.
+            reply_topic = delivery.reply_topic = self.topics.reply(device)
+        actor = self.devices.actor(device)
+        payload, problem = _parse(msg.payload)
+        req = payload.get("req") if isinstance(payload, dict) and isinstance(payload.get("req"), str) else ""
+        if problem is None and (not req or len(req) > 64):
+            problem = "req: a non-empty string of at most 64 characters"
+        if problem is None and not isinstance(payload.get("op"), str):
+            problem = "op: a string"
+        if problem is None and actor is None:
+            self._reply_now(delivery, req, "forbidden", f"device {device} is not paired with this hub")
+            return
+        if problem is not None:
+            self._reply_now(delivery, req, "bad_request", problem)
+            return
+        job = Job(actor, payload["op"], payload.get("args", {}), req=req, meta=delivery)  # type: ignore[arg-type]
+        self.worker.submit(job)
+
+    def _reply_now(self, delivery: _Delivery, req: str, code: str, message: str) -> None:
+        self._send_reply(delivery, {"req": req, "ok": False, "error": {"code": code, "message": message}})
+        self._ack(delivery.mid, delivery.qos)
+
+    def _on_status(self, msg: mqtt.MQTTMessage) -> None:
+        rest = self.topics.suffix(msg.topic)
+        parts = rest.split("/")
+        if len(parts) != 3 or parts[0] != "device" or parts[2] != "status" or parts[1] == "hub":
+            return
+        payload, problem = _parse(msg.payload)
+        if problem is not None or not isinstance(payload, dict):
+            return
+        device = parts[1]
+        self.presence[device] = {**payload, "device": device, "seen_at": time.time()}
+        online = bool(payload.get("online"))
+        if self.devices.actor(device) is not None:
+            self.alerts.set(device, {"code": "device.offline", "level": "warning",
+                                     "message": f"{device} is offline", "active": not online})
+        self._notify("presence", {"device": device, **payload})
+
+    # ---- outgoing ------------------------------------------------------------------
+
+    def committed(self, events: list[Event], done: list[Done]) -> None:
+        """Worker callback after a commit: replies, acks, events, changed state."""
+        for d in done:
+            delivery = d.job.meta
+            if isinstance(delivery, _Delivery):
+                self._send_reply(delivery, d.reply)
+                self._ack(delivery.mid, delivery.qos)
+        if events:
+            self._publish_events(events)
+
+    def _send_reply(self, delivery: _Delivery, reply: dict[str, Any]) -> None:
+        props = Properties(PacketTypes.PUBLISH)
+        if delivery.correlation is not None:
+            props.CorrelationData = delivery.correlation
+        self._client.publish(delivery.reply_topic, json.dumps(reply), qos=1, properties=props)
+
+    def _publish_events(self, events: list[Event]) -> None:
+        engine = self.presenter.engine
+        counters: set[int] = set()
+        queue_changed = services_changed = calls_changed = False
+        for e in events:
+            kind = e["type"]
+            if kind in ("ticket.called", "ticket.recalled"):
+                t = engine.state.tickets.get(e["ticket"])
+                if t is not None:
+                    call = self.presenter.call(t, e["counter"], e["at"], recall=kind == "ticket.recalled")
+                    self._recent_calls.append(call)
+                    self._publish(self.topics.event("call"), call, retain=False)
+                    calls_changed = True
+            if kind.startswith(("ticket.", "day.", "counter.", "clerk.", "background.", "profile.")):
+                queue_changed = True
+            if kind.startswith(("service.", "settings.", "day.")):
+                services_changed = queue_changed = True
+            if isinstance(e.get("counter"), int):
+                counters.add(e["counter"])
+            if isinstance(e.get("counter"), dict):
+                counters.add(e["counter"]["number"])
+            counters.update(e.get("counters", ()))
+        if services_changed:
+            self._publish_state("services", self.presenter.services())
+        if queue_changed:
+            self._publish_state("queue", self.presenter.queue())
+            # Waiting counts on every counter's screen follow the queue.
+            counters.update(engine.state.counters)
+        for n in sorted(counters):
+            c = engine.state.counters.get(n)
+            if c is not None:
+                self._publish_state(f"counters/{n}", self.presenter.counter(c))
+        if calls_changed:
+            self._publish_state("calls", {"calls": list(self._recent_calls), "at": time.time()})
+
+    def publish_all(self) -> None:
+        """Every retained topic (on connect), built on the worker thread so it reads a consistent state."""
+        def build_and_publish(engine: Any) -> None:
+            self._publish_state("services", self.presenter.services())
+            self._publish_state("queue", self.presenter.queue())
+            for n, c in sorted(engine.state.counters.items()):
+                self._publish_state(f"counters/{n}", self.presenter.counter(c))
+            self._publish_state("calls", {"calls": list(self._recent_calls), "at": time.time()})
+            self._publish_state("alerts", self.alerts.snapshot())
+            self._client.publish(self.topics.status("hub"), json.dumps(self._hub_status(True)),
+                                 qos=1, retain=True)
+
+        if self.worker_running:
+            self.worker.submit(Job(Actor("hub", "internal"), "__read__", build_and_publish))
+        else:
+            build_and_publish(self.presenter.engine)
+
+    @property
+    def worker_running(self) -> bool:
+        thread = getattr(self.worker, "_thread", None)
+        return thread is not None and thread.is_alive() and threading.current_thread() is not thread
+
+    def tick(self) -> None:
+        """Periodic refresh from the worker thread: waits and opening hours change with time."""
+        self._publish_state("services", self.presenter.services())
+        self._publish_state("queue", self.presenter.queue())
+
+    def _publish_state(self, name: str, payload: dict[str, Any]) -> None:
+        topic = self.topics.state(name)
+        # Skip a republish that only moved the clock.
+        fingerprint = json.dumps({k: v for k, v in payload.items() if k != "at"}, sort_keys=True, default=str)
+        with self._lock:
+            if self._published.get(topic) == fingerprint:
+                return
+            self._published[topic] = fingerprint
+        self._publish(topic, payload, retain=True)
+
+    def _publish(self, topic: str, payload: dict[str, Any], *, retain: bool) -> None:
+        self._client.publish(topic, json.dumps(payload, default=str), qos=1, retain=retain)
+        self._notify(self.topics.suffix(topic), payload)
+
+    def publish_alert(self, payload: dict[str, Any]) -> None:
+        self._publish(self.topics.event("alert"), payload, retain=False)
+        self._publish_state("alerts", self.alerts.snapshot())
+
+    def publish_device_config(self, device: str, payload: dict[str, Any]) -> None:
+        self._publish_state(f"config/{device}", payload)
+
+    def _notify(self, suffix: str, payload: dict[str, Any]) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(suffix, payload)
+            except Exception:
+                log.exception("state listener failed")
+
+    def _hub_status(self, online: bool) -> dict[str, Any]:
+        return {"device": "hub", "role": "hub", "online": online, "version": __version__, "at": time.time()}
+
+
+def _parse(raw: bytes) -> tuple[Any, str | None]:
+    if len(raw) > MAX_PAYLOAD:
+        return None, f"payload larger than {MAX_PAYLOAD} bytes"
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None, "payload is not JSON"
+    if not isinstance(payload, dict):
+        return None, "payload must be a JSON object"
+    return payload, None
+
+
+def _nodelay(client: mqtt.Client, userdata: Any, sock: socket.socket) -> None:
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:
+        pass

@@ -1,0 +1,343 @@
+"""``sorra hub …``: run the hub and manage it, also while it runs.
+
+Every subcommand takes ``--data DIR`` (default ``$SORRA_DATA`` or
+``/var/lib/sorra``). Changes go through the running hub when there is one
+(over the bus, as the ``admin`` account, so the engine records them as
+events and devices see them at once); otherwise they are applied to the
+database directly and the hub picks them up when it starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from hub.engine import EngineError
+
+DEFAULT_DATA = "/var/lib/sorra"
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(args.data or os.environ.get("SORRA_DATA") or DEFAULT_DATA)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sorra hub", description="The Sorra hub: queue engine, broker, bus, web.")
+    p.add_argument("--data", help="data directory (default $SORRA_DATA or /var/lib/sorra)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the hub")
+    run.add_argument("--data", help=argparse.SUPPRESS)
+    run.add_argument("--site", default=os.environ.get("SORRA_SITE", "office"))
+    run.add_argument("--mqtt-port", type=int, default=1883)
+    run.add_argument("--http-port", type=int, default=8080)
+    run.add_argument("--bind", default="0.0.0.0", help="listen address for broker and web (127.0.0.1 for a demo)")
+    run.add_argument("--public-url", default="", help="base URL printed in ticket QR codes")
+    run.add_argument("--advertise-host", default="", help="address devices use to reach this hub")
+    run.add_argument("--production", action="store_true", help="use the system mosquitto.service")
+    run.add_argument("--no-web", action="store_true", help="run without the web app")
+    run.add_argument("--mdns-interface", action="append", default=[], metavar="IP",
+                     help="announce on this interface address (repeatable; env SORRA_MDNS_INTERFACES)")
+
+    svc = sub.add_parser("service", help="services (ügytípusok)")
+    svc.add_argument("--data", help=argparse.SUPPRESS)
+    ssub = svc.add_subparsers(dest="action", required=True)
+    add = ssub.add_parser("add", help="add or change a service")
+    add.add_argument("id")
+    add.add_argument("--name", required=True, help="Hungarian name")
+    add.add_argument("--name-en", default="", help="English name (default: the Hungarian one)")
+    add.add_argument("--prefix", required=True, help="ticket letter(s), e.g. A")
+    add.add_argument("--info", default="", help="what to bring (Hungarian)")
+    add.add_argument("--info-en", default="")
+    add.add_argument("--group", default="")
+    add.add_argument("--sla", type=int, default=900, help="target wait in seconds")
+    add.add_argument("--mean-service", type=float, default=300.0, help="typical service time, seconds")
+    ssub.add_parser("list", help="list services").add_argument("--json", action="store_true")
+
+    cnt = sub.add_parser("counter", help="counters (ablakok)")
+    cnt.add_argument("--data", help=argparse.SUPPRESS)
+    csub = cnt.add_subparsers(dest="action", required=True)
+    cadd = csub.add_parser("add", help="add or change a counter")
+    cadd.add_argument("number", type=int)
+    cadd.add_argument("--name", default="")
+    cadd.add_argument("--services", default="", help="profile: A,B:2,C (service[:weight], comma separated)")
+    csub.add_parser("list", help="list counters").add_argument("--json", action="store_true")
+
+    clk = sub.add_parser("clerk", help="clerks (ügyintézők)")
+    clk.add_argument("--data", help=argparse.SUPPRESS)
+    ksub = clk.add_subparsers(dest="action", required=True)
+    kadd = ksub.add_parser("add", help="add or change a clerk")
+    kadd.add_argument("id")
+    kadd.add_argument("--name", required=True)
+    kadd.add_argument("--pin", required=True)
+    kadd.add_argument("--services", default="", help="profile: A,B:2")
+    kadd.add_argument("--may-edit-profile", action="store_true")
+
+    dev = sub.add_parser("device", help="paired devices")
+    dev.add_argument("--data", help=argparse.SUPPRESS)
+    dsub = dev.add_subparsers(dest="action", required=True)
+    dadd = dsub.add_parser("add", help="create a device account; prints its credentials as JSON")
+    dadd.add_argument("id")
+    dadd.add_argument("--role", required=True, choices=["kiosk", "counter", "display"])
+    dadd.add_argument("--counter", type=int)
+    dadd.add_argument("--name", default="")
+    dsub.add_parser("list", help="list devices").add_argument("--json", action="store_true")
+    drm = dsub.add_parser("remove", help="remove a device (its credentials stop working)")
+    drm.add_argument("id")
+
+    st = sub.add_parser("settings", help="office settings")
+    st.add_argument("--data", help=argparse.SUPPRESS)
+    st.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                    help='e.g. --set office_names=\'{"hu":"Okmányiroda","en":"Document office"}\'')
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        return _manage(args)
+    except EngineError as err:
+        print(f"sorra hub: {err.code}: {err.message}", file=sys.stderr)
+        return 1
+
+
+# ---- run ----------------------------------------------------------------------
+
+def _run(args: argparse.Namespace) -> int:
+    from hub.app import Hub, HubAlreadyRunning, HubConfig
+
+    mdns = list(args.mdns_interface) or [x for x in os.environ.get("SORRA_MDNS_INTERFACES", "").split(",") if x]
+    config = HubConfig(
+        data_dir=_data_dir(args), site=args.site, mqtt_port=args.mqtt_port, http_port=args.http_port,
+        bind=args.bind, production=args.production, public_url=args.public_url,
+        advertise_host=args.advertise_host, web=not args.no_web, mdns_interfaces=mdns,
+    )
+    hub = Hub(config)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        hub.start()
+    except HubAlreadyRunning as err:
+        print(f"sorra hub: {err}", file=sys.stderr)
+        return 1
+    _notify_ready(hub)
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        hub.stop()
+    return 0
+
+
+def _notify_ready(hub: Any) -> None:
+    try:
+        from sorra import sdnotify
+    except ImportError:
+        return
+    sdnotify.ready()
+
+    def healthy() -> bool:
+        worker = hub.worker
+        return worker is not None and worker._thread is not None and worker._thread.is_alive()
+
+    sdnotify.start_watchdog(healthy)
+
+
+# ---- management -----------------------------------------------------------------
+
+def _profile(text: str) -> list[dict[str, Any]]:
+    out = []
+    for part in filter(None, (x.strip() for x in text.split(","))):
+        sid, _, weight = part.partition(":")
+        out.append({"service": sid, "weight": int(weight or 1)})
+    return out
+
+
+class _Admin:
+    """Runs admin ops through the running hub if there is one, else on the database."""
+
+    def __init__(self, data_dir: Path) -> None:
+        from hub.app import runtime_info
+
+        self.data_dir = data_dir
+        self.info = runtime_info(data_dir)
+        self._client = None
+        self._local = None
+
+    def call(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
+        if self.info is not None:
+            return self._remote(op, args)
+        return self._offline(op, args)
+
+    def _remote(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
+        from hub.app import ADMIN_USER, load_secrets
+        from sorra.bus import BusClient, BusSettings, RequestError
+
+        if self._client is None:
+            secrets = load_secrets(self.data_dir)
+            self._client = BusClient(BusSettings(
+                host="127.0.0.1", port=int(self.info["mqtt_port"]), username=ADMIN_USER,
+                password=secrets["admin_password"], site=self.info["site"], device=ADMIN_USER,
+                role="admin", client_id=f"sorra-cli-{os.getpid()}"))
+            self._client.start()
+        try:
+            return self._client.call(op, args, timeout=15)
+        except RequestError as err:
+            raise EngineError(err.code, err.message) from None
+
+    def _offline(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
+        from hub.app import DB_NAME, register_device
+        from hub.engine import Engine
+        from hub.ops import HANDLERS, Actor, Context, execute
+        from hub.presenter import Presenter
+        from hub.store import Store
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(self.data_dir / DB_NAME)
+        try:
+            if op == "admin.device_add":
+                counter = args.get("counter")
+                if counter is not None:
+                    self._offline("admin.counter_upsert", {"number": counter})
+                return register_device(store, args["device"], args["role"], counter, args.get("name", ""))
+            if op == "admin.device_remove":
+                if not store.remove_device(args["device"]):
+                    raise EngineError("not_found", "no such device")
+                return {}
+            engine = Engine(time.time, store.load_state())
+            assert op in HANDLERS
+            result = execute(Context(engine, Presenter(engine), Actor("admin", "admin"), lambda *a: None),
+                             op, args)
+            store.commit(engine.state, engine.take_events())
+            return result
+        finally:
+            store.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.stop()
+
+
+def _manage(args: argparse.Namespace) -> int:
+    data_dir = _data_dir(args)
+    admin = _Admin(data_dir)
+    try:
+        return _dispatch(args, admin, data_dir)
+    finally:
+        admin.close()
+
+
+def _dispatch(args: argparse.Namespace, admin: _Admin, data_dir: Path) -> int:
+    cmd, action = args.command, getattr(args, "action", None)
+    if cmd == "service" and action == "add":
+        names = {"hu": args.name, "en": args.name_en or args.name}
+        info = {"hu": args.info, "en": args.info_en or args.info}
+        admin.call("admin.service_upsert", {"id": args.id, "names": names, "prefix": args.prefix.upper(),
+                                            "info": info, "group": args.group, "sla_s": args.sla,
+                                            "mean_service_s": args.mean_service})
+        print(f"service {args.id} saved")
+        return 0
+    if cmd == "counter" and action == "add":
+        payload: dict[str, Any] = {"number": args.number, "name": args.name or None}
+        if args.services:
+            payload["profile"] = _profile(args.services)
+        admin.call("admin.counter_upsert", payload)
+        print(f"counter {args.number} saved")
+        return 0
+    if cmd == "clerk" and action == "add":
+        payload = {"id": args.id, "name": args.name, "pin": args.pin, "may_edit_profile": args.may_edit_profile}
+        if args.services:
+            payload["profile"] = _profile(args.services)
+        admin.call("admin.clerk_upsert", payload)
+        print(f"clerk {args.id} saved")
+        return 0
+    if cmd == "device" and action == "add":
+        creds = admin.call("admin.device_add", {"device": args.id, "role": args.role,
+                                                "counter": args.counter, "name": args.name})
+        info = admin.info or {}
+        site = info.get("site") or _stored_site(data_dir)
+        out = {"device": creds["device"], "username": creds["username"], "password": creds["password"],
+               "site": creds.get("site", site), "mqtt_host": creds.get("mqtt_host", info.get("mqtt_host", "127.0.0.1")),
+               "mqtt_port": creds.get("mqtt_port", info.get("mqtt_port", 1883))}
+        print(json.dumps(out))
+        return 0
+    if cmd == "device" and action == "remove":
+        admin.call("admin.device_remove", {"device": args.id})
+        print(f"device {args.id} removed; its credentials no longer work")
+        return 0
+    if cmd == "settings":
+        changes = {}
+        for item in args.set:
+            key, _, value = item.partition("=")
+            try:
+                changes[key] = json.loads(value)
+            except ValueError:
+                changes[key] = value
+        result = admin.call("admin.settings", changes) if changes else {"settings": _read_state(data_dir).settings.to_dict()}
+        print(json.dumps(result["settings"], ensure_ascii=False, indent=2))
+        return 0
+    return _list(cmd, args, data_dir)
+
+
+def _read_state(data_dir: Path) -> Any:
+    from hub.app import DB_NAME
+    from hub.store import Store
+
+    store = Store(data_dir / DB_NAME)
+    try:
+        return store.load_state()
+    finally:
+        store.close()
+
+
+def _stored_site(data_dir: Path) -> str:
+    path = data_dir / "site"
+    return path.read_text().strip() if path.exists() else os.environ.get("SORRA_SITE", "office")
+
+
+def _list(cmd: str, args: argparse.Namespace, data_dir: Path) -> int:
+    from hub.app import DB_NAME
+    from hub.store import Store
+
+    if cmd == "device":
+        store = Store(data_dir / DB_NAME)
+        try:
+            rows = [{k: r[k] for k in ("id", "role", "counter", "name", "created_at")} for r in store.devices()]
+        finally:
+            store.close()
+        if args.json:
+            print(json.dumps(rows))
+        else:
+            for r in rows:
+                where = f" counter {r['counter']}" if r["counter"] else ""
+                print(f"{r['id']:<24} {r['role']:<8}{where} {r['name']}")
+        return 0
+    state = _read_state(data_dir)
+    if cmd == "service":
+        rows = [s.to_dict() for s in sorted(state.services.values(), key=lambda s: (s.order, s.id))]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False))
+        else:
+            for s in rows:
+                print(f"{s['id']:<16} {s['prefix']:<3} {s['names'].get('hu', '')} / {s['names'].get('en', '')}")
+        return 0
+    if cmd == "counter":
+        rows = [c.to_dict() for c in sorted(state.counters.values(), key=lambda c: c.number)]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False))
+        else:
+            for c in rows:
+                prof = ",".join(f"{e['service']}:{e['weight']}" for e in c["profile"]) or "all services"
+                print(f"{c['number']:>4} {c['name'] or '-':<16} {c['state']:<8} {prof}")
+        return 0
+    return 2

@@ -1,0 +1,621 @@
+"""The queue engine: commands in, events out, time from an injected clock.
+
+Every command first validates against the current state (raising
+:class:`EngineError` and changing nothing), then emits events; each event is
+applied to the state at once by :func:`hub.engine.reducer.apply`. The caller
+takes the emitted events with :meth:`Engine.take_events` and stores them in the
+same transaction as the state they produced.
+
+The engine is not thread-safe on purpose: the hub runs every command on one
+worker thread, which is also what makes a call atomic — two counters pressing
+Next at the same instant are two commands in a row, and the second sees the
+ticket already taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hub.engine import hours, routing
+from hub.engine.errors import EngineError, bad_args, conflict, not_found
+from hub.engine.estimate import Estimate, simulate
+from hub.engine.model import (
+    C_CALLED,
+    C_CLOSED,
+    C_OPEN,
+    C_PAUSED,
+    C_SERVING,
+    CALLED,
+    NO_SHOW,
+    OPEN_STATES,
+    PARKED,
+    SERVING,
+    WAITING,
+    Clerk,
+    Counter,
+    Rule,
+    Service,
+    Settings,
+    State,
+    Ticket,
+)
+from hub.engine.pins import check_pin
+from hub.engine.reducer import Event, apply
+
+Clock = Callable[[], float]
+PREFIX_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+MAX_NUMBER = 999
+
+
+class Engine:
+    def __init__(self, clock: Clock, state: State | None = None) -> None:
+        self.clock = clock
+        self.state = state or State()
+        self._events: list[Event] = []
+        self._now = 0.0
+        self.version = 0
+        self._estimate: tuple[tuple[int, int], Estimate] | None = None
+
+    # ---- plumbing ----------------------------------------------------------
+
+    def _emit(self, kind: str, **data: Any) -> Event:
+        event = {"type": kind, "at": self._now, **data}
+        apply(self.state, event)
+        self._events.append(event)
+        self.version += 1
+        return event
+
+    def _begin(self) -> None:
+        self._now = self.clock()
+        self._roll_day()
+
+    def take_events(self) -> list[Event]:
+        out, self._events = self._events, []
+        return out
+
+    def replay(self, events: list[Event]) -> None:
+        """Apply stored events (rebuilding state); emits nothing."""
+        for e in events:
+            apply(self.state, e)
+        self.version += 1
+
+    @property
+    def now(self) -> float:
+        return self._now
+
+    # ---- day ---------------------------------------------------------------
+
+    def today(self, now: float | None = None) -> str:
+        return hours.day_of(self.clock() if now is None else now, self.state.settings.tz)
+
+    def _roll_day(self) -> None:
+        today = hours.day_of(self._now, self.state.settings.tz)
+        if self.state.day == today:
+            return
+        if self.state.day:
+            s = self.state
+            for b in list(s.backgrounds.values()):
+                self._emit("background.stopped", id=b.id, counter=b.counter, clerk=b.clerk,
+                           reason="end_of_day")
+            stuck = sorted(t.id for t in s.tickets.values() if t.state in OPEN_STATES)
+            counters = sorted(n for n, c in s.counters.items() if c.state != C_CLOSED or c.clerk)
+            self._emit("day.closed", day=s.day, tickets=stuck, counters=counters, backgrounds=[])
+            old = sorted(
+                code for code, a in s.appointments.items()
+                if hours.day_of(a.at, s.settings.tz) < today
+            )
+            if old:
+                self._emit("appointment.expired", codes=old)
+        self._emit("day.opened", day=today)
+
+    def end_of_day(self) -> None:
+        """Run the day roll now if the date has changed (the hub's timer calls this)."""
+        self._begin()
+
+    # ---- configuration -----------------------------------------------------
+
+    def update_settings(self, **changes: Any) -> Settings:
+        self._begin()
+        known = set(Settings().to_dict())
+        unknown = set(changes) - known
+        if unknown:
+            raise bad_args(f"unknown settings: {', '.join(sorted(unknown))}")
+        if "hours" in changes:
+            try:
+                hours.validate(changes["hours"])
+            except ValueError as err:
+                raise bad_args(str(err)) from None
+        if "tz" in changes:
+            try:
+                hours.day_of(self._now, changes["tz"])
+            except Exception:
+                raise bad_args(f"unknown time zone {changes['tz']!r}") from None
+        self._emit("settings.updated", settings=changes)
+        return self.state.settings
+
+    def upsert_service(self, service: dict[str, Any]) -> Service:
+        self._begin()
+        data = {**(self.state.services[service["id"]].to_dict() if service.get("id") in self.state.services else {}), **service}
+        sid = str(data.get("id", ""))
+        if not sid or len(sid) > 32 or not all(ch.isalnum() or ch in "_-" for ch in sid):
+            raise bad_args("service id: 1–32 letters, digits, '-' or '_'")
+        prefix = str(data.get("prefix", ""))
+        if not (1 <= len(prefix) <= 2 and set(prefix) <= PREFIX_CHARS):
+            raise bad_args("prefix: one or two capital letters A–Z")
+        names = data.get("names") or {}
+        if not isinstance(names, dict) or not names.get("hu") and not names.get("en"):
+            raise bad_args("names: at least a Hungarian or an English name")
+        if "hours" in data:
+            try:
+                hours.validate(data["hours"])
+            except ValueError as err:
+                raise bad_args(str(err)) from None
+        clash = [s.id for s in self.state.services.values() if s.prefix == prefix and s.id != sid and s.enabled]
+        if clash:
+            raise conflict(f"prefix {prefix} is already used by service {clash[0]}")
+        try:
+            svc = Service.from_dict(data)
+        except TypeError as err:
+            raise bad_args(str(err)) from None
+        self._emit("service.upserted", service=svc.to_dict())
+        return self.state.services[sid]
+
+    def upsert_counter(self, number: int, name: str | None = None, profile: list[dict] | None = None,
+                       enabled: bool | None = None) -> Counter:
+        self._begin()
+        if not isinstance(number, int) or not 1 <= number <= 999:
+            raise bad_args("counter number: 1–999")
+        data: dict[str, Any] = {"number": number}
+        if name is not None:
+            data["name"] = name
+        if profile is not None:
+            data["profile"] = self._check_profile(profile)
+        if enabled is not None:
+            data["enabled"] = enabled
+        self._emit("counter.upserted", counter=data)
+        return self.state.counters[number]
+
+    def upsert_clerk(self, clerk: dict[str, Any]) -> Clerk:
+        self._begin()
+        cid = str(clerk.get("id", ""))
+        if not cid or len(cid) > 64:
+            raise bad_args("clerk id: 1–64 characters")
+        data = dict(clerk)
+        if "profile" in data:
+            data["profile"] = self._check_profile(data["profile"])
+        data.pop("counter", None)
+        if cid not in self.state.clerks and not data.get("name"):
+            raise bad_args("a new clerk needs a name")
+        self._emit("clerk.upserted", clerk=data)
+        return self.state.clerks[cid]
+
+    def _check_profile(self, profile: list[dict]) -> list[dict]:
+        out = []
+        seen = set()
+        for entry in profile:
+            sid = entry.get("service")
+            if sid not in self.state.services:
+                raise not_found(f"no service {sid!r}")
+            if sid in seen:
+                raise bad_args(f"service {sid!r} twice in the profile")
+            seen.add(sid)
+            weight = int(entry.get("weight", 1))
+            if not 1 <= weight <= 100:
+                raise bad_args("weight: 1–100")
+            out.append({"service": sid, "weight": weight})
+        return out
+
+    def set_profile(self, profile: list[dict], *, counter: int | None = None, clerk: str | None = None,
+                    by_clerk: bool = False) -> list[dict]:
+        self._begin()
+        if clerk is not None:
+            c = self.state.clerks.get(clerk)
+            if c is None:
+                raise not_found(f"no clerk {clerk!r}")
+            if by_clerk and not c.may_edit_profile:
+                raise EngineError("forbidden", "the manager has not allowed this clerk to change the profile")
+        elif counter is None or counter not in self.state.counters:
+            raise not_found(f"no counter {counter!r}")
+        checked = self._check_profile(profile)
+        self._emit("profile.set", counter=counter, clerk=clerk, profile=checked)
+        return checked
+
+    def upsert_rule(self, rule: dict[str, Any]) -> Rule:
+        self._begin()
+        r = Rule.from_dict(rule)
+        if r.service not in self.state.services:
+            raise not_found(f"no service {r.service!r}")
+        if r.min_waiting <= 0 and r.min_wait_s <= 0:
+            raise bad_args("a rule needs min_waiting or min_wait_s")
+        if not 1 <= r.boost <= 100:
+            raise bad_args("boost: 1–100")
+        self._emit("rule.upserted", rule=r.to_dict())
+        return self.state.rules[r.id]
+
+    def remove_rule(self, rule_id: str) -> None:
+        self._begin()
+        if rule_id not in self.state.rules:
+            raise not_found(f"no rule {rule_id!r}")
+        self._emit("rule.removed", id=rule_id)
+
+    # ---- opening hours -------------------------------------------------------
+
+    def office_open(self, now: float | None = None) -> bool:
+        s = self.state.settings
+        return hours.is_open(s.hours, s.holidays, self.clock() if now is None else now, s.tz)
+
+    def service_open(self, service: Service, now: float | None = None) -> bool:
+        s = self.state.settings
+        at = self.clock() if now is None else now
+        if not service.enabled or not self.office_open(at):
+            return False
+        return hours.is_open(service.hours, [], at, s.tz) if service.hours else True
+
+    # ---- tickets -------------------------------------------------------------
+
+    def issue_ticket(self, services: list[str], *, priority: bool = False, note: str = "",
+                     lang: str = "hu", channel: str = "kiosk", token: str = "",
+                     appointment: str | None = None, due_at: float | None = None) -> Ticket:
+        self._begin()
+        if not services:
+            raise bad_args("at least one service")
+        if len(set(services)) != len(services):
+            raise bad_args("a service appears twice")
+        for sid in services:
+            svc = self.state.services.get(sid)
+            if svc is None or not svc.enabled:
+                raise not_found(f"no service {sid!r}")
+            if not self.service_open(svc, self._now):
+                raise EngineError("closed", f"service {sid!r} is closed now")
+        prefix = self.state.services[services[0]].prefix
+        number = self.state.numbering.get(prefix, 0) + 1
+        if number > MAX_NUMBER:
+            raise conflict(f"no more numbers today for prefix {prefix}")
+        label = f"{prefix}{number:03d}"
+        tid = f"{self.state.day.replace('-', '')}-{label}"
+        seq = self.state.queue_seq + 1
+        ticket = Ticket(
+            id=tid, day=self.state.day, number=label, prefix=prefix, services=list(services),
+            pending=list(services), priority=bool(priority), note=note, channel=channel, lang=lang,
+            token=token, state=WAITING, issued_at=self._now, queued_at=self._now, queue_seq=seq,
+            appointment=appointment, due_at=due_at,
+        )
+        self._emit("ticket.issued", ticket=ticket.to_dict())
+        return self.state.tickets[tid]
+
+    def check_in(self, code: str, *, lang: str = "hu", token: str = "") -> Ticket:
+        self._begin()
+        a = self.state.appointments.get(code.strip().upper())
+        if a is None or a.state == "cancelled":
+            raise not_found("no appointment with this code")
+        if a.state == "checked_in" and a.ticket in self.state.tickets:
+            return self.state.tickets[a.ticket]  # a second check-in shows the same ticket
+        if hours.day_of(a.at, self.state.settings.tz) != self.state.day:
+            raise conflict("this appointment is for another day")
+        return self.issue_ticket([a.service], lang=lang, channel="appointment", token=token,
+                                 appointment=a.code, due_at=a.at)
+
+    def cancel_ticket(self, ticket_id: str) -> Ticket:
+        self._begin()
+        t = self._ticket(ticket_id)
+        if t.state not in (WAITING, NO_SHOW, PARKED):
+            raise conflict(f"ticket {t.number} is {t.state}")
+        self._emit("ticket.cancelled", ticket=t.id)
+        return t
+
+    def return_ticket(self, ticket_id: str) -> Ticket:
+        """A no-show customer came back within the window: back first in line."""
+        self._begin()
+        t = self._ticket(ticket_id)
+        if t.state != NO_SHOW:
+            raise conflict(f"ticket {t.number} is {t.state}, not a no-show")
+        if self._now - (t.no_show_at or 0) > self.state.settings.no_show_return_s:
+            raise conflict(f"ticket {t.number} missed its call too long ago")
+        self._emit("ticket.returned", ticket=t.id, queue_seq=self._next_seq(),
+                   service=t.pending[0] if t.pending else None)
+        return t
+
+    def _ticket(self, ticket_id: str) -> Ticket:
+        t = self.state.tickets.get(ticket_id)
+        if t is None:
+            raise not_found(f"no ticket {ticket_id!r} today")
+        return t
+
+    def find_ticket(self, *, number: str | None = None, token: str | None = None) -> Ticket | None:
+        for t in self.state.tickets.values():
+            if (number is not None and t.number == number) or (token and t.token == token):
+                return t
+        return None
+
+    def _next_seq(self) -> int:
+        return self.state.queue_seq + 1
+
+    # ---- counters ------------------------------------------------------------
+
+    def _counter(self, number: int) -> Counter:
+        c = self.state.counters.get(number)
+        if c is None or not c.enabled:
+            raise not_found(f"no counter {number}")
+        return c
+
+    def _current(self, c: Counter) -> Ticket:
+        if c.ticket is None:
+            raise conflict(f"counter {c.number} has no customer now")
+        return self.state.tickets[c.ticket]
+
+    def boosts(self) -> dict[str, int]:
+        """Service → weight multiplier from the automatic priority rules active now."""
+        out: dict[str, int] = {}
+        for rule in self.active_rules():
+            out[rule.service] = max(out.get(rule.service, 1), rule.boost)
+        return out
+
+    def active_rules(self) -> list[Rule]:
+        active = []
+        now = self.clock()
+        for rule in self.state.rules.values():
+            queue = routing.waiting_for_service(self.state, rule.service)
+            longest = max((now - t.queued_at for t in queue), default=0.0)
+            if (rule.min_waiting and len(queue) >= rule.min_waiting) or (
+                rule.min_wait_s and queue and longest >= rule.min_wait_s
+            ):
+                active.append(rule)
+        return active
+
+    def call_next(self, counter: int) -> Ticket | None:
+        """Finish whatever the counter has, then call the next ticket (None if nobody waits)."""
+        self._begin()
+        c = self._counter(counter)
+        if c.state == C_CLOSED:
+            raise EngineError("conflict", f"counter {counter} is closed; log in or open it first")
+        if c.ticket is not None:
+            # Next while a customer is at the desk means they are done (the
+            # clerk skipped Done); record it as such so the statistics stay exact.
+            self._finish(c, marks=[], implicit=True)
+        if c.background is not None:
+            b = self.state.backgrounds[c.background]
+            self._emit("background.stopped", id=b.id, counter=c.number, clerk=b.clerk, reason="call")
+        if c.state == C_PAUSED:
+            self._emit("counter.opened", counter=c.number)
+        weights = routing.profile_of(self.state, c)
+        ticket = routing.pick(self.state.tickets.values(), c, weights, self.boosts(), self._now,
+                              self.state.settings.appointment_lead_s)
+        if ticket is None:
+            return None
+        service = routing.served_service(ticket, weights) or (ticket.pending[0] if ticket.pending else None)
+        self._emit("ticket.called", ticket=ticket.id, counter=c.number, clerk=c.clerk, service=service,
+                   tier=routing.tier(ticket, self._now, self.state.settings.appointment_lead_s),
+                   waited_s=round(self._now - ticket.queued_at, 3))
+        return ticket
+
+    def recall(self, counter: int) -> Ticket:
+        self._begin()
+        c = self._counter(counter)
+        t = self._current(c)
+        self._emit("ticket.recalled", ticket=t.id, counter=c.number)
+        return t
+
+    def start(self, counter: int) -> Ticket:
+        self._begin()
+        c = self._counter(counter)
+        t = self._current(c)
+        if t.state == SERVING:
+            return t
+        self._emit("ticket.started", ticket=t.id, counter=c.number, clerk=c.clerk)
+        return t
+
+    def finish(self, counter: int, marks: list[str] | None = None) -> Ticket:
+        self._begin()
+        c = self._counter(counter)
+        self._current(c)
+        return self._finish(c, marks=list(marks or []), implicit=False)
+
+    def _finish(self, c: Counter, *, marks: list[str], implicit: bool) -> Ticket:
+        t = self.state.tickets[c.ticket]  # type: ignore[index]
+        weights = routing.profile_of(self.state, c)
+        if t.target_counter is not None:
+            done = list(t.pending[:1])  # sent here for one case
+        else:
+            done = [sid for sid in t.pending if sid in weights] or list(t.pending[:1])
+        remaining = [sid for sid in t.pending if sid not in done]
+        self._emit("ticket.finished", ticket=t.id, counter=c.number, clerk=c.clerk, marks=marks,
+                   services=done, remaining=remaining, implicit=implicit,
+                   queue_seq=self._next_seq(), started=t.started_at is not None)
+        return t
+
+    def no_show(self, counter: int) -> Ticket:
+        self._begin()
+        c = self._counter(counter)
+        t = self._current(c)
+        if t.state != CALLED:
+            raise conflict(f"ticket {t.number} is already being served")
+        self._emit("ticket.no_show", ticket=t.id, counter=c.number, clerk=c.clerk)
+        return t
+
+    def transfer(self, counter: int, *, service: str | None = None, to_counter: int | None = None,
+                 position: str = "last") -> Ticket:
+        self._begin()
+        c = self._counter(counter)
+        t = self._current(c)
+        if (service is None) == (to_counter is None):
+            raise bad_args("transfer to exactly one of: a service or a counter")
+        if position not in ("first", "last"):
+            raise bad_args("position: first or last")
+        if service is not None and (service not in self.state.services or not self.state.services[service].enabled):
+            raise not_found(f"no service {service!r}")
+        if to_counter is not None:
+            self._counter(to_counter)
+            if to_counter == counter:
+                raise bad_args("cannot transfer to the same counter")
+        self._emit("ticket.transferred", ticket=t.id, counter=c.number, clerk=c.clerk, service=service,
+                   to_counter=to_counter, position=position, queue_seq=self._next_seq())
+        return t
+
+    def park(self, counter: int) -> Ticket:
+        self._begin()
+        c = self._counter(counter)
+        t = self._current(c)
+        self._emit("ticket.parked", ticket=t.id, counter=c.number, clerk=c.clerk)
+        return t
+
+    def unpark(self, counter: int, ticket_id: str) -> Ticket:
+        self._begin()
+        c = self._counter(counter)
+        t = self._ticket(ticket_id)
+        if t.state != PARKED or t.counter != counter:
+            raise conflict(f"ticket {t.number} is not parked at counter {counter}")
+        if c.ticket is not None:
+            raise conflict(f"counter {counter} is busy with {self.state.tickets[c.ticket].number}")
+        self._emit("ticket.called", ticket=t.id, counter=c.number, clerk=c.clerk,
+                   service=t.pending[0] if t.pending else None, tier=-1, waited_s=0.0)
+        return t
+
+    def pause(self, counter: int, reason: str = "") -> Counter:
+        self._begin()
+        c = self._counter(counter)
+        if c.ticket is not None:
+            raise conflict("finish the current customer before a pause")
+        if c.state == C_CLOSED:
+            raise conflict(f"counter {counter} is closed")
+        self._emit("counter.paused", counter=c.number, clerk=c.clerk, reason=reason)
+        return c
+
+    def resume(self, counter: int) -> Counter:
+        self._begin()
+        c = self._counter(counter)
+        if c.state in (C_CALLED, C_SERVING):
+            raise conflict(f"counter {counter} is serving")
+        if c.state != C_OPEN:
+            self._emit("counter.opened", counter=c.number, clerk=c.clerk)
+        return c
+
+    def close(self, counter: int) -> Counter:
+        self._begin()
+        c = self._counter(counter)
+        if c.ticket is not None:
+            raise conflict("finish the current customer before closing")
+        if c.background is not None:
+            b = self.state.backgrounds[c.background]
+            self._emit("background.stopped", id=b.id, counter=c.number, clerk=b.clerk, reason="close")
+        if c.state != C_CLOSED:
+            self._emit("counter.closed", counter=c.number, clerk=c.clerk)
+        return c
+
+    # ---- clerks ------------------------------------------------------------
+
+    def login(self, counter: int, clerk_id: str, pin: str) -> Clerk:
+        self._begin()
+        c = self._counter(counter)
+        clerk = self.state.clerks.get(clerk_id)
+        if clerk is None or not clerk.enabled or not check_pin(pin, clerk.pin_hash):
+            raise EngineError("forbidden", "wrong clerk or PIN")
+        if c.clerk == clerk.id:
+            return clerk
+        if c.ticket is not None:
+            raise conflict("finish the current customer first")
+        if clerk.counter is not None and clerk.counter != counter:
+            other = self.state.counters[clerk.counter]
+            if other.ticket is not None:
+                raise conflict(f"{clerk.name} is serving at counter {other.number}")
+            self._emit("clerk.logged_out", clerk=clerk.id, counter=other.number)
+        if c.clerk is not None:
+            self._emit("clerk.logged_out", clerk=c.clerk, counter=c.number)
+        self._emit("clerk.logged_in", clerk=clerk.id, counter=c.number)
+        return clerk
+
+    def logout(self, counter: int) -> None:
+        self._begin()
+        c = self._counter(counter)
+        if c.ticket is not None:
+            raise conflict("finish the current customer before logging out")
+        if c.background is not None:
+            b = self.state.backgrounds[c.background]
+            self._emit("background.stopped", id=b.id, counter=c.number, clerk=b.clerk, reason="logout")
+        if c.clerk is not None:
+            self._emit("clerk.logged_out", clerk=c.clerk, counter=c.number)
+
+    # ---- background work ---------------------------------------------------
+
+    def background_start(self, counter: int, kind: str = "", note: str = "") -> dict[str, Any]:
+        self._begin()
+        c = self._counter(counter)
+        if c.ticket is not None:
+            raise conflict("finish the current customer before background work")
+        if c.background is not None:
+            raise conflict("background work is already running at this counter")
+        bid = f"{self.state.day.replace('-', '')}-bg-{self.state.background_seq + 1}"
+        self._emit("background.started", background={
+            "id": bid, "counter": c.number, "clerk": c.clerk, "kind": kind, "note": note,
+            "started_at": self._now, "stopped_at": None,
+        })
+        return self.state.backgrounds[bid].to_dict()
+
+    def background_stop(self, counter: int) -> dict[str, Any]:
+        self._begin()
+        c = self._counter(counter)
+        if c.background is None:
+            raise conflict("no background work is running at this counter")
+        b = self.state.backgrounds[c.background]
+        info = {**b.to_dict(), "stopped_at": self._now}
+        self._emit("background.stopped", id=b.id, counter=c.number, clerk=b.clerk, reason="stop")
+        return info
+
+    def feedback(self, counter: int, score: str, ticket_id: str | None = None) -> None:
+        self._begin()
+        c = self._counter(counter)
+        tid = ticket_id or c.ticket or c.last_ticket
+        if tid is None or tid not in self.state.tickets:
+            raise conflict("no customer to rate at this counter")
+        if score not in ("good", "neutral", "bad"):
+            raise bad_args("score: good, neutral or bad")
+        self._emit("feedback.submitted", counter=c.number, clerk=c.clerk, ticket=tid, score=score)
+
+    # ---- appointments -------------------------------------------------------
+
+    def book(self, appointment: dict[str, Any]) -> dict[str, Any]:
+        self._begin()
+        a = dict(appointment)
+        if a.get("service") not in self.state.services:
+            raise not_found(f"no service {a.get('service')!r}")
+        code = str(a.get("code", "")).upper()
+        if not code or code in self.state.appointments:
+            raise conflict("appointment code missing or already used")
+        if float(a.get("at", 0)) < self._now:
+            raise bad_args("that time has passed")
+        a.update(code=code, booked_at=self._now, state="booked")
+        self._emit("appointment.booked", appointment=a)
+        return self.state.appointments[code].to_dict()
+
+    def cancel_appointment(self, code: str) -> None:
+        self._begin()
+        a = self.state.appointments.get(code.upper())
+        if a is None or a.state != "booked":
+            raise not_found("no open appointment with this code")
+        self._emit("appointment.cancelled", code=a.code)
+
+    def move_appointment(self, code: str, to: float) -> None:
+        self._begin()
+        a = self.state.appointments.get(code.upper())
+        if a is None or a.state != "booked":
+            raise not_found("no open appointment with this code")
+        if to < self._now:
+            raise bad_args("that time has passed")
+        self._emit("appointment.moved", code=a.code, to=to)
+
+    # ---- queries ------------------------------------------------------------
+
+    def estimate(self) -> Estimate:
+        """Simulated waits, cached until the next event."""
+        key = (self.version, int(self.clock() // 5))  # waits age with time, too
+        if self._estimate is None or self._estimate[0] != key:
+            now = self.clock()
+            self._estimate = (key, simulate(self.state, now, self.boosts()))
+        return self._estimate[1]
+
+    def waiting(self) -> list[Ticket]:
+        return sorted((t for t in self.state.tickets.values() if t.state == WAITING),
+                      key=lambda t: t.queue_seq)
+
+    def parked_at(self, counter: int) -> list[Ticket]:
+        return [t for t in self.state.tickets.values() if t.state == PARKED and t.counter == counter]

@@ -1,0 +1,314 @@
+"""Protocol ops → engine commands, with the caller's rights checked.
+
+The hub derives a counter terminal's counter from its pairing (the device
+registry), never from the request, so a terminal cannot act for another
+counter. Which roles may use an op is declared in
+:data:`sorra.protocol.messages.OP_ROLES`; the admin account (the CLI and the
+web app) may use the ``admin.*`` ops as well.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from hub.engine import Engine, EngineError
+from hub.engine.pins import hash_pin
+from hub.presenter import Presenter
+from sorra.protocol import messages as m
+
+
+@dataclass(frozen=True)
+class Actor:
+    device: str
+    role: str
+    counter: int | None = None
+
+
+@dataclass
+class Context:
+    engine: Engine
+    presenter: Presenter
+    actor: Actor
+    alert: Callable[[str, dict[str, Any]], None]
+    """Raise or clear a device alert: alert(source_device, payload)."""
+    hub: Any = None
+    """The running hub, for admin ops that reach beyond the engine (device accounts)."""
+
+
+Handler = Callable[[Context, Any], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {}
+ADMIN_ARGS: dict[str, type[BaseModel] | None] = {}
+
+
+def op(name: str, admin_args: type[BaseModel] | None = None) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        if name.startswith("admin."):
+            ADMIN_ARGS[name] = admin_args
+        return fn
+
+    return register
+
+
+def _counter(ctx: Context) -> int:
+    if ctx.actor.counter is None:
+        raise EngineError("forbidden", f"device {ctx.actor.device} is not paired with a counter")
+    return ctx.actor.counter
+
+
+def _ticket(ctx: Context, t: Any) -> dict[str, Any]:
+    return {"ticket": ctx.presenter.ticket(t) if t is not None else None}
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def execute(ctx: Context, name: str, raw_args: Any) -> dict[str, Any]:
+    """Validate and run one op; raises EngineError with a protocol error code."""
+    handler = HANDLERS.get(name)
+    if handler is None:
+        raise EngineError("unknown_op", f"unknown op {name!r}")
+    if name.startswith("admin."):
+        if ctx.actor.role != "admin":
+            raise EngineError("forbidden", f"{name} is for the hub's administrators")
+        model = ADMIN_ARGS.get(name)
+        args = raw_args if model is None else _validate(model, raw_args)
+    else:
+        roles = m.OP_ROLES.get(name, frozenset())
+        if ctx.actor.role not in roles and ctx.actor.role != "admin":
+            raise EngineError("forbidden", f"a {ctx.actor.role} may not use {name}")
+        args = _validate(m.OP_ARGS[name], raw_args)
+    return handler(ctx, args)
+
+
+def _validate(model: type[BaseModel], raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise EngineError("bad_args", "args must be an object")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "args"
+        raise EngineError("bad_args", f"{where}: {first['msg']}") from None
+
+
+# ---- kiosk ------------------------------------------------------------------
+
+@op("ticket.issue")
+def _issue(ctx: Context, a: m.TicketIssueArgs) -> dict[str, Any]:
+    t = ctx.engine.issue_ticket(a.services, priority=a.priority, note=a.note, lang=a.lang,
+                                channel="kiosk" if ctx.actor.role == "kiosk" else ctx.actor.role,
+                                token=new_token())
+    return _ticket(ctx, t)
+
+
+@op("appointment.check_in")
+def _check_in(ctx: Context, a: m.AppointmentCheckInArgs) -> dict[str, Any]:
+    return _ticket(ctx, ctx.engine.check_in(a.code, lang=a.lang, token=new_token()))
+
+
+# ---- counter ------------------------------------------------------------------
+
+@op("counter.call_next")
+def _call_next(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
+    return _ticket(ctx, ctx.engine.call_next(_counter(ctx)))
+
+
+@op("counter.recall")
+def _recall(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
+    return _ticket(ctx, ctx.engine.recall(_counter(ctx)))
+
+
+@op("counter.start")
+def _start(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
+    return _ticket(ctx, ctx.engine.start(_counter(ctx)))
+
+
+@op("counter.finish")
+def _finish(ctx: Context, a: m.FinishArgs) -> dict[str, Any]:
+    return _ticket(ctx, ctx.engine.finish(_counter(ctx), a.marks))
+
+
+@op("counter.no_show")
+def _no_show(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
+    return _ticket(ctx, ctx.engine.no_show(_counter(ctx)))
+
+
+@op("counter.transfer")
+def _transfer(ctx: Context, a: m.TransferArgs) -> dict[str, Any]:
+    return _ticket(ctx, ctx.engine.transfer(_counter(ctx), service=a.service, to_counter=a.counter,
+                                            position=a.position))
+
+
+@op("counter.park")
+def _park(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
+    return _ticket(ctx, ctx.engine.park(_counter(ctx)))
+
+
+@op("counter.unpark")
+def _unpark(ctx: Context, a: m.UnparkArgs) -> dict[str, Any]:
+    return _ticket(ctx, ctx.engine.unpark(_counter(ctx), a.ticket))
+
+
+@op("counter.pause")
+def _pause(ctx: Context, a: m.PauseArgs) -> dict[str, Any]:
+    ctx.engine.pause(_counter(ctx), a.reason)
+    return {}
+
+
+@op("counter.resume")
+def _resume(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
+    ctx.engine.resume(_counter(ctx))
+    return {}
+
+
+@op("counter.close")
+def _close(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
+    ctx.engine.close(_counter(ctx))
+    return {}
+
+
+@op("clerk.login")
+def _login(ctx: Context, a: m.ClerkLoginArgs) -> dict[str, Any]:
+    clerk = ctx.engine.login(_counter(ctx), a.clerk, a.pin)
+    return {"clerk": ctx.presenter.clerk(clerk.id)}
+
+
+@op("clerk.logout")
+def _logout(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
+    ctx.engine.logout(_counter(ctx))
+    return {}
+
+
+@op("clerk.profile_set")
+def _profile_set(ctx: Context, a: m.ProfileSetArgs) -> dict[str, Any]:
+    counter = ctx.engine.state.counters.get(_counter(ctx))
+    if counter is None or counter.clerk is None:
+        raise EngineError("conflict", "no clerk is logged in at this counter")
+    ctx.engine.set_profile([e.model_dump() for e in a.services], clerk=counter.clerk, by_clerk=True)
+    return {"clerk": ctx.presenter.clerk(counter.clerk)}
+
+
+@op("background.start")
+def _bg_start(ctx: Context, a: m.BackgroundStartArgs) -> dict[str, Any]:
+    return {"background": ctx.engine.background_start(_counter(ctx), a.kind, a.note)}
+
+
+@op("background.stop")
+def _bg_stop(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
+    return {"background": ctx.engine.background_stop(_counter(ctx))}
+
+
+@op("feedback.submit")
+def _feedback(ctx: Context, a: m.FeedbackArgs) -> dict[str, Any]:
+    ctx.engine.feedback(_counter(ctx), a.score, a.ticket)
+    return {}
+
+
+@op("device.alert")
+def _device_alert(ctx: Context, a: m.AlertRaiseArgs) -> dict[str, Any]:
+    ctx.alert(ctx.actor.device, a.model_dump())
+    return {}
+
+
+# ---- admin (CLI, web) ------------------------------------------------------------
+
+@op("admin.service_upsert")
+def _service_upsert(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    return {"service": ctx.engine.upsert_service(a).to_dict()}
+
+
+@op("admin.counter_upsert")
+def _counter_upsert(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    c = ctx.engine.upsert_counter(int(a.get("number", 0)), a.get("name"), a.get("profile"), a.get("enabled"))
+    return {"counter": c.to_dict()}
+
+
+@op("admin.clerk_upsert")
+def _clerk_upsert(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    data = dict(a)
+    pin = data.pop("pin", None)
+    if pin is not None:
+        if not str(pin).isdigit() or not 4 <= len(str(pin)) <= 8:
+            raise EngineError("bad_args", "PIN: 4–8 digits")
+        data["pin_hash"] = hash_pin(str(pin), secrets.token_hex(8))
+    clerk = ctx.engine.upsert_clerk(data)
+    return {"clerk": ctx.presenter.clerk(clerk.id)}
+
+
+@op("admin.profile_set")
+def _admin_profile(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    return {"profile": ctx.engine.set_profile(a.get("profile", []), counter=a.get("counter"), clerk=a.get("clerk"))}
+
+
+@op("admin.settings")
+def _settings(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    return {"settings": ctx.engine.update_settings(**a).to_dict()}
+
+
+@op("admin.rule_upsert")
+def _rule(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    return {"rule": ctx.engine.upsert_rule(a).to_dict()}
+
+
+@op("admin.rule_remove")
+def _rule_remove(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    ctx.engine.remove_rule(str(a.get("id", "")))
+    return {}
+
+
+@op("admin.ticket_issue")
+def _admin_issue(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    args = _validate(m.TicketIssueArgs, {k: v for k, v in a.items() if k != "channel"})
+    t = ctx.engine.issue_ticket(args.services, priority=args.priority, note=args.note, lang=args.lang,
+                                channel=str(a.get("channel", "staff")), token=new_token())
+    return _ticket(ctx, t)
+
+
+@op("admin.ticket_return")
+def _admin_return(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    t = ctx.engine.find_ticket(number=str(a.get("number", "")))
+    if t is None:
+        raise EngineError("not_found", "no such ticket today")
+    return _ticket(ctx, ctx.engine.return_ticket(t.id))
+
+
+@op("admin.ticket_cancel")
+def _admin_cancel(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    return _ticket(ctx, ctx.engine.cancel_ticket(str(a.get("ticket", ""))))
+
+
+@op("admin.appointment_book")
+def _book(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    return {"appointment": ctx.engine.book(a)}
+
+
+@op("admin.appointment_cancel")
+def _cancel(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    ctx.engine.cancel_appointment(str(a.get("code", "")))
+    return {}
+
+
+@op("admin.appointment_move")
+def _move(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    ctx.engine.move_appointment(str(a.get("code", "")), float(a.get("at", 0)))
+    return {}
+
+
+@op("admin.counter_command")
+def _counter_command(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    """Run a counter op on behalf of a counter (the web's clerk view, tests, the demo)."""
+    number = a.get("counter")
+    if not isinstance(number, int):
+        raise EngineError("bad_args", "counter: a number")
+    inner = str(a.get("op", ""))
+    if not inner.split(".")[0] in {"counter", "clerk", "background", "feedback"}:
+        raise EngineError("bad_args", "op: a counter, clerk, background or feedback op")
+    sub = Context(ctx.engine, ctx.presenter, Actor(ctx.actor.device, "counter", number), ctx.alert, ctx.hub)
+    return execute(sub, inner, a.get("args", {}))

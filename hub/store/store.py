@@ -1,0 +1,289 @@
+"""The hub's SQLite store: event log, state rows, request replies, devices.
+
+Durability: WAL with ``synchronous=FULL``, so a committed transaction survives
+a power cut. :meth:`Store.commit` writes a batch of events, the state rows
+they touched and the replies to the requests that caused them in ONE
+transaction; the bus service replies only after it returns.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from hub.engine.model import (
+    Appointment,
+    Background,
+    Clerk,
+    Counter,
+    Rule,
+    Service,
+    Settings,
+    State,
+    Ticket,
+)
+from hub.engine.reducer import Event
+from hub.store.migrations import migrate
+
+Projector = Callable[[sqlite_utils.Database, list[Event]], None]
+
+_ENTITY_KINDS = {
+    "service": (Service, "services"),
+    "counter": (Counter, "counters"),
+    "clerk": (Clerk, "clerks"),
+    "appointment": (Appointment, "appointments"),
+    "background": (Background, "backgrounds"),
+    "rule": (Rule, "rules"),
+}
+
+
+def open_db(path: Path | str) -> sqlite_utils.Database:
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA busy_timeout=30000")
+    migrate(db)
+    return db
+
+
+@dataclass
+class ReplyRow:
+    device: str
+    req: str
+    op: str
+    reply: dict[str, Any]
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def touched(event: Event) -> set[tuple[str, str]]:
+    """The state rows an event changes, as (kind, key)."""
+    out: set[tuple[str, str]] = set()
+    t = event.get("ticket")
+    if isinstance(t, dict):
+        out.add(("ticket", t["id"]))
+    elif isinstance(t, str):
+        out.add(("ticket", t))
+    for tid in event.get("tickets", ()):
+        out.add(("ticket", tid))
+    c = event.get("counter")
+    if isinstance(c, dict):
+        out.add(("counter", str(c["number"])))
+    elif isinstance(c, int):
+        out.add(("counter", str(c)))
+    for n in event.get("counters", ()):
+        out.add(("counter", str(n)))
+    clerk = event.get("clerk")
+    if isinstance(clerk, dict):
+        out.add(("clerk", clerk["id"]))
+    elif isinstance(clerk, str):
+        out.add(("clerk", clerk))
+    if event["type"] == "day.closed":
+        out.add(("clerk", "*"))
+    svc = event.get("service")
+    if isinstance(svc, dict):
+        out.add(("service", svc["id"]))
+    a = event.get("appointment")
+    if isinstance(a, dict):
+        out.add(("appointment", a["code"]))
+    if "code" in event and event["type"].startswith("appointment."):
+        out.add(("appointment", event["code"]))
+    for code in event.get("codes", ()):
+        out.add(("appointment", code))
+    b = event.get("background")
+    if isinstance(b, dict):
+        out.add(("background", b["id"]))
+    if event["type"] == "background.stopped":
+        out.add(("background", event["id"]))
+    r = event.get("rule")
+    if isinstance(r, dict):
+        out.add(("rule", r["id"]))
+    if event["type"] == "rule.removed":
+        out.add(("rule", event["id"]))
+    if event["type"] == "settings.updated":
+        out.add(("settings", "office"))
+    if event["type"] == "day.opened":
+        out.add(("day", "*"))
+    return out
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.db = open_db(self.path)
+        self.projectors: list[Projector] = []
+        """Extra writers run inside every commit (statistics tables, …)."""
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ---- loading -------------------------------------------------------------
+
+    def meta(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def load_state(self) -> State:
+        s = State()
+        settings = self.db.execute("SELECT data FROM entities WHERE kind='settings' AND key='office'").fetchone()
+        if settings:
+            s.settings = Settings.from_dict(json.loads(settings[0]))
+        for kind, (cls, attr) in _ENTITY_KINDS.items():
+            target = getattr(s, attr)
+            for key, data in self.db.execute("SELECT key, data FROM entities WHERE kind = ?", [kind]):
+                obj = cls.from_dict(json.loads(data))
+                target[int(key) if kind == "counter" else key] = obj
+        s.day = self.meta("day", "")
+        s.numbering = self.meta("numbering", {})
+        s.queue_seq = self.meta("queue_seq", 0)
+        s.background_seq = self.meta("background_seq", 0)
+        for (data,) in self.db.execute("SELECT data FROM tickets WHERE day = ?", [s.day]):
+            t = Ticket.from_dict(json.loads(data))
+            s.tickets[t.id] = t
+        return s
+
+    def events(self, *, since_seq: int = 0, batch: int = 5000) -> Iterator[Event]:
+        """The whole event log in order (streamed)."""
+        last = since_seq
+        while True:
+            rows = self.db.execute(
+                "SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", [last, batch]
+            ).fetchall()
+            if not rows:
+                return
+            for seq, data in rows:
+                last = seq
+                yield json.loads(data)
+
+    # ---- writing ---------------------------------------------------------------
+
+    def commit(self, state: State, events: list[Event], replies: Iterable[ReplyRow] = ()) -> None:
+        """Write events, the rows they touched and the replies atomically."""
+        with self.db.atomic():
+            self._write(state, events, replies)
+
+    def _write(self, state: State, events: list[Event], replies: Iterable[ReplyRow]) -> None:
+        conn = self.db.conn
+        if events:
+            conn.executemany(
+                "INSERT INTO events(at, day, type, ticket, counter, clerk, service, data)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                [self._event_row(state, e) for e in events],
+            )
+            keys: set[tuple[str, str]] = set()
+            for e in events:
+                keys |= touched(e)
+            self._write_rows(state, keys)
+            for projector in self.projectors:
+                projector(self.db, events)
+        at = events[-1]["at"] if events else time.time()
+        rows = [(r.device, r.req, r.op, _dumps(r.reply), at) for r in replies]
+        if rows:
+            conn.executemany(
+                "INSERT OR IGNORE INTO requests(device, req, op, reply, at) VALUES (?,?,?,?,?)", rows
+            )
+
+    @staticmethod
+    def _event_row(state: State, e: Event) -> tuple:
+        ticket = e.get("ticket")
+        ticket_id = ticket["id"] if isinstance(ticket, dict) else ticket
+        counter = e.get("counter")
+        counter_no = counter["number"] if isinstance(counter, dict) else counter
+        clerk = e.get("clerk")
+        clerk_id = clerk["id"] if isinstance(clerk, dict) else clerk
+        service = e.get("service")
+        if isinstance(service, dict):
+            service = service["id"]
+        elif service is None and isinstance(ticket, dict):
+            service = ticket["services"][0]
+        day = e.get("day") if e["type"].startswith("day.") else state.day
+        return (e["at"], day or state.day, e["type"], ticket_id, counter_no, clerk_id, service, _dumps(e))
+
+    def _write_rows(self, s: State, keys: set[tuple[str, str]]) -> None:
+        conn = self.db.conn
+        for kind, key in sorted(keys):
+            if kind == "ticket":
+                t = s.tickets.get(key)
+                if t is not None:
+                    conn.execute(
+                        "INSERT INTO tickets(id, day, number, state, token, issued_at, data) VALUES (?,?,?,?,?,?,?)"
+                        " ON CONFLICT(id) DO UPDATE SET state=excluded.state, data=excluded.data",
+                        [t.id, t.day, t.number, t.state, t.token, t.issued_at, _dumps(t.to_dict())],
+                    )
+            elif kind == "settings":
+                self._put_entity("settings", "office", s.settings.to_dict())
+            elif kind == "day":
+                pass  # meta below
+            elif kind == "clerk" and key == "*":
+                for clerk in s.clerks.values():
+                    self._put_entity("clerk", clerk.id, clerk.to_dict())
+            else:
+                _, attr = _ENTITY_KINDS[kind]
+                container = getattr(s, attr)
+                obj = container.get(int(key) if kind == "counter" else key)
+                if obj is None:
+                    conn.execute("DELETE FROM entities WHERE kind = ? AND key = ?", [kind, key])
+                else:
+                    self._put_entity(kind, key, obj.to_dict())
+        for key, value in (("day", s.day), ("numbering", s.numbering), ("queue_seq", s.queue_seq),
+                           ("background_seq", s.background_seq)):
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                [key, _dumps(value)],
+            )
+
+    def _put_entity(self, kind: str, key: str, data: dict[str, Any]) -> None:
+        self.db.conn.execute(
+            "INSERT INTO entities(kind, key, data) VALUES (?,?,?)"
+            " ON CONFLICT(kind, key) DO UPDATE SET data=excluded.data",
+            [kind, key, _dumps(data)],
+        )
+
+    # ---- idempotency -------------------------------------------------------
+
+    def reply_for(self, device: str, req: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT reply FROM requests WHERE device = ? AND req = ?", [device, req]
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def prune_replies(self, older_than: float) -> int:
+        with self.db.atomic():
+            cur = self.db.execute("DELETE FROM requests WHERE at < ?", [older_than])
+        return cur.rowcount
+
+    # ---- devices -----------------------------------------------------------
+
+    def devices(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.query("SELECT * FROM devices ORDER BY id")]
+
+    def device(self, device_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM devices WHERE id = ?", [device_id]))
+        return dict(rows[0]) if rows else None
+
+    def put_device(self, row: dict[str, Any]) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO devices(id, role, counter, name, password_hash, created_at, data)"
+                " VALUES (:id, :role, :counter, :name, :password_hash, :created_at, :data)"
+                " ON CONFLICT(id) DO UPDATE SET role=excluded.role, counter=excluded.counter,"
+                " name=excluded.name, password_hash=excluded.password_hash, data=excluded.data",
+                {"name": "", "data": "{}", **row},
+            )
+
+    def remove_device(self, device_id: str) -> bool:
+        with self.db.atomic():
+            cur = self.db.execute("DELETE FROM devices WHERE id = ?", [device_id])
+        return cur.rowcount > 0
+

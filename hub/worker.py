@@ -1,0 +1,242 @@
+"""The one thread that runs the engine, in batches with one commit each.
+
+Requests from the bus and calls from the web or the CLI are queued here. The
+worker takes whatever has queued up (up to ``max_batch``), runs each through
+the engine, then commits all the events, state rows and replies in one SQLite
+transaction (group commit: one fsync for many requests). Only after that
+commit are replies sent and state published, so nothing is acknowledged that
+a power cut could take back.
+
+Idempotency: a request id seen before (in the store, or earlier in the same
+batch) gets the first reply again and runs nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.engine import Engine, EngineError
+from hub.engine.reducer import Event
+from hub.ops import Actor, Context, execute
+from hub.presenter import Presenter
+from hub.store import ReplyRow, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    actor: Actor
+    op: str
+    args: Any
+    req: str | None = None
+    """Request id; jobs with one are idempotent."""
+    future: Future = field(default_factory=Future)
+    meta: Any = None
+    """Whatever the submitter needs to deliver the reply (MQTT reply topic, mid)."""
+
+
+@dataclass
+class Done:
+    job: Job
+    reply: dict[str, Any]
+    duplicate: bool = False
+
+
+Committed = Callable[[list[Event], list[Done]], None]
+
+
+class EngineWorker:
+    def __init__(
+        self,
+        engine: Engine,
+        store: Store,
+        presenter: Presenter,
+        *,
+        on_committed: Committed | None = None,
+        alert: Callable[[str, dict[str, Any]], None] | None = None,
+        max_batch: int = 256,
+        tick_s: float = 5.0,
+        on_tick: Callable[[], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.presenter = presenter
+        self.on_committed = on_committed
+        self.alert = alert or (lambda source, payload: None)
+        self.max_batch = max_batch
+        self.tick_s = tick_s
+        self.on_tick = on_tick
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+        self.storage_error: str | None = None
+        self.hub: Any = None
+        """The hub object, handed to admin ops that manage device accounts."""
+
+    # ---- lifecycle -----------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="engine-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    # ---- submitting ----------------------------------------------------------
+
+    def submit(self, job: Job) -> Future:
+        self._queue.put(job)
+        return job.future
+
+    def call(self, op: str, args: Any = None, *, actor: Actor | None = None, req: str | None = None,
+             timeout: float = 30.0) -> dict[str, Any]:
+        """Run an op and wait (web app, tests); raises EngineError on a refusal."""
+        job = Job(actor or Actor("hub-admin", "admin"), op, args if args is not None else {}, req)
+        reply = self.submit(job).result(timeout)
+        if not reply.get("ok"):
+            err = reply.get("error") or {}
+            raise EngineError(err.get("code", "internal"), err.get("message", ""))
+        return reply.get("result") or {}
+
+    def run_in_worker(self, fn: Callable[[Engine], Any], timeout: float = 30.0) -> Any:
+        """Read engine state consistently from another thread (never mutate through this)."""
+        job = Job(Actor("hub", "internal"), "__read__", fn)
+        return self.submit(job).result(timeout)
+
+    # ---- the loop --------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                first = self._queue.get(timeout=self.tick_s)
+            except queue.Empty:
+                self._tick()
+                continue
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._stopped.set()
+                    break
+                batch.append(nxt)
+            try:
+                self._process(batch)
+            except Exception:  # never let the worker die: the office depends on it
+                log.exception("engine batch failed")
+                for job in batch:
+                    if not job.future.done():
+                        job.future.set_result(_error(job, "internal", "internal error; nothing was done"))
+
+    def _tick(self) -> None:
+        try:
+            self.engine.end_of_day()
+            events = self.engine.take_events()
+            if events:
+                self.store.commit(self.engine.state, events)
+            if self.on_committed is not None:
+                self.on_committed(events, [])
+            if self.on_tick is not None:
+                self.on_tick()
+        except Exception:
+            log.exception("periodic tick failed")
+            self._reload([])
+
+    def _process(self, batch: list[Job]) -> None:
+        events: list[Event] = []
+        done: list[Done] = []
+        persist: list[ReplyRow] = []
+        seen: dict[tuple[str, str], dict[str, Any]] = {}
+        for job in batch:
+            if job.op == "__read__":
+                try:
+                    job.future.set_result(job.args(self.engine))
+                except Exception as err:  # reads must not take the worker down
+                    job.future.set_exception(err)
+                continue
+            key = (job.actor.device, job.req) if job.req else None
+            if key is not None:
+                previous = seen.get(key) or self.store.reply_for(*key)
+                if previous is not None:
+                    done.append(Done(job, previous, duplicate=True))
+                    continue
+            reply = self._run_one(job, events)
+            if key is not None:
+                seen[key] = reply
+                persist.append(ReplyRow(job.actor.device, job.req or "", job.op, reply))
+            done.append(Done(job, reply))
+        try:
+            if events or persist:
+                self.store.commit(self.engine.state, events, persist)
+        except (sqlite3.Error, OSError) as err:
+            # Full disk, I/O error: nothing of this batch is stored, so nothing
+            # of it may be acknowledged. Undo it in memory and say so.
+            log.error("storage failure, batch of %d refused: %s", len(batch), err)
+            self.storage_error = str(err)
+            self.alert("hub", {"code": "hub.storage", "level": "error",
+                               "message": f"The hub cannot save: {err}", "active": True})
+            self._reload([])
+            for d in done:
+                if not d.duplicate:
+                    d.reply = _error(d.job, "internal", f"the hub could not save ({err}); nothing was done")
+            events = []
+        else:
+            if self.storage_error is not None:
+                self.storage_error = None
+                self.alert("hub", {"code": "hub.storage", "level": "error", "message": "", "active": False})
+        if self.on_committed is not None:
+            try:
+                self.on_committed(events, done)
+            except Exception:
+                log.exception("publishing after commit failed")
+        for d in done:
+            if not d.job.future.done():
+                d.job.future.set_result(d.reply)
+
+    def _run_one(self, job: Job, batch_events: list[Event]) -> dict[str, Any]:
+        ctx = Context(self.engine, self.presenter, job.actor, self.alert, self.hub)
+        try:
+            result = execute(ctx, job.op, job.args)
+        except EngineError as err:
+            self._discard_partial(batch_events)
+            return _error(job, err.code, err.message)
+        except (KeyError, TypeError, ValueError) as err:
+            self._discard_partial(batch_events)
+            return _error(job, "bad_args", f"bad arguments: {err}")
+        except Exception:
+            log.exception("op %s failed", job.op)
+            self._discard_partial(batch_events)
+            return _error(job, "internal", "internal error; nothing was done")
+        batch_events.extend(self.engine.take_events())
+        return {"req": job.req or "", "ok": True, "result": result}
+
+    def _discard_partial(self, batch_events: list[Event]) -> None:
+        """A failed op that emitted events already: rebuild the state without them."""
+        partial = self.engine.take_events()
+        if partial:
+            log.error("a failed op had emitted %d events; rebuilding state", len(partial))
+            self._reload(batch_events)
+
+    def _reload(self, uncommitted: list[Event]) -> None:
+        self.engine.take_events()
+        self.engine.state = self.store.load_state()
+        self.engine.replay(uncommitted)
+
+
+def _error(job: Job, code: str, message: str) -> dict[str, Any]:
+    return {"req": job.req or "", "ok": False, "error": {"code": code, "message": message}}

@@ -1,0 +1,362 @@
+"""The device side of the bus: one MQTT 5 connection to the hub's broker.
+
+A device publishes requests to ``rpc/{device}`` and reads replies on
+``reply/{device}``; it reads retained ``state/…`` and ``event/…`` topics and
+keeps its own retained ``device/{device}/status`` with a Last Will.
+
+Delivery contract for requests (what makes a button press safe):
+
+* A request made while offline is held and sent when the connection returns,
+  with the same ``req`` id. If it could not be *sent* before its
+  ``send_deadline_s``, its future fails with ``RequestError("offline")`` and
+  the hub never saw it: the caller shows the press as refused.
+* Once sent, it is re-sent after every reconnect until a reply arrives. The
+  hub answers a repeated ``req`` with its first reply and changes nothing, so
+  the press is applied exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from sorra import __version__
+from sorra.protocol.topics import Topics
+
+log = logging.getLogger(__name__)
+
+MessageCallback = Callable[[str, dict[str, Any] | None], None]
+
+SESSION_EXPIRY_S = 24 * 3600
+
+
+class RequestError(Exception):
+    """The hub refused a request, or it could not be delivered."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class BusSettings:
+    host: str
+    port: int
+    username: str
+    password: str
+    site: str
+    device: str
+    role: str
+    keepalive: int = 10
+    tls: bool = False
+    client_id: str = ""
+    reconnect_min_s: float = 0.25
+    reconnect_max_s: float = 5.0
+
+
+@dataclass
+class _Pending:
+    req: str
+    op: str
+    args: dict[str, Any]
+    future: Future
+    deadline: float
+    sent: bool = False
+
+
+@dataclass
+class _Subscription:
+    pattern: str
+    callback: MessageCallback
+    qos: int = 1
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _nodelay(client: mqtt.Client, userdata: Any, sock: socket.socket) -> None:
+    # Nagle's algorithm holds small packets back up to 40 ms; a call must not wait.
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:  # pragma: no cover - unix sockets, odd platforms
+        pass
+
+
+@dataclass
+class _Status:
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class BusClient:
+    """A device's connection to the hub (see the module docstring for guarantees)."""
+
+    def __init__(self, settings: BusSettings) -> None:
+        self.settings = settings
+        self.topics = Topics(settings.site)
+        self._lock = threading.RLock()
+        self._pending: dict[str, _Pending] = {}
+        self._subs: list[_Subscription] = []
+        self._connection_callbacks: list[Callable[[bool], None]] = []
+        self._connected = threading.Event()
+        self._status = _Status()
+        self._stopping = threading.Event()
+        self._timer: threading.Thread | None = None
+        client_id = settings.client_id or f"sorra-{settings.device}"
+        self._client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv5,
+            reconnect_on_failure=True,
+        )
+        if settings.username:
+            self._client.username_pw_set(settings.username, settings.password)
+        if settings.tls:
+            self._client.tls_set()
+        self._client.reconnect_delay_set(settings.reconnect_min_s, settings.reconnect_max_s)  # type: ignore[arg-type]
+        self._client.on_socket_open = _nodelay
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._client.will_set(
+            self.topics.status(settings.device),
+            json.dumps(self._status_payload(online=False)),
+            qos=1,
+            retain=True,
+        )
+
+    # ---- lifecycle -----------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout: float = 10.0) -> bool:
+        return self._connected.wait(timeout)
+
+    def on_connection(self, callback: Callable[[bool], None]) -> None:
+        """``callback(online)`` on every connect and disconnect (paho's thread)."""
+        self._connection_callbacks.append(callback)
+
+    def start(self) -> None:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        self._client.connect_async(
+            self.settings.host,
+            self.settings.port,
+            keepalive=self.settings.keepalive,
+            clean_start=False,
+            properties=props,
+        )
+        self._client.loop_start()
+        self._timer = threading.Thread(target=self._expire_loop, name="bus-deadlines", daemon=True)
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Mark the device offline (retained) and disconnect cleanly."""
+        self._stopping.set()
+        if self.connected:
+            info = self._client.publish(
+                self.topics.status(self.settings.device),
+                json.dumps(self._status_payload(online=False)),
+                qos=1,
+                retain=True,
+            )
+            try:
+                info.wait_for_publish(timeout=2)
+            except (RuntimeError, ValueError):
+                pass
+        self._client.disconnect()
+        self._client.loop_stop()
+        if self._timer is not None:
+            self._timer.join(timeout=2)
+        with self._lock:
+            pending = list(self._pending.values())
+            self._pending.clear()
+        for p in pending:
+            if not p.future.done():
+                p.future.set_exception(RequestError("offline", "client stopped"))
+
+    # ---- subscriptions -----------------------------------------------------
+
+    def subscribe_state(self, name: str, callback: MessageCallback) -> None:
+        """Retained ``state/{name}`` (wildcards allowed: ``counters/+``)."""
+        self._subscribe(self.topics.state(name), callback)
+
+    def subscribe_event(self, name: str, callback: MessageCallback) -> None:
+        self._subscribe(self.topics.event(name), callback)
+
+    def subscribe_status(self, callback: MessageCallback) -> None:
+        """Every device's presence (``device/+/status``)."""
+        self._subscribe(f"{self.topics.root}/device/+/status", callback)
+
+    def _subscribe(self, pattern: str, callback: MessageCallback) -> None:
+        sub = _Subscription(pattern, callback)
+        with self._lock:
+            self._subs.append(sub)
+        if self.connected:
+            self._client.subscribe(pattern, qos=sub.qos)
+
+    # ---- requests ------------------------------------------------------------
+
+    def request(
+        self,
+        op: str,
+        args: dict[str, Any] | None = None,
+        *,
+        req: str | None = None,
+        send_deadline_s: float = 10.0,
+    ) -> Future:
+        """Send ``op`` to the hub; the future gives the result dict or raises RequestError."""
+        pending = _Pending(
+            req=req or new_request_id(),
+            op=op,
+            args=args or {},
+            future=Future(),
+            deadline=time.monotonic() + send_deadline_s,
+        )
+        with self._lock:
+            existing = self._pending.get(pending.req)
+            if existing is not None:  # the same press again: one request, one future
+                return existing.future
+            self._pending[pending.req] = pending
+            if self.connected:
+                self._send(pending)
+        return pending.future
+
+    def call(self, op: str, args: dict[str, Any] | None = None, timeout: float = 10.0) -> dict[str, Any]:
+        """Blocking request (CLI tools, tests)."""
+        return self.request(op, args, send_deadline_s=timeout).result(timeout)
+
+    def pending_count(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    def _send(self, p: _Pending) -> None:
+        props = Properties(PacketTypes.PUBLISH)
+        props.ResponseTopic = self.topics.reply(self.settings.device)
+        props.CorrelationData = p.req.encode()
+        payload = json.dumps({"req": p.req, "op": p.op, "args": p.args})
+        info = self._client.publish(
+            self.topics.rpc(self.settings.device), payload, qos=1, properties=props
+        )
+        if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            p.sent = True
+
+    def _expire_loop(self) -> None:
+        while not self._stopping.wait(0.1):
+            now = time.monotonic()
+            expired: list[_Pending] = []
+            with self._lock:
+                for req, p in list(self._pending.items()):
+                    if not p.sent and now >= p.deadline:
+                        expired.append(self._pending.pop(req))
+            for p in expired:
+                p.future.set_exception(
+                    RequestError("offline", "the hub could not be reached; nothing was done")
+                )
+
+    # ---- presence ------------------------------------------------------------
+
+    def publish_status(self, extra: dict[str, Any] | None = None) -> None:
+        """Update this device's retained status (printer paper, display state, …)."""
+        if extra:
+            self._status.extra.update(extra)
+        if self.connected:
+            self._client.publish(
+                self.topics.status(self.settings.device),
+                json.dumps(self._status_payload(online=True)),
+                qos=1,
+                retain=True,
+            )
+
+    def _status_payload(self, online: bool) -> dict[str, Any]:
+        return {
+            **self._status.extra,
+            "device": self.settings.device,
+            "role": self.settings.role,
+            "online": online,
+            "version": __version__,
+            "at": time.time(),
+        }
+
+    # ---- paho callbacks (network thread) -------------------------------------
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            log.warning("broker refused the connection: %s", reason)
+            return
+        client.subscribe(self.topics.reply(self.settings.device), qos=1)
+        with self._lock:
+            for sub in self._subs:
+                client.subscribe(sub.pattern, qos=sub.qos)
+        self._connected.set()
+        self.publish_status()
+        with self._lock:
+            for p in self._pending.values():
+                self._send(p)
+        self._notify_connection(True)
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        was = self._connected.is_set()
+        self._connected.clear()
+        # Requests already sent stay pending (never refused: they may have been
+        # applied); they are re-sent with the same req on reconnect.
+        if was:
+            log.info("disconnected from the broker: %s", reason)
+            self._notify_connection(False)
+
+    def _notify_connection(self, online: bool) -> None:
+        for cb in list(self._connection_callbacks):
+            try:
+                cb(online)
+            except Exception:  # a listener's bug must not kill the network loop
+                log.exception("connection callback failed")
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        try:
+            payload = json.loads(msg.payload) if msg.payload else None
+        except (ValueError, UnicodeDecodeError):
+            log.warning("ignoring a message that is not JSON on %s", msg.topic)
+            return
+        if payload is not None and not isinstance(payload, dict):
+            log.warning("ignoring a non-object message on %s", msg.topic)
+            return
+        if msg.topic == self.topics.reply(self.settings.device):
+            self._on_reply(payload or {})
+            return
+        suffix = self.topics.suffix(msg.topic)
+        with self._lock:
+            subs = [s for s in self._subs if mqtt.topic_matches_sub(s.pattern, msg.topic)]
+        for sub in subs:
+            try:
+                sub.callback(suffix, payload)
+            except Exception:
+                log.exception("callback for %s failed", msg.topic)
+
+    def _on_reply(self, reply: dict[str, Any]) -> None:
+        req = reply.get("req")
+        with self._lock:
+            p = self._pending.pop(req, None) if isinstance(req, str) else None
+        if p is None or p.future.done():
+            return  # a late duplicate of a reply already handled
+        if reply.get("ok"):
+            p.future.set_result(reply.get("result") or {})
+        else:
+            err = reply.get("error") or {}
+            p.future.set_exception(
+                RequestError(str(err.get("code", "internal")), str(err.get("message", "")))
+            )

@@ -1,0 +1,43 @@
+"""Sections every device's TOML file has: who the device is, where the hub is."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+Role = Literal["hub", "kiosk", "counter", "display"]
+Lang = Literal["hu", "en"]
+
+
+class Section(BaseModel):
+    """Base for config sections: unknown keys are errors, values validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DeviceSection(Section):
+    id: str = Field("", pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$|^$")
+    """Device id; also its MQTT username. Empty until paired or set by the technician."""
+    role: Role = "kiosk"
+    name: str = ""
+    """Human name shown on the hub ("Kiosk at the entrance")."""
+    site: str = Field("office", pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    lang: Lang = "hu"
+    """Default UI language."""
+    setup_pin: SecretStr = SecretStr("0000")
+    """PIN that opens the technician setup menu."""
+
+
+class HubSection(Section):
+    host: str = ""
+    """Hub address; empty means find it by zeroconf."""
+    mqtt_port: int = Field(1883, ge=1, le=65535)
+    web_port: int = Field(8080, ge=1, le=65535)
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    fingerprint: str = ""
+    """The paired hub's key fingerprint; a hub with another key is refused."""
+    tls: bool = False
+    mdns_interfaces: list[str] = Field(default_factory=list)
+    """IP addresses mDNS announces and browses on; empty means all interfaces."""

@@ -1,0 +1,345 @@
+"""Wire messages of protocol v1 as pydantic models.
+
+These models are the single source of the JSON Schemas in
+``docs/protocol/schemas/`` (``python -m sorra.protocol.schema`` writes them)
+and of the AsyncAPI document. Times are Unix epoch seconds (float, UTC);
+durations are whole seconds. Unknown fields are allowed in results and state
+(a newer hub may add fields; an older device ignores them) but refused in
+request arguments (a typo must not be silently ignored).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ServiceId = str
+DeviceId = str
+
+ERROR_CODES = (
+    "bad_request",  # not JSON, not an object, missing req/op
+    "unknown_op",
+    "bad_args",
+    "forbidden",  # this device's role may not do that, or not for that counter
+    "not_found",
+    "conflict",  # the state does not allow it now (nothing to recall, counter closed, …)
+    "closed",  # office or service closed
+    "offline",  # (client side) could not be sent before the deadline
+    "timeout",  # (client side) sent, no reply yet
+    "internal",
+)
+
+
+class Open(BaseModel):
+    """Payloads from the hub: extra fields are kept, so newer hubs stay compatible."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- envelope -------------------------------------------------------------
+
+class Request(Strict):
+    req: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    op: str = Field(min_length=1, max_length=64)
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorInfo(Open):
+    code: str
+    message: str
+
+
+class Reply(Open):
+    req: str
+    ok: bool
+    result: dict[str, Any] | None = None
+    error: ErrorInfo | None = None
+
+
+# ---- shared shapes -------------------------------------------------------
+
+class TicketInfo(Open):
+    id: str
+    number: str
+    services: list[ServiceId]
+    state: str
+    priority: bool = False
+    note: str = ""
+    channel: str = "kiosk"
+    lang: str = "hu"
+    issued_at: float
+    called_at: float | None = None
+    counter: int | None = None
+    ahead: int = 0
+    est_wait_s: int = 0
+    token: str = ""
+    status_url: str = ""
+    """The public ticket status page (the printed QR code links here)."""
+    appointment: str | None = None
+
+
+# ---- request arguments (one model per op) ----------------------------------
+
+class NoArgs(Strict):
+    pass
+
+
+class TicketIssueArgs(Strict):
+    services: list[ServiceId] = Field(min_length=1, max_length=10)
+    priority: bool = False
+    note: str = Field("", max_length=500)
+    lang: Literal["hu", "en"] = "hu"
+
+
+class AppointmentCheckInArgs(Strict):
+    code: str = Field(min_length=3, max_length=32)
+    lang: Literal["hu", "en"] = "hu"
+
+
+class FinishArgs(Strict):
+    marks: list[str] = Field(default_factory=list, max_length=20)
+
+
+class TransferArgs(Strict):
+    service: ServiceId | None = None
+    counter: int | None = Field(None, ge=1, le=999)
+    position: Literal["first", "last"] = "last"
+
+
+class PauseArgs(Strict):
+    reason: str = Field("", max_length=200)
+
+
+class UnparkArgs(Strict):
+    ticket: str = Field(min_length=1, max_length=64)
+
+
+class ClerkLoginArgs(Strict):
+    clerk: str = Field(min_length=1, max_length=64)
+    pin: str = Field(min_length=1, max_length=32)
+
+
+class BackgroundStartArgs(Strict):
+    kind: str = Field("", max_length=64)
+    note: str = Field("", max_length=500)
+
+
+class FeedbackArgs(Strict):
+    score: Literal["good", "neutral", "bad"]
+    ticket: str | None = Field(None, max_length=64)
+
+
+class ProfileEntry(Strict):
+    service: ServiceId
+    weight: int = Field(1, ge=1, le=100)
+
+
+class ProfileSetArgs(Strict):
+    services: list[ProfileEntry] = Field(min_length=1, max_length=50)
+
+
+class AlertRaiseArgs(Strict):
+    code: str = Field(min_length=1, max_length=64)
+    level: Literal["info", "warning", "error"] = "warning"
+    message: str = Field("", max_length=500)
+    active: bool = True
+
+
+OP_ARGS: dict[str, type[Strict]] = {
+    "ticket.issue": TicketIssueArgs,
+    "appointment.check_in": AppointmentCheckInArgs,
+    "counter.call_next": NoArgs,
+    "counter.recall": NoArgs,
+    "counter.start": NoArgs,
+    "counter.finish": FinishArgs,
+    "counter.no_show": NoArgs,
+    "counter.transfer": TransferArgs,
+    "counter.park": NoArgs,
+    "counter.unpark": UnparkArgs,
+    "counter.pause": PauseArgs,
+    "counter.resume": NoArgs,
+    "counter.close": NoArgs,
+    "clerk.login": ClerkLoginArgs,
+    "clerk.logout": NoArgs,
+    "clerk.profile_set": ProfileSetArgs,
+    "background.start": BackgroundStartArgs,
+    "background.stop": NoArgs,
+    "feedback.submit": FeedbackArgs,
+    "device.alert": AlertRaiseArgs,
+}
+
+# Which device roles may use which ops (the hub enforces it).
+OP_ROLES: dict[str, frozenset[str]] = {
+    "ticket.issue": frozenset({"kiosk"}),
+    "appointment.check_in": frozenset({"kiosk"}),
+    "device.alert": frozenset({"kiosk", "counter", "display"}),
+    **{op: frozenset({"counter"}) for op in OP_ARGS if op.split(".")[0] in {"counter", "clerk", "background", "feedback"}},
+}
+
+
+# ---- results ---------------------------------------------------------------
+
+class TicketResult(Open):
+    ticket: TicketInfo | None
+
+
+class ClerkInfo(Open):
+    id: str
+    name: str
+    may_edit_profile: bool = False
+    profile: list[ProfileEntry] = Field(default_factory=list)
+
+
+class ClerkResult(Open):
+    clerk: ClerkInfo | None
+
+
+class BackgroundInfo(Open):
+    id: str
+    kind: str
+    note: str
+    started_at: float
+    stopped_at: float | None = None
+
+
+class BackgroundResult(Open):
+    background: BackgroundInfo
+
+
+class EmptyResult(Open):
+    pass
+
+
+# ---- state (retained) and events --------------------------------------------
+
+class ServiceInfo(Open):
+    id: ServiceId
+    names: dict[str, str]
+    prefix: str
+    info: dict[str, str] = Field(default_factory=dict)
+    group: str = ""
+    sla_s: int = 0
+    open: bool = True
+    enabled: bool = True
+
+
+class ServicesState(Open):
+    services: list[ServiceInfo]
+    office: dict[str, Any] = Field(default_factory=dict)
+    at: float
+
+
+class QueueEntry(Open):
+    waiting: int
+    longest_wait_s: int
+    est_wait_s: int
+
+
+class QueueState(Open):
+    services: dict[ServiceId, QueueEntry]
+    waiting: int
+    open_counters: int
+    at: float
+
+
+class CounterState(Open):
+    counter: int
+    name: str
+    state: Literal["closed", "open", "paused", "called", "serving"]
+    clerk: str | None = None
+    clerk_name: str | None = None
+    ticket: TicketInfo | None = None
+    since: float
+    reason: str = ""
+    background: BackgroundInfo | None = None
+    parked: list[TicketInfo] = Field(default_factory=list)
+    waiting: dict[ServiceId, int] = Field(default_factory=dict)
+
+
+class CallInfo(Open):
+    ticket: str
+    number: str
+    counter: int
+    counter_name: str = ""
+    services: list[ServiceId] = Field(default_factory=list)
+    recall: bool = False
+    at: float
+    lang: str = "hu"
+
+
+class CallsState(Open):
+    calls: list[CallInfo]
+    at: float
+
+
+class AlertEvent(Open):
+    code: str
+    level: Literal["info", "warning", "error"]
+    message: str
+    source: str = "hub"
+    active: bool = True
+    at: float
+
+
+class DeviceStatus(Open):
+    device: DeviceId
+    role: str
+    online: bool
+    version: str = ""
+    at: float | None = None
+
+
+class PlaylistItem(Open):
+    id: str
+    kind: Literal["image", "video", "text"]
+    url: str = ""
+    sha256: str = ""
+    text: str = ""
+    duration_s: float = 10
+    days: list[int] = Field(default_factory=list)
+    start: str = ""
+    end: str = ""
+
+
+class PlaylistState(Open):
+    items: list[PlaylistItem]
+    ticker: list[str] = Field(default_factory=list)
+    version: str = ""
+    at: float
+
+
+STATE_MODELS: dict[str, type[Open]] = {
+    "services": ServicesState,
+    "queue": QueueState,
+    "counters/{n}": CounterState,
+    "calls": CallsState,
+    "playlist": PlaylistState,
+}
+EVENT_MODELS: dict[str, type[Open]] = {"call": CallInfo, "alert": AlertEvent}
+RESULT_MODELS: dict[str, type[Open]] = {
+    "ticket.issue": TicketResult,
+    "appointment.check_in": TicketResult,
+    "counter.call_next": TicketResult,
+    "counter.recall": TicketResult,
+    "counter.start": TicketResult,
+    "counter.finish": TicketResult,
+    "counter.no_show": TicketResult,
+    "counter.transfer": TicketResult,
+    "counter.park": TicketResult,
+    "counter.unpark": TicketResult,
+    "counter.pause": EmptyResult,
+    "counter.resume": EmptyResult,
+    "counter.close": EmptyResult,
+    "clerk.login": ClerkResult,
+    "clerk.logout": EmptyResult,
+    "clerk.profile_set": ClerkResult,
+    "background.start": BackgroundResult,
+    "background.stop": BackgroundResult,
+    "feedback.submit": EmptyResult,
+    "device.alert": EmptyResult,
+}

@@ -1,0 +1,34 @@
+"""Qt glue shared by the device apps: running callables on the GUI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PyQt6.QtCore import QObject, pyqtSignal
+
+
+class _Invoker(QObject):
+    call = pyqtSignal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.call.connect(self._run)
+
+    def _run(self, fn: Callable[[], None]) -> None:
+        fn()
+
+
+_invoker: _Invoker | None = None
+
+
+def main_thread_invoker() -> Callable[[Callable[[], None]], None]:
+    """Return ``invoke(fn)`` that runs ``fn`` on the thread that called this (the GUI thread).
+
+    Bus callbacks arrive on paho's network thread; controllers pass their
+    updates through this so that widgets are only touched on the GUI thread.
+    Must be called on the GUI thread after the QApplication exists.
+    """
+    global _invoker
+    if _invoker is None:
+        _invoker = _Invoker()
+    return _invoker.call.emit
