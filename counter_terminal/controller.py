@@ -690,9 +690,9 @@ class CounterController:
         has = self._ticket() is not None
         out = set()
         if state != "closed":
-            out |= {Action.FINISH_AND_NEXT, "pause", "background", "logout"}
+            out |= {Action.FINISH_AND_NEXT, "logout"}
             if not has:
-                out.add(Action.NEXT)
+                out |= {Action.NEXT, "pause", "background"}
             if has:
                 out |= {Action.RECALL, Action.DONE, Action.TRANSFER, Action.PARK}
                 if state == "called":

@@ -83,6 +83,8 @@ class MqttTestClient:
             self.client.username_pw_set(account.username,
                                         account.password if password is None else password)
         self._clean_start = clean_start
+        # paho sleeps out its reconnect delay before loop_stop() returns: keep it short
+        self.client.reconnect_delay_set(min_delay=0.05, max_delay=1)  # type: ignore[arg-type]
         self.connected = threading.Event()  # set on the first CONNACK, success or not
         self.disconnected = threading.Event()  # set when an established session ends
         self.connect_rc: ReasonCode | None = None

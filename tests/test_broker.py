@@ -16,27 +16,27 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
-from broker_fixture import (
-    HOST,
-    BrokerHandle,
-    MqttTestClient,
-    broker_handle,
-    free_port,
-    make_account,
-    running_broker,
-)
 
 from hub.broker import (
     BrokerAccount,
     BrokerSupervisor,
     PortInUseError,
     hash_password,
+    is_password_hash,
     render_acl,
     render_config,
     render_passwd,
     write_production_config,
 )
 from hub.broker._process import is_broker_for, wait_for_login
+from tests.broker_fixture import (
+    HOST,
+    BrokerHandle,
+    MqttTestClient,
+    free_port,
+    make_account,
+    running_broker,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 NOT_AUTHORIZED = 135
@@ -50,14 +50,6 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
     except OSError:
         return False
-
-
-@pytest.fixture
-def broker(tmp_path):
-    """Same as the ``broker`` fixture of tests/conftest.py; defined here so this module
-    also runs alone."""
-    with broker_handle(tmp_path) as handle:
-        yield handle
 
 
 @pytest.fixture
@@ -84,6 +76,14 @@ def test_password_hash_is_what_mosquitto_passwd_writes(tmp_path):
     assert user == "alice"
     assert hash_password("s3cret é", salt=salt) == theirs
     assert hash_password("s3cret é") != theirs  # fresh random salt otherwise
+
+
+def test_a_stored_hash_goes_into_the_password_file_verbatim():
+    stored = hash_password("device secret")
+    line = render_passwd([BrokerAccount("k1", stored, "kiosk", "k1")])
+    assert line == f"k1:{stored}\n"
+    assert is_password_hash(stored) and not is_password_hash("device secret")
+    assert render_passwd([BrokerAccount("k1", "device secret", "kiosk", "k1")]) != line
 
 
 def test_acl_gives_each_role_exactly_its_topics():

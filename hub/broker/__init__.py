@@ -6,7 +6,15 @@ passwd,acl}`` and runs and watches Mosquitto itself. Production:
 Accounts, ACL and configuration are pure functions of their inputs.
 """
 
-from ._accounts import ROLES, BrokerAccount, Role, hash_password, render_acl, render_passwd
+from ._accounts import (
+    ROLES,
+    BrokerAccount,
+    Role,
+    hash_password,
+    is_password_hash,
+    render_acl,
+    render_passwd,
+)
 from ._config import render_config
 from ._errors import BrokerError, PortInUseError
 from ._production import write_production_config
@@ -20,6 +28,7 @@ __all__ = [
     "PortInUseError",
     "Role",
     "hash_password",
+    "is_password_hash",
     "render_acl",
     "render_config",
     "render_passwd",

@@ -27,6 +27,13 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 # mosquitto_passwd's own defaults in 2.0 ("$7$" = PBKDF2-SHA512, 101 rounds, 12-byte salt).
 PBKDF2_ITERATIONS = 101
 SALT_BYTES = 12
+# "$7$<rounds>$<b64 of 12 bytes>$<b64 of 64 bytes>": what hash_password returns
+HASH_RE = re.compile(r"^\$7\$[1-9][0-9]{0,6}\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==$")
+
+
+def is_password_hash(value: str) -> bool:
+    """True if ``value`` is already a Mosquitto ``$7$`` hash (as a store keeps it)."""
+    return bool(HASH_RE.fullmatch(value))
 
 
 def validate_name(value: str, what: str = "username") -> str:
@@ -38,7 +45,12 @@ def validate_name(value: str, what: str = "username") -> str:
 
 @dataclass(frozen=True)
 class BrokerAccount:
-    """One MQTT login. ``device`` is the device id its topics are scoped to."""
+    """One MQTT login. ``device`` is the device id its topics are scoped to.
+
+    ``password`` is either the password itself or its Mosquitto hash
+    (:func:`hash_password`, detected by :func:`is_password_hash`), which goes into the
+    password file verbatim — so a store need never keep device passwords.
+    """
 
     username: str
     password: str
@@ -83,15 +95,12 @@ def hash_password(password: str, *, salt: bytes | None = None,
             f"${base64.b64encode(digest).decode('ascii')}")
 
 
-def hash_unless_hashed(password: str) -> str:
-    """Accounts loaded from the hub's database carry Mosquitto's hash already."""
-    return password if password.startswith("$7$") else hash_password(password)
-
-
 def render_passwd(accounts: Iterable[BrokerAccount], *,
-                  hasher: Callable[[str], str] = hash_unless_hashed) -> str:
+                  hasher: Callable[[str], str] = hash_password) -> str:
     """The ``password_file`` contents: one ``username:$7$…`` line per account."""
-    return "".join(f"{a.username}:{hasher(a.password)}\n" for a in _unique(accounts))
+    return "".join(
+        f"{a.username}:{a.password if is_password_hash(a.password) else hasher(a.password)}\n"
+        for a in _unique(accounts))
 
 
 def _rules(topics: Topics, account: BrokerAccount) -> list[tuple[str, str]]:

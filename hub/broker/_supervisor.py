@@ -155,10 +155,10 @@ class BrokerSupervisor:
                 thread.join()
 
     def restart(self) -> None:
-        with self._lock:
-            accounts = self._accounts
-            self.stop()
-            self.start(accounts)
+        """Stop and start again with the same accounts (disconnects every client)."""
+        accounts = self.accounts
+        self.stop()
+        self.start(accounts)
 
     # -- internals -------------------------------------------------------------------
     def _plan_ownership(self) -> str | None:
@@ -228,6 +228,8 @@ class BrokerSupervisor:
                exited: threading.Event, stop_evt: threading.Event) -> None:
         code = proc.wait()
         exited.set()
+        if stop_evt.is_set():  # stop() may hold the lock while it joins this thread
+            return
         with self._lock:
             if stop_evt.is_set() or self._proc is not proc:
                 return

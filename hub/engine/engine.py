@@ -545,7 +545,7 @@ class Engine:
         if c.background is not None:
             raise conflict("background work is already running at this counter")
         bid = f"{self.state.day.replace('-', '')}-bg-{self.state.background_seq + 1}"
-        self._emit("background.started", background={
+        self._emit("background.started", counter=c.number, clerk=c.clerk, background={
             "id": bid, "counter": c.number, "clerk": c.clerk, "kind": kind, "note": note,
             "started_at": self._now, "stopped_at": None,
         })

@@ -179,6 +179,21 @@ class EscposDevice(PrinterDevice):
         return bytes(answer) if answer else None
 
 
+class _SerialPrinter(Serial):
+    """python-escpos ``Serial`` whose status read returns when the answer arrives.
+
+    ``Serial._read`` asks pyserial for 16 bytes, so every ``DLE EOT`` query
+    (answered with one byte) would wait the full timeout.
+    """
+
+    def _read(self) -> bytes:
+        link = self.device
+        first = link.read(1)
+        if not first:
+            return b""
+        return first + link.read(link.in_waiting)
+
+
 def _drain(printer: Escpos) -> None:
     """Drop unread input (late answers; real-time commands a printer found inside image data)."""
     link = printer._device
@@ -271,7 +286,7 @@ def open_device(cfg: PrinterSection) -> PrinterDevice:
         )
     if cfg.type == "serial":
         return EscposDevice(
-            lambda: Serial(cfg.serial_port, cfg.serial_baud, timeout=timeout, profile=profile),
+            lambda: _SerialPrinter(cfg.serial_port, cfg.serial_baud, timeout=timeout, profile=profile),
             name=f"serial {cfg.serial_port}",
             keep_open=True,
         )

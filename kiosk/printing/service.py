@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kiosk.printing.device import PrintError, PrinterDevice
+from kiosk.printing.device import PrinterDevice, PrintError
 from kiosk.printing.render import TicketRenderer
 from kiosk.printing.status import UNKNOWN, PrinterState, PrinterStatus
 from kiosk.printing.ticket import TicketData
@@ -53,7 +53,8 @@ class PrinterService:
         self.device = device
         self.renderer = renderer
         self.status_interval_s = status_interval_s
-        self._on_status = on_status
+        self.on_status = on_status
+        """Called with every status change (on the worker thread)."""
         self._clock = clock
         self._queue: queue.Queue[tuple] = queue.Queue()
         self._jobs = itertools.count(1)
@@ -123,9 +124,9 @@ class PrinterService:
         self._status = status
         if changed:
             log.info("printer %s: %s %s", self.device.name, status.state.value, status.detail)
-            if self._on_status is not None:
+            if self.on_status is not None:
                 try:
-                    self._on_status(status)
+                    self.on_status(status)
                 except Exception:
                     log.exception("printer status callback failed")
 

@@ -81,6 +81,10 @@ class TicketInfo(Open):
     status_url: str = ""
     """The public ticket status page (the printed QR code links here)."""
     appointment: str | None = None
+    pending: list[ServiceId] = Field(default_factory=list)
+    """Services of the ticket not yet finished."""
+    recalls: int = 0
+    counter_name: str | None = None
 
 
 # ---- request arguments (one model per op) ----------------------------------
@@ -226,6 +230,7 @@ class ServiceInfo(Open):
     sla_s: int = 0
     open: bool = True
     enabled: bool = True
+    order: int = 0
 
 
 class ServicesState(Open):
@@ -238,6 +243,8 @@ class QueueEntry(Open):
     waiting: int
     longest_wait_s: int
     est_wait_s: int
+    """Expected wait for a ticket issued now (simulated, see hub/engine/estimate.py)."""
+    sla_s: int = 0
 
 
 class QueueState(Open):
@@ -259,6 +266,11 @@ class CounterState(Open):
     background: BackgroundInfo | None = None
     parked: list[TicketInfo] = Field(default_factory=list)
     waiting: dict[ServiceId, int] = Field(default_factory=dict)
+    """Waiting count per service of this counter's profile."""
+    waiting_here: int = 0
+    """Tickets transferred to this counter itself."""
+    profile: list[ProfileEntry] = Field(default_factory=list)
+    last_ticket: str | None = None
 
 
 class CallInfo(Open):
@@ -283,6 +295,11 @@ class AlertEvent(Open):
     message: str
     source: str = "hub"
     active: bool = True
+    at: float
+
+
+class AlertsState(Open):
+    alerts: list[AlertEvent]
     at: float
 
 
@@ -319,6 +336,7 @@ STATE_MODELS: dict[str, type[Open]] = {
     "counters/{n}": CounterState,
     "calls": CallsState,
     "playlist": PlaylistState,
+    "alerts": AlertsState,
 }
 EVENT_MODELS: dict[str, type[Open]] = {"call": CallInfo, "alert": AlertEvent}
 RESULT_MODELS: dict[str, type[Open]] = {

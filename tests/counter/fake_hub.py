@@ -38,7 +38,10 @@ class FakeHub:
         self.connected = threading.Event()
 
     def start(self) -> None:
-        self.c.connect_async(broker_host(self.broker), self.broker.port, keepalive=10)
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 3600  # like the real hub: requests queue while it is away
+        self.c.connect_async(broker_host(self.broker), self.broker.port, keepalive=10,
+                             clean_start=False, properties=props)
         self.c.loop_start()
         assert self.connected.wait(5)
 

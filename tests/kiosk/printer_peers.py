@@ -66,6 +66,7 @@ class NetworkPrinterPeer(_Recorder):
     def __init__(self) -> None:
         super().__init__()
         self._srv = socket.create_server(("127.0.0.1", 0))
+        self._srv.settimeout(0.1)
         self.host, self.port = self._srv.getsockname()
         self.connections = 0
         self._stop = threading.Event()
@@ -73,7 +74,6 @@ class NetworkPrinterPeer(_Recorder):
         self._thread.start()
 
     def _serve(self) -> None:
-        self._srv.settimeout(0.1)
         while not self._stop.is_set():
             try:
                 conn, _ = self._srv.accept()

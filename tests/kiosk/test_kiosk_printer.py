@@ -11,7 +11,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from escpos.printer import Network, Serial
 
 from kiosk.printing import (
     EscposDevice,
@@ -24,7 +23,12 @@ from kiosk.printing import (
     open_device,
     sample_ticket,
 )
-from kiosk.printing.device import FakeDevice, PrintError
+from kiosk.printing.device import (  # escpos, imported via kiosk
+    FakeDevice,
+    Network,
+    PrintError,
+    Serial,
+)
 from kiosk.printing.status import status_bytes
 from sorra.config.kiosk import PrinterSection
 from tests.kiosk.escpos_decode import decode

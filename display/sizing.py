@@ -1,0 +1,228 @@
+"""Screen layout from the TV's size and the room: pure arithmetic, no Qt.
+
+The readability rule: a ticket number's **cap height is at least 12 mm per
+metre** of the farthest seat (8 m → 96 mm). From the diagonal and the pixel
+size we know the pixels per millimetre, hence the minimum font pixel size of
+every ticket number on screen (current call and recent calls). Everything else
+is laid out around that:
+
+* landscape: header | calls column (left) + information column (queue, media) | ticker;
+* portrait: header / current call / recent calls / queue / media / ticker, stacked.
+
+When the screen is too small for the room (a 43" TV for a 10 m hall), the
+calls column may take at most :data:`MAX_CALLS_SHARE` of the width; the numbers
+are then as large as that allows, ``fits`` is False and ``readable_m`` says up
+to which distance the numbers still meet the rule. The app logs that, and
+``sorra display --screenshots`` writes it next to the PNGs.
+
+Font metrics are those of DejaVu Sans (Condensed) Bold, the numbers' font:
+cap height 0.729 em; "A042" is 2.57 em wide. The views measure the real text
+too and never draw past their box.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+__all__ = ["Layout", "Rect", "compute", "parse_resolution", "CAP_MM_PER_M"]
+
+CAP_MM_PER_M = 12.0
+CAP_EM = 0.729  # DejaVu Sans cap height / em
+NUMBER_EM = 2.75  # width of a 4-character ticket number ("A042"; "M888" is 2.8) in condensed bold
+COUNTER_EM = 1.3  # a counter number up to 2 digits
+ROW_EM = NUMBER_EM + 0.6 + COUNTER_EM + 0.4  # number, gap, counter, paddings
+ROW_HEIGHT_EM = 1.12
+MAX_CALLS_SHARE = 0.70
+CURRENT_SCALE = 1.3  # the current call is larger than the recent ones when there is room
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def tuple(self) -> tuple[int, int, int, int]:
+        return (self.x, self.y, self.w, self.h)
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: int
+    height: int
+    portrait: bool
+    px_per_mm: float
+    distance_m: float
+    number_px: int
+    """Font pixel size of recent-call ticket numbers (the readability minimum, if it fits)."""
+    current_px: int
+    """Font pixel size of the current call's number."""
+    takeover_px: int
+    """Font pixel size of the number when a new call fills the screen."""
+    text_px: int
+    """Labels, service names, queue figures."""
+    header_px: int
+    ticker_px: int
+    header: Rect
+    current: Rect
+    recent: Rect
+    recent_rows: int
+    recent_cols: int
+    queue: Rect
+    media: Rect
+    ticker: Rect
+    fits: bool
+    readable_m: float
+    notes: list[str] = field(default_factory=list)
+
+    def cap_mm(self, font_px: int) -> float:
+        return font_px * CAP_EM / self.px_per_mm
+
+    def summary(self) -> str:
+        lines = [
+            f"screen {self.width}x{self.height} {'portrait' if self.portrait else 'landscape'}, "
+            f"{self.px_per_mm:.3f} px/mm",
+            f"farthest seat {self.distance_m:g} m → ticket numbers need ≥ {CAP_MM_PER_M * self.distance_m:.0f} mm cap height",
+            f"recent numbers: {self.number_px} px font = {self.cap_mm(self.number_px):.0f} mm cap; "
+            f"current call: {self.current_px} px = {self.cap_mm(self.current_px):.0f} mm; "
+            f"takeover: {self.takeover_px} px = {self.cap_mm(self.takeover_px):.0f} mm",
+            f"recent calls shown: {self.recent_rows * self.recent_cols}",
+            f"readable up to {self.readable_m:.1f} m: {'OK' if self.fits else 'TOO SMALL for this room'}",
+            *self.notes,
+        ]
+        return "\n".join(lines)
+
+
+def parse_resolution(text: str) -> tuple[int, int]:
+    w, h = text.lower().split("x")
+    return int(w), int(h)
+
+
+def _px_per_mm(width: int, height: int, diagonal_in: float) -> float:
+    diag_px = math.hypot(width, height)
+    return diag_px / (diagonal_in * 25.4)  # square pixels
+
+
+def min_number_px(px_per_mm: float, distance_m: float) -> int:
+    """The smallest font pixel size whose cap height meets the 12 mm/m rule."""
+    return math.ceil(CAP_MM_PER_M * distance_m * px_per_mm / CAP_EM)
+
+
+def compute(width: int, height: int, diagonal_in: float, distance_m: float,
+            max_recent: int = 6, show_queue: bool = True) -> Layout:
+    ppm = _px_per_mm(width, height, diagonal_in)
+    need = min_number_px(ppm, distance_m)
+    if height > width:
+        return _portrait(width, height, ppm, distance_m, need, max_recent, show_queue)
+    return _landscape(width, height, ppm, distance_m, need, max_recent, show_queue)
+
+
+def _readable(px: int, ppm: float) -> float:
+    return px * CAP_EM / ppm / CAP_MM_PER_M
+
+
+def _landscape(w: int, h: int, ppm: float, d: float, need: int, max_recent: int,
+               show_queue: bool) -> Layout:
+    notes: list[str] = []
+    margin = round(h * 0.015)
+    header_h = round(h * 0.085)
+    ticker_h = round(h * 0.07)
+    body_y = header_h
+    body_h = h - header_h - ticker_h
+    text_px = round(h * 0.034)
+    label_h = round(text_px * 1.5)
+
+    # recent-call numbers: the minimum, unless the column would be too wide or too tall
+    number_px = need
+    max_by_width = int(w * MAX_CALLS_SHARE / ROW_EM)
+    # the current call + one recent row must fit in the body
+    max_by_height = int((body_h - 2 * label_h - 2 * margin) / (2 * ROW_HEIGHT_EM))
+    fits = number_px <= min(max_by_width, max_by_height)
+    if not fits:
+        number_px = min(max_by_width, max_by_height)
+        notes.append("numbers reduced: the screen is too small for the farthest seat")
+    row_h = math.ceil(number_px * ROW_HEIGHT_EM)
+    calls_w = max(round(w * 0.36), math.ceil(number_px * ROW_EM))
+    calls_w = min(calls_w, round(w * MAX_CALLS_SHARE))
+
+    # the current call: larger if the column has room for it
+    current_px = min(round(number_px * CURRENT_SCALE), int((calls_w - 2 * margin) / ROW_EM))
+    current_px = max(current_px, number_px)
+    current_h = label_h + math.ceil(current_px * ROW_HEIGHT_EM) + margin
+    rows = max(0, min(max_recent, (body_h - current_h - label_h - 2 * margin) // row_h))
+    plain_h = label_h + row_h + margin
+    plain_rows = max(0, min(max_recent, (body_h - plain_h - label_h - 2 * margin) // row_h))
+    if plain_rows > rows and rows < 3:
+        # a larger current call is not worth a recent call less (it is highlighted anyway)
+        current_px, current_h, rows = number_px, plain_h, plain_rows
+    current = Rect(margin, body_y + margin, calls_w - margin, current_h)
+    recent_y = current.y + current.h + margin
+    recent = Rect(margin, recent_y, calls_w - margin, label_h + rows * row_h)
+
+    info_x = calls_w + 2 * margin
+    info_w = w - info_x - margin
+    queue_h = round(body_h * 0.34) if show_queue else 0
+    queue = Rect(info_x, body_y + margin, info_w, queue_h)
+    media_y = queue.y + queue.h + (margin if show_queue else 0)
+    media = Rect(info_x, media_y, info_w, body_y + body_h - margin - media_y)
+
+    takeover_px = int(min(w * 0.9 / (NUMBER_EM + 1.0 + COUNTER_EM + 0.8), h * 0.42 / ROW_HEIGHT_EM))
+    return Layout(
+        width=w, height=h, portrait=False, px_per_mm=ppm, distance_m=d,
+        number_px=number_px, current_px=current_px, takeover_px=max(takeover_px, current_px),
+        text_px=text_px, header_px=round(header_h * 0.42), ticker_px=round(ticker_h * 0.5),
+        header=Rect(0, 0, w, header_h), current=current, recent=recent, recent_rows=rows,
+        recent_cols=1, queue=queue, media=media, ticker=Rect(0, h - ticker_h, w, ticker_h),
+        fits=fits and rows >= 1, readable_m=_readable(number_px, ppm), notes=notes,
+    )
+
+
+def _portrait(w: int, h: int, ppm: float, d: float, need: int, max_recent: int,
+              show_queue: bool) -> Layout:
+    notes: list[str] = []
+    margin = round(w * 0.02)
+    header_h = round(h * 0.06)
+    ticker_h = round(h * 0.045)
+    text_px = round(w * 0.034)
+    label_h = round(text_px * 1.5)
+    media_h = round((w - 2 * margin) * 9 / 16)  # a 16:9 slot at full width
+    queue_h = round(h * 0.13) if show_queue else 0
+    calls_h = h - header_h - ticker_h - media_h - queue_h - 4 * margin
+
+    number_px = need
+    max_by_width = int((w - 2 * margin) / ROW_EM)
+    max_by_height = int((calls_h - 2 * label_h - margin) / (2 * ROW_HEIGHT_EM))
+    fits = number_px <= min(max_by_width, max_by_height)
+    if not fits:
+        number_px = min(max_by_width, max_by_height)
+        notes.append("numbers reduced: the screen is too small for the farthest seat")
+    row_h = math.ceil(number_px * ROW_HEIGHT_EM)
+    current_px = max(number_px, min(round(number_px * CURRENT_SCALE), int((w - 2 * margin) / ROW_EM)))
+    current_h = label_h + math.ceil(current_px * ROW_HEIGHT_EM) + margin
+    cols = max(1, int((w - 2 * margin) // math.ceil(number_px * ROW_EM)))
+    max_rows = math.ceil(max_recent / cols)
+    rows = max(0, min(max_rows, (calls_h - current_h - label_h - margin) // row_h))
+    plain_h = label_h + row_h + margin
+    plain_rows = max(0, min(max_rows, (calls_h - plain_h - label_h - margin) // row_h))
+    if plain_rows > rows and rows < 3:
+        current_px, current_h, rows = number_px, plain_h, plain_rows
+    y = header_h + margin
+    current = Rect(margin, y, w - 2 * margin, current_h)
+    y += current_h + margin
+    recent = Rect(margin, y, w - 2 * margin, label_h + rows * row_h)
+    # whatever the recent list does not use goes to the queue panel
+    y = header_h + margin + calls_h + margin
+    queue = Rect(margin, y, w - 2 * margin, queue_h)
+    y += queue_h + (margin if show_queue else 0)
+    media = Rect(margin, y, w - 2 * margin, h - ticker_h - margin - y)
+    takeover_px = int(min(w * 0.9 / (NUMBER_EM + 0.4), h * 0.22 / ROW_HEIGHT_EM))
+    return Layout(
+        width=w, height=h, portrait=True, px_per_mm=ppm, distance_m=d,
+        number_px=number_px, current_px=current_px, takeover_px=max(takeover_px, current_px),
+        text_px=text_px, header_px=round(header_h * 0.42), ticker_px=round(ticker_h * 0.5),
+        header=Rect(0, 0, w, header_h), current=current, recent=recent, recent_rows=rows,
+        recent_cols=cols, queue=queue, media=media, ticker=Rect(0, h - ticker_h, w, ticker_h),
+        fits=fits and rows >= 1, readable_m=_readable(number_px, ppm), notes=notes,
+    )

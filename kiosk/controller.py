@@ -1,0 +1,726 @@
+"""The kiosk's flow: touches in, requests out, hub state in, view state and print jobs out.
+
+No Qt and no printer I/O here. The views call methods (``choose_service``,
+``confirm``, …), bus messages arrive through the subscriptions made in
+:meth:`KioskController.start`, the printer is a :class:`PrinterPort` (the
+:class:`kiosk.printing.PrinterService` worker), and listeners receive a new
+:class:`kiosk.model.ViewState` after every change.
+
+**One ticket per attempt.** Confirming creates an *attempt* with one request
+id, fixed at that moment. A second tap while it is on its way does nothing;
+"try again" after a lost or late reply re-sends the same id (the bus client
+also re-sends it after every reconnect), and the hub answers a repeated id
+with the ticket it already issued. A reply that arrives for an attempt the
+citizen abandoned (went back, timed out) is logged and not printed.
+
+**Printing never blocks the ticket.** The ticket screen shows the number and
+the QR code as soon as the hub replies; the print job runs on the printer's
+thread. If it fails (paper out, cover open, printer away) the screen says so
+and keeps the QR code; "print again" re-prints the same ticket.
+
+Threads: bus callbacks and printer results arrive on other threads and are
+passed through ``invoke`` to the thread that owns the controller (the Qt GUI
+thread in the app). Timers (inactivity, late replies, offline grace) advance
+in :meth:`tick`, which the app calls a few times a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kiosk.model import (
+    GroupItem,
+    PrintState,
+    Problem,
+    Screen,
+    ServiceItem,
+    TicketView,
+    ViewState,
+)
+from kiosk.printing.service import PrintResult
+from kiosk.printing.status import ALERTS, PrinterStatus
+from kiosk.printing.ticket import TicketData, TicketLine
+from kiosk.scanner import parse_scanned_code
+from sorra.bus import RequestError, new_request_id
+from sorra.config.kiosk import KioskSection
+from sorra.protocol.messages import QueueState, ServicesState, TicketInfo
+
+log = logging.getLogger(__name__)
+
+Invoke = Callable[[Callable[[], None]], None]
+Listener = Callable[[ViewState], None]
+MessageCallback = Callable[[str, dict[str, Any] | None], None]
+
+LANGS = ("hu", "en")
+ALERT_SEND_DEADLINE_S = 3600.0
+FLOW_SCREENS = (Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN, Screen.ERROR, Screen.TICKET)
+"""Screens a citizen is in the middle of: inactivity takes them back to the start."""
+RETRYABLE = (Problem.OFFLINE, Problem.NO_REPLY)
+
+
+class Bus(Protocol):
+    """The part of :class:`sorra.bus.BusClient` the kiosk uses."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    def on_connection(self, callback: Callable[[bool], None]) -> None: ...
+
+    def subscribe_state(self, name: str, callback: MessageCallback) -> None: ...
+
+    def subscribe_status(self, callback: MessageCallback) -> None: ...
+
+    def request(
+        self, op: str, args: dict[str, Any] | None = None, *, req: str | None = None, send_deadline_s: float = 10.0
+    ) -> Future: ...
+
+    def publish_status(self, extra: dict[str, Any] | None = None) -> None: ...
+
+
+class PrinterPort(Protocol):
+    """The part of :class:`kiosk.printing.PrinterService` the kiosk uses."""
+
+    on_status: Callable[[PrinterStatus], None] | None
+
+    @property
+    def status(self) -> PrinterStatus: ...
+
+    def submit(self, ticket: TicketData, done: Callable[[PrintResult], None]) -> int: ...
+
+
+@dataclass
+class _Attempt:
+    """One citizen's confirmed request: one request id, however often it is sent."""
+
+    n: int
+    op: str
+    args: dict[str, Any]
+    req: str
+    touched_at: float
+    sent_at: float = 0.0
+    done: bool = False
+    ticket: TicketInfo | None = None
+    data: TicketData | None = None
+    print_sent_at: float | None = None
+
+
+class KioskController:
+    def __init__(
+        self,
+        bus: Bus,
+        printer: PrinterPort,
+        settings: KioskSection | None = None,
+        *,
+        lang: str = "hu",
+        device_name: str = "",
+        invoke: Invoke | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bus = bus
+        self.printer = printer
+        self.settings = settings or KioskSection()
+        self.default_lang = lang if lang in LANGS else "hu"
+        self.device_name = device_name
+        self._invoke: Invoke = invoke or (lambda fn: fn())
+        self._clock = clock
+        self._listeners: list[Listener] = []
+        self._services: ServicesState | None = None
+        self._queue: QueueState | None = None
+        self._broker_up = False
+        self._hub_up: bool | None = None
+        self._offline_since: float | None = clock()
+        self._out_of_service = True
+        self._attempts = 0
+        self._attempt: _Attempt | None = None
+        self._last_activity = clock()
+        self._selected: list[str] = []
+        self._printer_status = printer.status
+        self._state = ViewState(
+            lang=self.default_lang,
+            max_services=self.settings.max_services_per_ticket,
+            allow_priority=self.settings.allow_priority,
+            printer=self._printer_status.state.value,
+        )
+        self.last_touch_to_print_s: float | None = None
+        """Confirm tap → print job handed to the printer, for the last printed ticket (benchmark)."""
+
+    # ---- wiring ------------------------------------------------------------------
+
+    @property
+    def state(self) -> ViewState:
+        return self._state
+
+    def on_change(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+        listener(self._state)
+
+    def start(self) -> None:
+        """Subscribe to the hub's state and the printer's status (call before ``bus.start()``)."""
+        self.printer.on_status = lambda st: self._invoke(lambda: self._on_printer_status(st))
+        self.bus.on_connection(lambda up: self._invoke(lambda: self._on_connection(up)))
+        self.bus.subscribe_state("services", lambda _t, p: self._invoke(lambda: self._on_services(p)))
+        self.bus.subscribe_state("queue", lambda _t, p: self._invoke(lambda: self._on_queue(p)))
+        self.bus.subscribe_status(lambda t, p: self._invoke(lambda: self._on_presence(t, p)))
+        self._broker_up = self.bus.connected
+        self.bus.publish_status({"printer": self._printer_status.as_status()})
+        self._refresh()
+
+    # ---- touches (GUI thread) ---------------------------------------------------
+
+    def touch(self) -> None:
+        """Any touch or key: the citizen is still here."""
+        self._last_activity = self._clock()
+        if self._state.idle_warning_s is not None:
+            self._set(idle_warning_s=None)
+
+    def set_lang(self, lang: str) -> None:
+        if lang in LANGS and lang != self._state.lang:
+            self.touch()
+            self._set(lang=lang)
+            self._refresh()
+
+    def get_ticket(self) -> None:
+        """Start screen → catalogue (groups, or the services when there is one group)."""
+        if self._state.screen is not Screen.START:
+            return
+        self.touch()
+        self._selected = []
+        self._set(screen=Screen.CATALOGUE, group=None, priority=False, problem=None)
+        self._refresh()
+
+    def open_group(self, group: str) -> None:
+        if self._state.screen is Screen.CATALOGUE:
+            self.touch()
+            self._set(group=group)
+            self._refresh()
+
+    def back(self) -> None:
+        self.touch()
+        s = self._state
+        if s.screen is Screen.CATALOGUE and s.group is not None and len(s.groups) > 1:
+            self._set(group=None)
+            self._refresh()
+        elif s.screen is Screen.CATALOGUE and self._selected:
+            self._set(screen=Screen.REVIEW)
+            self._refresh()
+        elif s.screen in (Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN, Screen.ERROR):
+            self.reset()
+
+    def choose_service(self, service_id: str) -> None:
+        """A service tapped on the catalogue: add it to the ticket and show the summary."""
+        if self._state.screen is not Screen.CATALOGUE:
+            return
+        self.touch()
+        item = self._service_item(service_id)
+        if item is None or not item.open:
+            return
+        if service_id not in self._selected and len(self._selected) < self.settings.max_services_per_ticket:
+            self._selected.append(service_id)
+        self._set(screen=Screen.REVIEW, problem=None)
+        self._refresh()
+
+    def remove_service(self, service_id: str) -> None:
+        if self._state.screen is not Screen.REVIEW:
+            return
+        self.touch()
+        if service_id in self._selected:
+            self._selected.remove(service_id)
+        if not self._selected:
+            self._set(screen=Screen.CATALOGUE)
+        self._refresh()
+
+    def add_another(self) -> None:
+        if self._state.screen is Screen.REVIEW and self._state.can_add_more:
+            self.touch()
+            self._set(screen=Screen.CATALOGUE, group=None if len(self._state.groups) > 1 else self._state.group)
+            self._refresh()
+
+    def set_priority(self, on: bool) -> None:
+        if self._state.screen is Screen.REVIEW and self.settings.allow_priority:
+            self.touch()
+            self._set(priority=bool(on))
+
+    def confirm(self) -> None:
+        """"Print my ticket": one new attempt (a second tap while it runs does nothing)."""
+        if self._state.screen is not Screen.REVIEW or not self._selected:
+            return
+        self.touch()
+        args: dict[str, Any] = {"services": list(self._selected), "lang": self._state.lang}
+        if self._state.priority:
+            args["priority"] = True
+        self._begin("ticket.issue", args)
+
+    def start_check_in(self) -> None:
+        if self._state.screen in (Screen.START, Screen.CATALOGUE, Screen.REVIEW):
+            self.touch()
+            self._set(screen=Screen.CHECK_IN, code="", problem=None)
+
+    def key(self, char: str) -> None:
+        """On-screen keypad: one character of the appointment code."""
+        if self._state.screen is Screen.CHECK_IN and len(char) == 1 and char.isalnum() and len(self._state.code) < 32:
+            self.touch()
+            self._set(code=self._state.code + char.upper(), problem=None)
+
+    def backspace(self) -> None:
+        if self._state.screen is Screen.CHECK_IN:
+            self.touch()
+            self._set(code=self._state.code[:-1], problem=None)
+
+    def submit_code(self) -> None:
+        if self._state.screen is not Screen.CHECK_IN:
+            return
+        self.touch()
+        code = parse_scanned_code(self._state.code)
+        if code is None:
+            self._set(problem=Problem.BAD_CODE)
+            return
+        self._begin("appointment.check_in", {"code": code, "lang": self._state.lang})
+
+    def scanned(self, raw: str) -> None:
+        """A scanner read a code (keyboard wedge or serial): check in at once."""
+        if self._state.screen not in (Screen.START, Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN, Screen.ERROR, Screen.TICKET):
+            return
+        if self._state.screen is Screen.TICKET and self._state.ticket and self._state.ticket.print_state is PrintState.PRINTING:
+            return
+        code = parse_scanned_code(raw)
+        self.touch()
+        if code is None:
+            self._set(screen=Screen.CHECK_IN, code="", problem=Problem.BAD_CODE, ticket=None)
+            return
+        self._set(screen=Screen.CHECK_IN, code=code, problem=None, ticket=None)
+        self._begin("appointment.check_in", {"code": code, "lang": self._state.lang})
+
+    def retry(self) -> None:
+        """"Try again" on the error screen: the same request id when the first may have arrived."""
+        a = self._attempt
+        if self._state.screen is not Screen.ERROR or a is None:
+            return
+        self.touch()
+        if self._state.problem in RETRYABLE and not a.done:
+            self._set(screen=Screen.ISSUING, problem=None)
+            self._send(a)
+        else:  # the hub refused it: asking again with the same id would get the same answer
+            self._begin(a.op, a.args)
+
+    def reprint(self) -> None:
+        """"Print again" after a failed print: the same ticket, never a new one."""
+        a = self._attempt
+        t = self._state.ticket
+        if self._state.screen is not Screen.TICKET or a is None or a.data is None or t is None:
+            return
+        if t.print_state is not PrintState.FAILED:
+            return
+        self.touch()
+        self._set(ticket=replace(t, print_state=PrintState.PRINTING))
+        self._print(a)
+
+    def keep_alive(self) -> None:
+        """"I need more time" on the inactivity warning."""
+        self.touch()
+
+    def done(self) -> None:
+        """"Done" / "Cancel": back to the start screen for the next citizen."""
+        self.reset()
+
+    def reset(self) -> None:
+        self._attempt = None
+        self._selected = []
+        self._last_activity = self._clock()
+        self._set(
+            screen=Screen.OUT_OF_SERVICE if self._out_of_service else Screen.START,
+            lang=self.default_lang, group=None, priority=False, code="",
+            problem=None, ticket=None, idle_warning_s=None,
+        )
+        self._refresh()
+
+    # ---- timers (GUI thread) -------------------------------------------------------
+
+    def tick(self) -> None:
+        now = self._clock()
+        self._refresh_online(now)
+        s = self._state  # after the online check, which may have changed the screen
+        a = self._attempt
+        if s.screen is Screen.ISSUING and a is not None and now - a.sent_at >= self.settings.issue_timeout_s:
+            log.warning("no reply to %s (req %s) after %.0f s", a.op, a.req, now - a.sent_at)
+            self._set(screen=Screen.ERROR, problem=Problem.NO_REPLY)
+            self._last_activity = now
+            return
+        if s.screen not in FLOW_SCREENS:
+            return
+        idle = now - self._last_activity
+        if s.screen is Screen.TICKET and s.ticket is not None and s.ticket.print_state is PrintState.PRINTED:
+            if idle >= self.settings.ticket_screen_s:
+                self.reset()
+            return
+        if s.screen is Screen.TICKET and s.ticket is not None and s.ticket.print_state is PrintState.PRINTING:
+            return
+        timeout = self.settings.idle_timeout_s
+        if idle >= timeout:
+            log.info("inactivity: back to the start screen")
+            self.reset()
+            return
+        warn = self.settings.idle_warning_s
+        left = int(timeout - idle + 0.999)
+        if idle >= timeout - warn:
+            if s.idle_warning_s != left:
+                self._set(idle_warning_s=left)
+        elif s.idle_warning_s is not None:
+            self._set(idle_warning_s=None)
+
+    # ---- attempts --------------------------------------------------------------------
+
+    def _begin(self, op: str, args: dict[str, Any]) -> None:
+        self._attempts += 1
+        a = _Attempt(self._attempts, op, args, new_request_id(), touched_at=self._clock())
+        self._attempt = a
+        log.info("%s %s (req %s)", op, args, a.req)
+        self._set(screen=Screen.ISSUING, problem=None, ticket=None, idle_warning_s=None)
+        self._send(a)
+
+    def _send(self, a: _Attempt) -> None:
+        a.sent_at = self._clock()
+        future = self.bus.request(a.op, a.args, req=a.req, send_deadline_s=self.settings.issue_timeout_s)
+        future.add_done_callback(lambda f: self._invoke(lambda: self._on_reply(a, f)))
+
+    def _on_reply(self, a: _Attempt, future: Future) -> None:
+        if a.done:
+            return  # the same future seen twice (a retry while it was still pending)
+        if a is not self._attempt:
+            try:
+                result = future.result()
+                log.warning("late reply for an abandoned attempt (req %s): %s", a.req, result)
+            except Exception as err:
+                log.info("abandoned attempt %s ended: %s", a.req, err)
+            return
+        try:
+            result = future.result()
+        except RequestError as err:
+            self._on_refused(a, err)
+            return
+        except Exception as err:  # the bus stopped, or a bug
+            log.exception("request %s failed", a.req)
+            self._on_refused(a, RequestError("internal", str(err)))
+            return
+        a.done = True
+        try:
+            ticket = TicketInfo.model_validate(result.get("ticket") or {})
+        except ValueError:
+            log.error("the hub answered %s without a ticket: %s", a.op, result)
+            self._set(screen=Screen.ERROR, problem=Problem.FAILED)
+            return
+        a.ticket = ticket
+        a.data = self._ticket_data(ticket)
+        view = TicketView(
+            number=ticket.number,
+            services=tuple(self._service_item(sid) or ServiceItem(sid, sid) for sid in ticket.services),
+            ahead=ticket.ahead,
+            est_wait_s=ticket.est_wait_s,
+            status_url=ticket.status_url,
+            priority=ticket.priority,
+            appointment=ticket.appointment or "",
+            print_state=PrintState.PRINTING,
+            printer_state=self._printer_status.state.value,
+        )
+        self._last_activity = self._clock()
+        self._set(screen=Screen.TICKET, ticket=view, problem=None, code="", idle_warning_s=None)
+        self._print(a)
+
+    def _on_refused(self, a: _Attempt, err: RequestError) -> None:
+        problem = {
+            "offline": Problem.OFFLINE,
+            "timeout": Problem.NO_REPLY,
+            "closed": Problem.CLOSED,
+            "not_found": Problem.NOT_FOUND,
+            "conflict": Problem.CONFLICT,
+            "bad_args": Problem.BAD_CODE if a.op == "appointment.check_in" else Problem.FAILED,
+        }.get(err.code, Problem.FAILED)
+        if problem not in RETRYABLE:
+            a.done = True
+        log.warning("%s refused (req %s): %s", a.op, a.req, err)
+        self._last_activity = self._clock()
+        if a.op == "appointment.check_in" and problem in (Problem.NOT_FOUND, Problem.BAD_CODE, Problem.CONFLICT):
+            self._set(screen=Screen.CHECK_IN, problem=problem, code=str(a.args.get("code", "")))
+        else:
+            self._set(screen=Screen.ERROR, problem=problem)
+
+    # ---- printing ----------------------------------------------------------------------
+
+    def _print(self, a: _Attempt) -> None:
+        assert a.data is not None
+        self.printer.submit(a.data, lambda result: self._invoke(lambda: self._on_printed(a, result)))
+
+    def _on_printed(self, a: _Attempt, result: PrintResult) -> None:
+        if result.sent_at is not None and a.print_sent_at is None:
+            a.print_sent_at = result.sent_at
+            self.last_touch_to_print_s = result.sent_at - a.touched_at
+        self._on_printer_status(result.status)
+        t = self._state.ticket
+        if a is not self._attempt or t is None or self._state.screen is not Screen.TICKET:
+            return
+        if result.ok:
+            log.info("printed ticket %s", t.number)
+            self._last_activity = self._clock()
+            self._set(ticket=replace(t, print_state=PrintState.PRINTED, printer_state=result.status.state.value))
+        else:
+            log.warning("ticket %s not printed: %s", t.number, result.error)
+            self._last_activity = self._clock()
+            self._set(ticket=replace(t, print_state=PrintState.FAILED, printer_state=result.status.state.value))
+
+    def _on_printer_status(self, status: PrinterStatus) -> None:
+        before = self._printer_status
+        self._printer_status = status
+        if (before.state, before.known, before.detail) == (status.state, status.known, status.detail):
+            return
+        self.bus.publish_status({"printer": status.as_status()})
+        old, new = ALERTS.get(before.state), ALERTS.get(status.state)
+        if old is not None and old != new:
+            self._alert(old[0], old[1], "", active=False)
+        if new is not None and new != old:
+            self._alert(new[0], new[1], status.detail, active=True)
+        self._set(printer=status.state.value)
+
+    def _alert(self, code: str, level: str, message: str, *, active: bool) -> None:
+        args = {"code": code, "level": level, "message": message[:500], "active": active}
+        future = self.bus.request("device.alert", args, send_deadline_s=ALERT_SEND_DEADLINE_S)
+        future.add_done_callback(_log_alert_failure)
+
+    def _ticket_data(self, t: TicketInfo) -> TicketData:
+        lang = t.lang if t.lang in LANGS else self._state.lang
+        lines = []
+        for sid in t.services:
+            info = self._service_info(sid)
+            lines.append(TicketLine(_pick(info.names, lang, sid), _pick(info.info, lang, "")) if info else TicketLine(sid))
+        return TicketData(
+            number=t.number,
+            office=self._office_name(lang),
+            services=tuple(lines),
+            ahead=t.ahead,
+            est_wait_s=t.est_wait_s,
+            status_url=t.status_url,
+            issued_at=self._local_time(t.issued_at),
+            lang=lang,
+            priority=t.priority,
+            note=t.note,
+            appointment=t.appointment or "",
+            ticket_id=t.id,
+        )
+
+    def _local_time(self, epoch: float) -> datetime:
+        tz_name = (self._services.office.get("tz") if self._services else None) or ""
+        try:
+            return datetime.fromtimestamp(epoch, ZoneInfo(tz_name)) if tz_name else datetime.fromtimestamp(epoch)
+        except (ZoneInfoNotFoundError, ValueError):
+            return datetime.fromtimestamp(epoch)
+
+    # ---- hub state (GUI thread via invoke) ------------------------------------------------
+
+    def _on_connection(self, up: bool) -> None:
+        self._broker_up = up
+        self._refresh_online(self._clock())
+
+    def _on_presence(self, topic: str, payload: dict[str, Any] | None) -> None:
+        if topic != "device/hub/status" or payload is None:
+            return
+        self._hub_up = bool(payload.get("online"))
+        self._refresh_online(self._clock())
+
+    def _on_services(self, payload: dict[str, Any] | None) -> None:
+        if payload is None:
+            return
+        try:
+            self._services = ServicesState.model_validate(payload)
+        except ValueError as err:
+            log.warning("ignoring bad state/services: %s", err)
+            return
+        self._refresh_online(self._clock())
+        self._refresh()
+
+    def _on_queue(self, payload: dict[str, Any] | None) -> None:
+        if payload is None:
+            return
+        try:
+            self._queue = QueueState.model_validate(payload)
+        except ValueError as err:
+            log.warning("ignoring bad state/queue: %s", err)
+            return
+        self._refresh()
+
+    @property
+    def online(self) -> bool:
+        return self._broker_up and self._hub_up is not False and self._services is not None
+
+    def _refresh_online(self, now: float) -> None:
+        if self.online:
+            self._offline_since = None
+            if self._out_of_service:
+                self._out_of_service = False
+                log.info("hub reachable: in service")
+                self._leave_out_of_service()
+            return
+        if self._offline_since is None:
+            self._offline_since = now
+            log.warning("hub unreachable (broker %s, hub %s)", "up" if self._broker_up else "down", self._hub_up)
+        if not self._out_of_service and now - self._offline_since >= self.settings.offline_grace_s:
+            self._out_of_service = True
+            if self._state.screen not in (Screen.TICKET, Screen.ISSUING):
+                self._selected = []
+                self._set(screen=Screen.OUT_OF_SERVICE, idle_warning_s=None, problem=None)
+        if self._out_of_service and self._state.screen is Screen.ERROR:
+            self._set(screen=Screen.OUT_OF_SERVICE, idle_warning_s=None)
+
+    def _leave_out_of_service(self) -> None:
+        a = self._attempt
+        if self._state.screen is not Screen.OUT_OF_SERVICE:
+            self._set(connecting=False)
+            return
+        if a is not None and not a.done:
+            # The citizen's request is answered now that the hub is back: the same id again
+            # (still pending in the bus client: the same future; dropped unsent: sent now).
+            self._set(screen=Screen.ISSUING, connecting=False, problem=None)
+            self._send(a)
+            return
+        self._last_activity = self._clock()
+        self._set(screen=Screen.START, connecting=False, ticket=None, problem=None, lang=self.default_lang)
+        self._refresh()
+
+    # ---- view state -----------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        """Rebuild the catalogue parts of the view state and apply the office's open/closed state."""
+        s = self._state
+        lang = s.lang
+        services = self._services
+        office = services.office if services else {}
+        items = self._all_items(lang)
+        groups = self._groups(items, office, lang)
+        group = s.group
+        if len(groups) <= 1:
+            group = groups[0].id if groups else None
+            shown = tuple(items)
+        else:
+            shown = tuple(i for i in items if i.group == group) if group is not None else ()
+        ticket = s.ticket
+        if ticket is not None:  # the language may have changed on the ticket screen
+            names = {i.id: i for i in items}
+            ticket = replace(ticket, services=tuple(names.get(i.id, i) for i in ticket.services))
+        selected = tuple(i for sid in self._selected if (i := self._find(items, sid)) is not None)
+        can_add = len(selected) < self.settings.max_services_per_ticket and any(
+            i.open and i.id not in self._selected for i in items
+        )
+        screen = s.screen
+        closed = bool(services) and office.get("open") is False
+        if closed and screen in (Screen.START, Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN):
+            screen = Screen.CLOSED
+            self._selected = []
+            selected = ()
+        elif not closed and screen is Screen.CLOSED:
+            screen = Screen.START
+        self._set(
+            screen=screen,
+            office_name=self._office_name(lang),
+            office_message=_pick(office.get("message") or {}, lang, ""),
+            hours_today=str(office.get("hours_today") or ""),
+            next_open=office.get("next_open"),
+            groups=groups,
+            group=group,
+            services=shown,
+            selected=selected,
+            can_add_more=can_add,
+            ticket=ticket,
+        )
+
+    def _all_items(self, lang: str) -> list[ServiceItem]:
+        if self._services is None:
+            return []
+        queue = self._queue.services if self._queue else {}
+        out = []
+        for svc in self._services.services:
+            if not svc.enabled:
+                continue
+            q = queue.get(svc.id)
+            out.append(
+                ServiceItem(
+                    id=svc.id,
+                    name=_pick(svc.names, lang, svc.id),
+                    info=_pick(svc.info, lang, ""),
+                    group=svc.group,
+                    open=svc.open,
+                    waiting=q.waiting if q else 0,
+                    est_wait_s=q.est_wait_s if q else 0,
+                )
+            )
+        return out
+
+    @staticmethod
+    def _groups(items: list[ServiceItem], office: dict[str, Any], lang: str) -> tuple[GroupItem, ...]:
+        names = office.get("groups") or {}
+        order: list[str] = []
+        for i in items:
+            if i.group not in order:
+                order.append(i.group)
+        return tuple(
+            GroupItem(
+                id=g,
+                name=_pick(names.get(g) or {}, lang, g) if isinstance(names.get(g), dict) else (g or ""),
+                services=sum(1 for i in items if i.group == g),
+                open=any(i.open for i in items if i.group == g),
+            )
+            for g in order
+        )
+
+    @staticmethod
+    def _find(items: list[ServiceItem], sid: str) -> ServiceItem | None:
+        return next((i for i in items if i.id == sid), None)
+
+    def _service_item(self, sid: str) -> ServiceItem | None:
+        return self._find(self._all_items(self._state.lang), sid)
+
+    def _service_info(self, sid: str):
+        if self._services is None:
+            return None
+        return next((s for s in self._services.services if s.id == sid), None)
+
+    def _office_name(self, lang: str) -> str:
+        office = self._services.office if self._services else {}
+        name = office.get("name")
+        if isinstance(name, dict):
+            return _pick(name, lang, self.device_name)
+        return str(name or self.device_name)
+
+    def _set(self, **changes: Any) -> None:
+        new = replace(self._state, **changes)
+        if new == self._state:
+            return
+        self._state = new
+        for listener in list(self._listeners):
+            try:
+                listener(new)
+            except Exception:
+                log.exception("view listener failed")
+
+
+def _pick(texts: dict[str, str], lang: str, default: str) -> str:
+    """The text in ``lang``, else Hungarian, else English, else any, else ``default``."""
+    if not texts:
+        return default
+    for key in (lang, "hu", "en"):
+        if texts.get(key):
+            return texts[key]
+    return next((v for v in texts.values() if v), default)
+
+
+def _log_alert_failure(future: Future) -> None:
+    try:
+        future.result()
+    except Exception as err:
+        log.warning("could not raise a printer alert on the hub: %s", err)
+
+
+__all__ = ["Bus", "KioskController", "PrinterPort"]

@@ -1,0 +1,104 @@
+"""The kiosk's view state: what the screen shows, as plain frozen dataclasses.
+
+The controller builds a new :class:`ViewState` on every change and hands it to
+its listeners; the Qt views render it and nothing else. Words are not in
+here: the view translates :class:`Screen`, :class:`Problem` and
+:class:`PrintState` with the kiosk's gettext catalogue. Names and "what to
+bring" texts come from the hub, already in the chosen language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Screen(StrEnum):
+    START = "start"
+    CATALOGUE = "catalogue"
+    REVIEW = "review"
+    CHECK_IN = "check_in"
+    ISSUING = "issuing"
+    TICKET = "ticket"
+    ERROR = "error"
+    CLOSED = "closed"
+    OUT_OF_SERVICE = "out_of_service"
+
+
+class Problem(StrEnum):
+    OFFLINE = "offline"
+    """The request could not be sent: nothing was issued."""
+    NO_REPLY = "no_reply"
+    """Sent, no answer yet: retrying is safe (same request id, the hub answers it once)."""
+    CLOSED = "closed"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    BAD_CODE = "bad_code"
+    FAILED = "failed"
+
+
+class PrintState(StrEnum):
+    PRINTING = "printing"
+    PRINTED = "printed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ServiceItem:
+    id: str
+    name: str
+    info: str = ""
+    group: str = ""
+    open: bool = True
+    waiting: int = 0
+    est_wait_s: int = 0
+
+
+@dataclass(frozen=True)
+class GroupItem:
+    id: str
+    name: str
+    services: int
+    open: bool = True
+
+
+@dataclass(frozen=True)
+class TicketView:
+    number: str
+    services: tuple[ServiceItem, ...]
+    ahead: int
+    est_wait_s: int
+    status_url: str
+    priority: bool = False
+    appointment: str = ""
+    print_state: PrintState = PrintState.PRINTING
+    printer_state: str = "ok"
+    """Why printing failed (a :class:`kiosk.printing.PrinterState` value)."""
+
+
+@dataclass(frozen=True)
+class ViewState:
+    screen: Screen = Screen.OUT_OF_SERVICE
+    lang: str = "hu"
+    office_name: str = ""
+    office_message: str = ""
+    hours_today: str = ""
+    next_open: float | None = None
+    groups: tuple[GroupItem, ...] = ()
+    group: str | None = None
+    """The open group on the catalogue screen; None shows the groups (or all services if there is one group)."""
+    services: tuple[ServiceItem, ...] = ()
+    """The services the catalogue screen shows now."""
+    selected: tuple[ServiceItem, ...] = ()
+    max_services: int = 3
+    can_add_more: bool = False
+    priority: bool = False
+    allow_priority: bool = True
+    code: str = ""
+    problem: Problem | None = None
+    ticket: TicketView | None = None
+    idle_warning_s: int | None = None
+    """Seconds left before going back to the start screen; None when no warning is due."""
+    printer: str = "ok"
+    connecting: bool = True
+    """No contact with the hub yet since start (the out-of-service screen says "starting")."""
