@@ -3,6 +3,7 @@
 #
 #   sudo ./install.sh --role hub|kiosk|counter|display [options]
 #   sudo ./install.sh --rollback
+#   sudo ./install.sh --prepare --role ROLE|any     (SD-card image builds)
 #   sudo ./install.sh --uninstall [--purge]
 #
 # Installs Sorra into a virtualenv under /opt/sorra, its systemd units, udev rules,
@@ -26,6 +27,9 @@
 #   --hub HOST      hub address for a new device.toml (default: find it by zeroconf)
 #   --device-id ID  device id for a new device.toml (default: set when paired)
 #   --rollback      switch back to the previous release of the virtualenv and restart
+#   --prepare       packages, user and virtualenv only (for ROLE, or every role with
+#                   "any"); the role is activated later with --offline (image first boot)
+#   --print-packages  print the apt packages ROLE needs and exit
 #   --uninstall     remove Sorra (keeps /etc/sorra, /var/lib/sorra, /var/cache/sorra)
 #   --purge         with --uninstall: remove those too, and the sorra user
 set -euo pipefail
@@ -75,6 +79,8 @@ parse_args() {
             --headless) HEADLESS=1 ;;
             --gsm-modem) GSM_MODEM=1 ;;
             --rollback) ACTION=rollback ;;
+            --prepare) ACTION=prepare ;;
+            --print-packages) ACTION=packages ;;
             --uninstall) ACTION=uninstall ;;
             --purge) PURGE=1 ;;
             -h | --help) usage 0 ;;
@@ -86,6 +92,12 @@ parse_args() {
         [ -d "$ROOT" ] || die "--root $ROOT: no such directory"
         ROOT=$(cd "$ROOT" && pwd)
         [ "$ROOT" = / ] && ROOT=""
+    fi
+    if [ "$ACTION" = prepare ] || [ "$ACTION" = packages ]; then
+        case " $ROLES any " in
+            *" $ROLE "*) ;;
+            *) die "--role must be one of: $ROLES any" ;;
+        esac
     fi
     if [ "$ACTION" = install ]; then
         case " $ROLES " in
@@ -100,7 +112,7 @@ parse_args() {
             die "--device-id: lower-case letters, digits, - and _ only"
     fi
     [ "$PURGE" = 0 ] || [ "$ACTION" = uninstall ] || die "--purge goes with --uninstall"
-    if [ -z "$ROOT" ] && [ "$(id -u)" != 0 ]; then
+    if [ -z "$ROOT" ] && [ "$(id -u)" != 0 ] && [ "$ACTION" != packages ]; then
         die "run as root (sudo), or give --root DIR"
     fi
 }
@@ -325,9 +337,8 @@ role_units() {
     echo "sorra-$1.service"
 }
 
-install_files() {
-    local fw=$HERE/firmware_configs
-    # this installer and its files, for --uninstall, --rollback and the image's first boot
+# this installer and its files, for --uninstall, --rollback and the image's first boot
+install_share() {
     local f mode
     while IFS= read -r -d '' f; do
         f=${f#"$HERE"/}
@@ -340,7 +351,11 @@ install_files() {
         install_file "$HERE/$f" "$PREFIX/share/$f" "$mode"
     done < <(cd "$HERE" && find install.sh docs/deployment.md systemd firmware_configs images \
         -type f ! -name '*.pyc' -print0 2>/dev/null | LC_ALL=C sort -z | sed -z "s|^|$HERE/|")
+}
 
+install_files() {
+    local fw=$HERE/firmware_configs
+    install_share
     install_file "$HERE/systemd/sorra-$ROLE.service" "$UNIT_DIR/sorra-$ROLE.service"
     install_file "$fw/common/tmpfiles.conf" /etc/tmpfiles.d/sorra.conf
     install_file "$fw/common/sorra-watchdog.conf" /etc/systemd/system.conf.d/sorra-watchdog.conf
@@ -673,6 +688,36 @@ do_install() {
     say "done: role $ROLE"
 }
 
+roles_of() {
+    if [ "$1" = any ]; then echo "$ROLES"; else echo "$1"; fi
+}
+
+do_packages() {
+    local role
+    for role in $(roles_of "$ROLE"); do
+        ROLE=$role apt_packages "$(codename)"
+        ROLE=$role apt_optional "$(codename)"
+    done | tr ' ' '\n' | sed '/^$/d' | LC_ALL=C sort -u
+}
+
+do_prepare() {
+    local code role
+    code=$(codename)
+    say "preparing an image for role $ROLE ($code)"
+    note_new_dirs "$STATE"
+    mkdir -p "$ROOT$STATE"
+    save_new_dirs
+    rm -f "$ROOT$STATE/manifest.new"
+    for role in $(roles_of "$ROLE"); do
+        ROLE=$role install_packages "$code"
+    done
+    create_user
+    python_env "$code"
+    install_share
+    retire_old_files
+    say "prepared; activate a role with: $PREFIX/share/install.sh --role ROLE --offline"
+}
+
 do_rollback() {
     live || die "--rollback works on the running system only"
     local previous role
@@ -726,6 +771,8 @@ main() {
     case "$ACTION" in
         install) do_install ;;
         rollback) do_rollback ;;
+        prepare) do_prepare ;;
+        packages) do_packages ;;
         uninstall) do_uninstall ;;
     esac
 }

@@ -111,6 +111,7 @@ class DisplayController:
         self.invoke = invoke
         self.state = DisplayState(lang=lang)
         self.listeners: list[DisplayListener] = []
+        self._clock = clock
         self._hub_clock = _HubClock(clock)
         self._seen: OrderedDict[tuple[str, float], None] = OrderedDict()
         self._calls: list[CallView] = []  # newest first
@@ -120,6 +121,7 @@ class DisplayController:
         self._hub_up: bool | None = None
         self._bus: BusLike | None = None
         self.announced = 0
+        self._playlist_ticker: list[str] = []
         if media is not None:
             restored = media.load_playlist()
             if restored is not None:
@@ -217,34 +219,39 @@ class DisplayController:
         return True
 
     def _fresh(self, call: CallView) -> bool:
-        return self._hub_clock.now() - call.at <= self.display.catchup_announce_s
+        """Young enough to call out, by the local clock or by the hub's (whichever is kinder)."""
+        window = self.display.catchup_announce_s
+        return (self._clock() - call.at <= window) or (self._hub_clock.now() - call.at <= window)
 
     def _on_call(self, call: CallView) -> None:
+        fresh = self._fresh(call)  # judged before this call's own time teaches the hub clock
         self._hub_clock.observe(call.at)
         if not self._wanted(call) or not self._remember(call):
             return
         self._calls = sorted([call, *self._calls], key=lambda c: c.at, reverse=True)[:MAX_CALLS]
         self._publish_calls()
-        if self._calls[0] is call and self._fresh(call):
+        if self._calls[0] is call and fresh:
             self._take_screen(call)
 
     def _on_calls(self, calls: list[CallView], at: float) -> None:
-        self._hub_clock.observe(at)
         wanted = [c for c in calls if self._wanted(c)]
         new = [c for c in wanted if self._remember(c)]
-        newest_hub = max((c.at for c in wanted), default=0.0)
-        # the hub's list is the truth (a new day empties it); keep live calls it has not listed yet
-        keep = [c for c in self._calls if c.at > newest_hub]
+        # the hub's list is the truth (a new day empties it); keep only live calls newer than it
+        keep = [c for c in self._calls if c.at > at]
         merged = {c.key: c for c in [*wanted, *keep]}
         self._calls = sorted(merged.values(), key=lambda c: c.at, reverse=True)[:MAX_CALLS]
         self._publish_calls()
         if new and self._calls and self._calls[0] in new and self._fresh(self._calls[0]):
             self._take_screen(self._calls[0])  # missed while offline, still worth calling out
+        self._hub_clock.observe(at)
 
     def _take_screen(self, call: CallView) -> None:
+        self._announce(call)  # first: the sound has the longer way to go
         for listener in self.listeners:
-            listener.call_arrived(call)
-        self._announce(call)
+            try:
+                listener.call_arrived(call)
+            except Exception:
+                log.exception("display listener failed")
 
     def _announce(self, call: CallView) -> None:
         if self.announcer is None or self.audio.mode == "silent":
@@ -261,8 +268,17 @@ class DisplayController:
         return build(call.number, call.counter, lang, recall=call.recall, counter_word=word)
 
     def _publish_calls(self) -> None:
-        self.state.current = self._calls[0] if self._calls else None
-        self.state.recent = self._calls[1 : 1 + self.display.recent_calls]
+        # a ticket is listed once, at its latest call (a recall or a transfer moves it up)
+        shown: list[CallView] = []
+        tickets: set[str] = set()
+        for c in self._calls:
+            if c.ticket not in tickets:
+                tickets.add(c.ticket)
+                shown.append(c)
+            if len(shown) > self.display.recent_calls:
+                break
+        self.state.current = shown[0] if shown else None
+        self.state.recent = shown[1:]
         self._notify({"calls"})
 
     def _on_queue(self, q: QueueState) -> None:
@@ -336,7 +352,7 @@ class DisplayController:
             self.sync.update(self.state.playlist, extra_urls=[self.state.logo_url])
 
     def _rebuild_ticker(self) -> None:
-        items = list(getattr(self, "_playlist_ticker", []))
+        items = list(self._playlist_ticker)
         if self.state.office_message:
             items.insert(0, self.state.office_message)
         self.state.ticker = items

@@ -308,3 +308,21 @@ def test_unhealthy_display_is_retried(rig):
     rig.c.tick()
     assert rig.display.history == ["A009"]
     assert statuses[-1] == {"led_display": "ok"}
+
+
+def test_every_notice_has_words_in_both_languages():
+    import re
+    from pathlib import Path
+
+    from counter_terminal import controller
+    from counter_terminal.texts import NOTICES, Texts
+    from counter_terminal.viewmodel import Notice
+
+    source = Path(controller.__file__).read_text()
+    codes = set(re.findall(r'_(?:set_notice|ignore|refuse_local)\("([a-z_]+)"', source))
+    codes |= set(re.findall(r'"counter\.\w+": "([a-z_]+)"', source))
+    assert codes and codes <= set(NOTICES), codes - set(NOTICES)
+    hu = Texts("hu")
+    for code in NOTICES:
+        text = hu.notice(Notice(code, "info", {"number": "A1", "code": "conflict", "message": ""}))
+        assert text != NOTICES[code].format(number="A1", reason="x") or code == "x", code

@@ -1,0 +1,74 @@
+"""``sorra hub …`` with and without a running hub."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sorra.bus import BusClient, BusSettings
+from tests.hub_fixture import TestHub
+
+
+def sorra(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sorra.cli", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_cli_offline_then_the_hub_starts_with_it(tmp_path: Path, hub_factory) -> None:
+    data = tmp_path / "hub"
+    assert sorra("hub", "service", "add", "A", "--name", "Okmányügyek", "--name-en", "Documents",
+                 "--prefix", "a", "--info", "Személyi igazolvány", "--data", str(data)).returncode == 0
+    listed = sorra("hub", "service", "list", "--json", "--data", str(data))
+    services = json.loads(listed.stdout)
+    assert services[0]["id"] == "A" and services[0]["prefix"] == "A"
+    assert services[0]["names"] == {"hu": "Okmányügyek", "en": "Documents"}
+    out = sorra("hub", "device", "add", "counter-3", "--role", "counter", "--counter", "3", "--data", str(data))
+    assert out.returncode == 0, out.stderr
+    creds = json.loads(out.stdout)
+    assert set(creds) == {"device", "username", "password", "site", "mqtt_host", "mqtt_port"}
+    devices = json.loads(sorra("hub", "device", "list", "--json", "--data", str(data)).stdout)
+    assert devices[0]["id"] == "counter-3" and devices[0]["counter"] == 3
+    bad = sorra("hub", "device", "add", "Bad Name", "--role", "kiosk", "--data", str(data))
+    assert bad.returncode != 0 and "device id" in bad.stderr
+
+    # the hub starts on this data: the offline-made device can log in and act
+    hub: TestHub = hub_factory("hub")
+    client = BusClient(BusSettings("127.0.0.1", hub.port, creds["username"], creds["password"], hub.site,
+                                   "counter-3", "counter"))
+    client.start()
+    assert client.wait_connected(10)
+    client.call("counter.resume")
+    assert client.call("counter.call_next") == {"ticket": None}
+    client.stop()
+
+
+def test_cli_talks_to_the_running_hub(hub: TestHub) -> None:
+    data = str(hub.data_dir)
+    r = sorra("hub", "service", "add", "B", "--name", "Adóügyek", "--prefix", "B", "--data", data)
+    assert r.returncode == 0, r.stderr
+    # the running engine has it at once (it went through the bus, not around it)
+    assert hub.hub.worker.run_in_worker(lambda e: "B" in e.state.services)
+    creds = json.loads(sorra("hub", "device", "add", "kiosk-9", "--role", "kiosk", "--data", data).stdout)
+    assert creds["mqtt_port"] == hub.port and creds["site"] == hub.site
+    kiosk = BusClient(BusSettings("127.0.0.1", hub.port, creds["username"], creds["password"], hub.site,
+                                  "kiosk-9", "kiosk"))
+    kiosk.start()
+    assert kiosk.wait_connected(10)
+    assert kiosk.call("ticket.issue", {"services": ["B"]})["ticket"]["number"] == "B001"
+    removed = sorra("hub", "device", "remove", "kiosk-9", "--data", data)
+    assert removed.returncode == 0
+    # Mosquitto drops a removed account's connection and refuses it from now on
+    gone = BusClient(BusSettings("127.0.0.1", hub.port, creds["username"], creds["password"], hub.site,
+                                 "kiosk-9", "kiosk", client_id="sorra-kiosk-9-again"))
+    gone.start()
+    assert not gone.wait_connected(2)
+    gone.stop()
+    kiosk.stop()
+    err = sorra("hub", "service", "add", "C", "--name", "X", "--prefix", "B", "--data", data)
+    assert err.returncode == 1 and "conflict" in err.stderr  # prefix B is taken
+
+
+def test_a_second_hub_on_the_same_data_is_refused(hub: TestHub) -> None:
+    r = sorra("hub", "run", "--data", str(hub.data_dir), "--mqtt-port", "1", "--bind", "127.0.0.1", "--no-web")
+    assert r.returncode == 1 and "another hub is running" in r.stderr
