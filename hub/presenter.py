@@ -7,13 +7,25 @@ from typing import Any
 from hub.engine import Engine
 from hub.engine import hours as office_hours
 from hub.engine.model import WAITING, Counter, Ticket
-from hub.engine.routing import profile_of, waiting_for_service
+from hub.engine.routing import profile_of
 
 
 class Presenter:
     def __init__(self, engine: Engine, public_url: str = "") -> None:
         self.engine = engine
         self.public_url = public_url.rstrip("/")
+        self._waiting: tuple[int, dict[str, list[Ticket]]] | None = None
+
+    def waiting_by_service(self) -> dict[str, list[Ticket]]:
+        """Service → its queue (oldest first), computed once per engine change."""
+        version = self.engine.version
+        if self._waiting is None or self._waiting[0] != version:
+            index: dict[str, list[Ticket]] = {sid: [] for sid in self.engine.state.services}
+            for t in sorted(self.engine.state.tickets.values(), key=lambda t: t.queue_seq):
+                if t.state == WAITING and t.pending and t.target_counter is None:
+                    index.setdefault(t.pending[0], []).append(t)
+            self._waiting = (version, index)
+        return self._waiting[1]
 
     def status_url(self, t: Ticket) -> str:
         return f"{self.public_url}/t/{t.token}" if self.public_url and t.token else ""
@@ -49,7 +61,7 @@ class Presenter:
 
     def _ahead_fallback(self, t: Ticket) -> int:
         # Nobody open serves this ticket: count those queued before it for its service.
-        queue = waiting_for_service(self.engine.state, t.pending[0]) if t.pending else []
+        queue = self.waiting_by_service().get(t.pending[0], []) if t.pending else []
         return sum(1 for x in queue if x.queue_seq < t.queue_seq)
 
     @staticmethod
@@ -97,7 +109,7 @@ class Presenter:
         for sid, svc in s.services.items():
             if not svc.enabled:
                 continue
-            waiting = waiting_for_service(s, sid)
+            waiting = self.waiting_by_service().get(sid, [])
             total += len(waiting)
             out[sid] = {
                 "waiting": len(waiting),
@@ -114,7 +126,8 @@ class Presenter:
         clerk = s.clerks.get(c.clerk) if c.clerk else None
         bg = s.backgrounds.get(c.background) if c.background else None
         weights = profile_of(s, c)
-        waiting = {sid: len(waiting_for_service(s, sid)) for sid in weights if sid in s.services}
+        index = self.waiting_by_service()
+        waiting = {sid: len(index.get(sid, [])) for sid in weights if sid in s.services}
         targeted = sum(1 for t in s.tickets.values() if t.state == WAITING and t.target_counter == c.number)
         return {
             "counter": c.number,

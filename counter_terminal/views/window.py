@@ -9,7 +9,13 @@ from counter_terminal.texts import Texts
 from counter_terminal.viewmodel import ViewModel
 from counter_terminal.views import theme
 from counter_terminal.views.main_page import MainPage
-from counter_terminal.views.pages import BackgroundPage, LoginPage, PausePage, ProfilePage, TransferPage
+from counter_terminal.views.pages import (
+    BackgroundPage,
+    LoginPage,
+    PausePage,
+    ProfilePage,
+    TransferPage,
+)
 from counter_terminal.views.widgets import label
 
 WIDTH, HEIGHT = 800, 480

@@ -17,6 +17,7 @@ sensible figure too.
 from __future__ import annotations
 
 import statistics
+from collections import deque
 from dataclasses import dataclass, replace
 
 from hub.engine import routing
@@ -95,20 +96,21 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None) -> 
 
     weights = {c.number: (routing.profile_of(state, c) if not assumed_counter else {s: 1 for s in state.services}) for c in counters}
     by_number = {c.number: c for c in counters}
+    classes = _Classes(pool)
     wait: dict[str, float] = {}
     ahead: dict[str, int] = {}
     new_ticket: dict[str, float] = {}
     called = 0
     active = set(free_at)
-    while pool and active:
+    while classes and active:
         number = min(active, key=lambda n: (free_at[n], n))
         at = free_at[number]
-        choice = routing.pick(pool, by_number[number], weights[number], boosts, at,
+        choice = routing.pick(classes.heads(), by_number[number], weights[number], boosts, at,
                               state.settings.appointment_lead_s)
         if choice is None:
             active.discard(number)  # nothing left that this counter serves
             continue
-        pool.remove(choice)
+        classes.pop(choice)
         if choice.id in virtual:
             new_ticket[virtual[choice.id]] = at - now
             continue  # a "what if" ticket takes no counter time
@@ -118,6 +120,40 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None) -> 
         sid = routing.served_service(choice, weights[number]) or (choice.pending[0] if choice.pending else "")
         free_at[number] = at + times.get(sid, default_s)
     return Estimate(wait_s=wait, ahead=ahead, new_ticket_s=new_ticket)
+
+
+class _Classes:
+    """Waiting tickets grouped so that only each group's first ticket can ever win.
+
+    Tickets alike in everything routing looks at (target counter, pending
+    services, front/priority flags) are always picked oldest first, so
+    routing need only compare the heads of the groups: the simulation costs
+    O(tickets × groups) instead of O(tickets²). Appointment tickets, whose
+    due time differs one by one, are groups of their own.
+    """
+
+    def __init__(self, tickets: list[Ticket]) -> None:
+        self._groups: dict[tuple, deque[Ticket]] = {}
+        for t in sorted(tickets, key=lambda t: t.queue_seq):
+            key = (t.target_counter, tuple(t.pending), t.front, t.priority,
+                   t.id if t.due_at is not None else None)
+            self._groups.setdefault(key, deque()).append(t)
+        self._key_of = {id(group[0]): key for key, group in self._groups.items()}
+
+    def __bool__(self) -> bool:
+        return bool(self._groups)
+
+    def heads(self) -> list[Ticket]:
+        return [g[0] for g in self._groups.values()]
+
+    def pop(self, ticket: Ticket) -> None:
+        key = self._key_of.pop(id(ticket))
+        group = self._groups[key]
+        group.popleft()
+        if group:
+            self._key_of[id(group[0])] = key
+        else:
+            del self._groups[key]
 
 
 def naive(state: State, service_id: str) -> float:

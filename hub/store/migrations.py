@@ -75,7 +75,157 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Step] = [_v1]
+def _v2_web(db: sqlite_utils.Database) -> None:
+    """Web app: accounts, sessions, key/value settings of its own, uploaded media."""
+    db.execute(
+        """CREATE TABLE web_users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            clerk TEXT,
+            lang TEXT NOT NULL DEFAULT '',
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            changed_at REAL NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE web_sessions (
+            token_hash TEXT PRIMARY KEY,
+            user TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            seen_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX web_sessions_user ON web_sessions(user)")
+    db.execute("CREATE TABLE web_kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, changed_at REAL NOT NULL)")
+    db.execute(
+        """CREATE TABLE media (
+            sha256 TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            mime TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            uploaded_at REAL NOT NULL
+        )"""
+    )
+
+
+def _v3_stats(db: sqlite_utils.Database) -> None:
+    """Statistics fact tables, kept by hub.stats' projector inside every commit."""
+    db.execute("CREATE TABLE stat_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        """CREATE TABLE stat_ticket (
+            id TEXT PRIMARY KEY,
+            day TEXT NOT NULL,
+            issued_at REAL NOT NULL,
+            hour INTEGER NOT NULL,
+            service TEXT NOT NULL,
+            n_services INTEGER NOT NULL,
+            channel TEXT NOT NULL,
+            priority INTEGER NOT NULL,
+            appointment INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            first_called_at REAL,
+            calls INTEGER NOT NULL DEFAULT 0,
+            recalls INTEGER NOT NULL DEFAULT 0,
+            transfers INTEGER NOT NULL DEFAULT 0,
+            returns INTEGER NOT NULL DEFAULT 0,
+            no_shows INTEGER NOT NULL DEFAULT 0,
+            ended_at REAL,
+            last_clerk TEXT,
+            last_counter INTEGER
+        )"""
+    )
+    db.execute("CREATE INDEX stat_ticket_day ON stat_ticket(day)")
+    db.execute(
+        """CREATE TABLE stat_case (
+            ticket TEXT NOT NULL,
+            service TEXT NOT NULL,
+            day TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            via_transfer INTEGER NOT NULL DEFAULT 0,
+            clerk TEXT,
+            counter INTEGER,
+            served_at REAL,
+            PRIMARY KEY (ticket, service)
+        )"""
+    )
+    db.execute("CREATE INDEX stat_case_day ON stat_case(day)")
+    db.execute(
+        """CREATE TABLE stat_contact (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ticket TEXT NOT NULL,
+            day TEXT NOT NULL,
+            service TEXT,
+            counter INTEGER NOT NULL,
+            clerk TEXT,
+            queued_at REAL,
+            called_at REAL NOT NULL,
+            wait_s REAL,
+            wait_hour INTEGER,
+            call_hour INTEGER NOT NULL,
+            started_at REAL,
+            ended_at REAL,
+            service_s REAL,
+            outcome TEXT NOT NULL,
+            first INTEGER NOT NULL DEFAULT 0,
+            implicit INTEGER NOT NULL DEFAULT 0,
+            recalls INTEGER NOT NULL DEFAULT 0,
+            cases_done INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX stat_contact_day ON stat_contact(day)")
+    db.execute("CREATE INDEX stat_contact_open ON stat_contact(ticket) WHERE outcome = 'open'")
+    db.execute(
+        """CREATE TABLE stat_background (
+            id TEXT PRIMARY KEY,
+            day TEXT NOT NULL,
+            counter INTEGER,
+            clerk TEXT,
+            kind TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            stopped_at REAL,
+            duration_s REAL,
+            reason TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX stat_background_day ON stat_background(day)")
+    db.execute(
+        """CREATE TABLE stat_feedback (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            day TEXT NOT NULL,
+            counter INTEGER,
+            clerk TEXT,
+            ticket TEXT,
+            service TEXT,
+            score TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX stat_feedback_day ON stat_feedback(day)")
+    db.execute(
+        """CREATE TABLE stat_session (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            clerk TEXT,
+            counter INTEGER NOT NULL,
+            start REAL NOT NULL,
+            end REAL,
+            reason TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX stat_session_day ON stat_session(day)")
+    db.execute("CREATE INDEX stat_session_open ON stat_session(counter, kind) WHERE end IS NULL")
+    db.execute("CREATE TABLE stat_key (kind TEXT NOT NULL, key TEXT NOT NULL, idx INTEGER NOT NULL,"
+               " PRIMARY KEY (kind, key))")
+    db.execute("CREATE TABLE stat_pack (day TEXT PRIMARY KEY, version INTEGER NOT NULL, built_at REAL NOT NULL,"
+               " contacts BLOB NOT NULL, tickets BLOB NOT NULL, cases BLOB NOT NULL, feedback BLOB NOT NULL)")
+
+
+MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

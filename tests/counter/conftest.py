@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-
 from counter_terminal.runner import SerialInvoker
 
 

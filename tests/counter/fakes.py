@@ -33,6 +33,15 @@ class FakeBus:
         self.subs: dict[str, Any] = {}
         self.conn_cbs: list[Any] = []
 
+    def start(self) -> None:
+        self.started = True
+
+    def stop(self) -> None:
+        self.started = False
+
+    def publish_status(self, extra=None) -> None:
+        self.status = dict(extra or {})
+
     def on_connection(self, cb):
         self.conn_cbs.append(cb)
 

@@ -169,7 +169,7 @@ def test_hold_next_finishes_and_calls_the_next(terminal):
 
 def test_bouncing_next_calls_one_customer(terminal):
     t = terminal
-    first, second = t.issue(), t.issue()
+    first, _second = t.issue(), t.issue()
     p = t.factory.pin(NEXT)
     for _ in range(6):  # contact bounce on press
         p.drive_low()

@@ -48,6 +48,11 @@ class Decoded:
     def lines(self) -> list[str]:
         return [line.strip() for line in self.text.split("\n")]
 
+    @property
+    def joined(self) -> str:
+        """All text as one line (for texts the printer wraps)."""
+        return " ".join(line for line in self.lines if line)
+
 
 class DecodeError(ValueError):
     pass

@@ -1,0 +1,1 @@
+"""Benchmarks for the quality bars in DESIGN.md (run: ./run bench [NAME …])."""
