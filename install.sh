@@ -93,6 +93,7 @@ parse_args() {
         ROOT=$(cd "$ROOT" && pwd)
         [ "$ROOT" = / ] && ROOT=""
     fi
+    [ "$PURGE" = 0 ] || [ "$ACTION" = uninstall ] || die "--purge goes with --uninstall"
     if [ "$ACTION" = prepare ] || [ "$ACTION" = packages ]; then
         case " $ROLES any " in
             *" $ROLE "*) ;;
@@ -111,7 +112,6 @@ parse_args() {
         [ -z "$DEVICE_ID" ] || printf '%s' "$DEVICE_ID" | grep -Eq '^[a-z0-9][a-z0-9_-]{0,62}$' ||
             die "--device-id: lower-case letters, digits, - and _ only"
     fi
-    [ "$PURGE" = 0 ] || [ "$ACTION" = uninstall ] || die "--purge goes with --uninstall"
     if [ -z "$ROOT" ] && [ "$(id -u)" != 0 ] && [ "$ACTION" != packages ]; then
         die "run as root (sudo), or give --root DIR"
     fi
@@ -138,15 +138,13 @@ graphical() { [ "$ROLE" != hub ]; }
 # ---------------------------------------------------------------- state, manifest
 
 manifest_add() {
-    mkdir -p "$ROOT$STATE"
-    touch "$ROOT$STATE/manifest.new"
-    grep -qxF "$1" "$ROOT$STATE/manifest.new" || printf '%s\n' "$1" >>"$ROOT$STATE/manifest.new"
+    printf '%s\n' "$@" >>"$ROOT$STATE/manifest.new"
 }
 
 # install_file SRC DEST MODE: copy into the root, record in the manifest
 install_file() {
     local src=$1 dest=$2 mode=${3:-0644}
-    note_new_dirs "$(dirname "$dest")"
+    note_new_dirs "${dest%/*}"
     install -D -m "$mode" "$src" "$ROOT$dest"
     manifest_add "$dest"
 }
@@ -155,20 +153,17 @@ install_file() {
 # those (when empty) and never a system directory that happened to be empty.
 note_new_dirs() {
     local dir=$1
-    while [ "$dir" != / ] && [ ! -d "$ROOT$dir" ]; do
+    while [ -n "$dir" ] && [ ! -d "$ROOT$dir" ]; do
         NEW_DIRS="$NEW_DIRS $dir"
-        dir=$(dirname "$dir")
+        dir=${dir%/*}
     done
     save_new_dirs
 }
 
 save_new_dirs() {
-    local dir
-    [ -d "$ROOT$STATE" ] || return 0
-    touch "$ROOT$STATE/created-dirs"
-    for dir in $NEW_DIRS; do
-        grep -qxF "$dir" "$ROOT$STATE/created-dirs" || printf '%s\n' "$dir" >>"$ROOT$STATE/created-dirs"
-    done
+    [ -n "$NEW_DIRS" ] && [ -d "$ROOT$STATE" ] || return 0
+    # shellcheck disable=SC2086 # paths without spaces
+    printf '%s\n' $NEW_DIRS >>"$ROOT$STATE/created-dirs"
     NEW_DIRS=""
 }
 
@@ -185,8 +180,8 @@ remove_new_dirs() {
 render_once() {
     local src=$1 dest=$2 mode=${3:-0644}
     if [ ! -e "$ROOT$dest" ]; then
-        note_new_dirs "$(dirname "$dest")"
-        mkdir -p "$(dirname "$ROOT$dest")"
+        note_new_dirs "${dest%/*}"
+        mkdir -p "${ROOT}${dest%/*}"
         sed -e "s|\${ROLE}|$ROLE|g" -e "s|\${SITE}|$SITE|g" \
             -e "s|\${HUB_HOST}|$HUB_HOST|g" -e "s|\${DEVICE_ID}|$DEVICE_ID|g" \
             -e "s|\${SESSION}|$SESSION|g" -e "s|\${HEADLESS}|$HEADLESS_TOML|g" \
@@ -339,18 +334,24 @@ role_units() {
 
 # this installer and its files, for --uninstall, --rollback and the image's first boot
 install_share() {
-    local f mode
-    while IFS= read -r -d '' f; do
-        f=${f#"$HERE"/}
-        if [ "$HERE" -ef "$ROOT$PREFIX/share" ]; then
-            manifest_add "$PREFIX/share/$f" # running from the installed copy
-            continue
-        fi
-        mode=0644
-        [ ! -x "$HERE/$f" ] || mode=0755
-        install_file "$HERE/$f" "$PREFIX/share/$f" "$mode"
-    done < <(cd "$HERE" && find install.sh docs/deployment.md systemd firmware_configs images \
-        -type f ! -name '*.pyc' -print0 2>/dev/null | LC_ALL=C sort -z | sed -z "s|^|$HERE/|")
+    local share=$PREFIX/share files dir
+    files=$(cd "$HERE" && for dir in install.sh docs/deployment.md systemd firmware_configs images; do
+        [ ! -e "$dir" ] || find "$dir" -type f ! -name '*.pyc'
+    done | LC_ALL=C sort)
+    # shellcheck disable=SC2086 # one path per line, no spaces
+    if [ ! "$HERE" -ef "$ROOT$share" ]; then # not when running from the installed copy
+        for dir in $(printf '%s\n' "$files" | sed 's|/[^/]*$||; /\//!d' | LC_ALL=C sort -u); do
+            note_new_dirs "$share/$dir"
+        done
+        rm -rf "${ROOT:?}$share.new"
+        mkdir -p "$ROOT$share.new"
+        (cd "$HERE" && tar -cf - $files) | tar -C "$ROOT$share.new" -xf -
+        chmod -R u=rwX,go=rX "$ROOT$share.new"
+        rm -rf "${ROOT:?}$share"
+        mv "$ROOT$share.new" "$ROOT$share"
+    fi
+    # shellcheck disable=SC2046
+    manifest_add $(printf '%s\n' "$files" | sed "s|^|$share/|")
 }
 
 install_files() {
@@ -397,7 +398,9 @@ retire_old_files() {
             grep -qxF "$path" "$new" || remove_path "$path"
         done <"$old"
     fi
-    mv "$new" "$old"
+    LC_ALL=C sort -u "$new" -o "$old"
+    rm -f "$new"
+    [ ! -f "$ROOT$STATE/created-dirs" ] || LC_ALL=C sort -u -o "$ROOT$STATE/created-dirs" "$ROOT$STATE/created-dirs"
 }
 
 remove_path() {

@@ -10,8 +10,8 @@ Delivery contract for requests (what makes a button press safe):
   with the same ``req`` id. If it could not be *sent* before its
   ``send_deadline_s``, its future fails with ``RequestError("offline")`` and
   the hub never saw it: the caller shows the press as refused.
-* Once sent, it is re-sent after every reconnect until a reply arrives. The
-  hub answers a repeated ``req`` with its first reply and changes nothing, so
+* Once sent, it is re-sent after every reconnect, and every few seconds
+  while no reply comes, until a reply arrives. The hub answers a repeated ``req`` with its first reply and changes nothing, so
   the press is applied exactly once.
 """
 
@@ -65,6 +65,8 @@ class BusSettings:
     client_id: str = ""
     reconnect_min_s: float = 0.25
     reconnect_max_s: float = 5.0
+    resend_after_s: float = 5.0
+    """Send a request again (same req) when no reply came within this time."""
 
 
 @dataclass
@@ -75,6 +77,7 @@ class _Pending:
     future: Future
     deadline: float
     sent: bool = False
+    sent_at: float = 0.0
 
 
 @dataclass
@@ -255,6 +258,7 @@ class BusClient:
         )
         if info.rc == mqtt.MQTT_ERR_SUCCESS:
             p.sent = True
+            p.sent_at = time.monotonic()
 
     def _expire_loop(self) -> None:
         while not self._stopping.wait(0.1):
@@ -264,6 +268,11 @@ class BusClient:
                 for req, p in list(self._pending.items()):
                     if not p.sent and now >= p.deadline:
                         expired.append(self._pending.pop(req))
+                    elif p.sent and self.connected and now - p.sent_at >= self.settings.resend_after_s:
+                        # No reply yet: the request may have been lost between a
+                        # broker restart and the hub's re-subscription. The same
+                        # req again is harmless (the hub answers it once).
+                        self._send(p)
             for p in expired:
                 p.future.set_exception(
                     RequestError("offline", "the hub could not be reached; nothing was done")

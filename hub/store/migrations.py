@@ -219,9 +219,8 @@ def _v3_stats(db: sqlite_utils.Database) -> None:
     )
     db.execute("CREATE INDEX stat_session_day ON stat_session(day)")
     db.execute("CREATE INDEX stat_session_open ON stat_session(counter, kind) WHERE end IS NULL")
-    db.execute("CREATE TABLE stat_key (kind TEXT NOT NULL, key TEXT NOT NULL, idx INTEGER NOT NULL,"
-               " PRIMARY KEY (kind, key))")
-    db.execute("CREATE TABLE stat_pack (day TEXT PRIMARY KEY, version INTEGER NOT NULL, built_at REAL NOT NULL,"
+    # Columnar copies of complete days (numpy arrays as bytes; keys holds the day's names).
+    db.execute("CREATE TABLE stat_pack (day TEXT PRIMARY KEY, generation INTEGER NOT NULL, keys TEXT NOT NULL,"
                " contacts BLOB NOT NULL, tickets BLOB NOT NULL, cases BLOB NOT NULL, feedback BLOB NOT NULL)")
 
 

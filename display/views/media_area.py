@@ -1,0 +1,284 @@
+"""The information/ads area: images, text slides and videos from the cached playlist.
+
+Rotation follows :class:`display.playlist.Scheduler` (schedules, durations,
+only items whose media is cached). Videos play muted through QtMultimedia
+when it is available (the Qt wheels bring an FFmpeg backend); without it, video
+items are skipped with one warning. A call pauses the area (``pause()``) and it
+resumes where it was.
+
+Only the item on screen is held in memory: one scaled image or one media
+player source, so a playlist of thousands of items cycles in constant memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from PyQt6.QtCore import QObject, QRectF, QSize, Qt, QTimer, QUrl, pyqtSignal
+from PyQt6.QtGui import QImageReader, QPainter, QPaintEvent, QPixmap, QResizeEvent
+from PyQt6.QtWidgets import QWidget
+
+from display.playlist import Scheduler, Slot
+from display.views import theme
+from sorra.protocol.messages import PlaylistItem
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MediaArea", "VideoPlayer", "video_available"]
+
+_video_checked: bool | None = None
+
+
+def video_available() -> bool:
+    global _video_checked
+    if _video_checked is None:
+        try:
+            from PyQt6 import QtMultimedia, QtMultimediaWidgets  # noqa: F401
+        except ImportError as err:
+            log.warning("QtMultimedia is not available (%s): video items are skipped", err)
+            _video_checked = False
+        else:
+            _video_checked = True
+    return _video_checked
+
+
+class VideoPlayer(QObject):
+    """QMediaPlayer + QVideoWidget, muted; one instance reused for every video."""
+
+    finished = pyqtSignal()
+    failed = pyqtSignal(str)
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        from PyQt6.QtMultimedia import QAudioOutput, QMediaPlayer
+        from PyQt6.QtMultimediaWidgets import QVideoWidget
+
+        self.widget = QVideoWidget(parent)
+        self.widget.setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
+        self.widget.hide()
+        self._audio = QAudioOutput(self)
+        self._audio.setMuted(True)  # announcements own the sound
+        self.player = QMediaPlayer(self)
+        self.player.setAudioOutput(self._audio)
+        self.player.setVideoOutput(self.widget)
+        self.player.mediaStatusChanged.connect(self._status)
+        self.player.errorOccurred.connect(lambda _e, msg: self.failed.emit(msg))
+
+    def _status(self, status: object) -> None:
+        from PyQt6.QtMultimedia import QMediaPlayer
+
+        if status == QMediaPlayer.MediaStatus.EndOfMedia:
+            self.finished.emit()
+        elif status == QMediaPlayer.MediaStatus.InvalidMedia:
+            self.failed.emit("invalid media")
+
+    def play(self, path: str) -> None:
+        self.widget.show()
+        self.player.setSource(QUrl.fromLocalFile(path))
+        self.player.play()
+
+    def pause(self) -> None:
+        self.player.pause()
+
+    def resume(self) -> None:
+        self.player.play()
+
+    def stop(self) -> None:
+        self.player.stop()
+        self.player.setSource(QUrl())  # release the decoder and its buffers
+        self.widget.hide()
+
+
+class MediaArea(QWidget):
+    """Plays the playlist; shows a welcome slide when nothing can play."""
+
+    item_shown = pyqtSignal(str)
+    """The id of the item now on screen ("" for the welcome slide)."""
+
+    def __init__(
+        self,
+        resolve: Callable[[PlaylistItem], str | None],
+        parent: QWidget | None = None,
+        now: Callable[[], datetime] = datetime.now,
+        idle_check_s: float = 15.0,
+    ) -> None:
+        super().__init__(parent)
+        self.resolve = resolve
+        self.now = now
+        self.scheduler = Scheduler()
+        self.text_px = 40
+        self.welcome_title = ""
+        self.welcome_text = ""
+        self.slot: Slot | None = None
+        self._pixmap: QPixmap | None = None
+        self._video: VideoPlayer | None = None
+        self._paused = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.next)
+        self._remaining_ms = 0
+        self.idle_check_ms = int(idle_check_s * 1000)
+        self.shown_count = 0
+
+    # ---- inputs ----------------------------------------------------------------
+
+    def set_playlist(self, items: list[PlaylistItem]) -> None:
+        self.scheduler.set_items(items)
+        current = self.slot.item.id if self.slot else None
+        if current is None or current not in {i.id for i in items}:
+            self.next()
+
+    def set_welcome(self, title: str, text: str) -> None:
+        self.welcome_title, self.welcome_text = title, text
+        if self.slot is None:
+            self.update()
+
+    def media_arrived(self) -> None:
+        """New files in the cache: if the welcome slide is showing, try the playlist now."""
+        if self.slot is None and not self._paused:
+            self.next()
+
+    def pause(self) -> None:
+        if self._paused:
+            return
+        self._paused = True
+        if self._timer.isActive():
+            self._remaining_ms = self._timer.remainingTime()
+            self._timer.stop()
+        if self._video is not None and self.slot and self.slot.item.kind == "video":
+            self._video.pause()
+
+    def resume(self) -> None:
+        if not self._paused:
+            return
+        self._paused = False
+        if self._video is not None and self.slot and self.slot.item.kind == "video":
+            self._video.resume()
+        self._timer.start(max(500, self._remaining_ms))
+
+    # ---- rotation ----------------------------------------------------------------
+
+    def _ready(self, item: PlaylistItem) -> bool:
+        if item.kind == "text":
+            return bool(item.text.strip())
+        if item.kind == "video" and not video_available():
+            return False
+        return self.resolve(item) is not None
+
+    def next(self) -> None:
+        if self._paused:
+            self._remaining_ms = 500
+            return
+        slot = self.scheduler.advance(self.now(), self._ready)
+        self._show(slot)
+
+    def _show(self, slot: Slot | None) -> None:
+        if self._video is not None and (slot is None or slot.item.kind != "video"):
+            self._video.stop()
+        self._pixmap = None
+        self.slot = slot
+        if slot is None:
+            self._timer.start(self.idle_check_ms)  # schedules change with the time of day
+        elif slot.item.kind == "image":
+            path = self.resolve(slot.item)
+            self._pixmap = self._load(path) if path else None
+            if self._pixmap is None:
+                log.warning("cannot show image %s (%s)", slot.item.id, path)
+            self._timer.start(int(slot.duration_s * 1000))
+        elif slot.item.kind == "video":
+            path = self.resolve(slot.item)
+            player = self._video_player()
+            if player is None or not path:
+                self._timer.start(500)
+            else:
+                player.widget.setGeometry(self.rect())
+                player.play(path)
+                self._timer.start(int(slot.duration_s * 1000))  # an upper bound; the end comes first
+        else:
+            self._timer.start(int(slot.duration_s * 1000))
+        self.shown_count += 1
+        self.update()
+        self.item_shown.emit(slot.item.id if slot else "")
+
+    def _load(self, path: str) -> QPixmap | None:
+        reader = QImageReader(path)
+        reader.setAutoTransform(True)
+        size = reader.size()
+        if size.isValid() and self.width() > 0 and self.height() > 0:
+            # decode straight to the size on screen: less memory, faster on a Pi
+            reader.setScaledSize(size.scaled(QSize(self.width(), self.height()),
+                                             Qt.AspectRatioMode.KeepAspectRatio))
+        image = reader.read()
+        if image.isNull():
+            return None
+        return QPixmap.fromImage(image)
+
+    def _video_player(self) -> VideoPlayer | None:
+        if self._video is None and video_available():
+            self._video = VideoPlayer(self)
+            self._video.finished.connect(self.next)
+            self._video.failed.connect(self._video_failed)
+        return self._video
+
+    def _video_failed(self, message: str) -> None:
+        log.warning("video %s failed: %s", self.slot.item.id if self.slot else "?", message)
+        QTimer.singleShot(0, self.next)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        if self._video is not None:
+            self._video.widget.setGeometry(self.rect())
+        if self.slot is not None and self.slot.item.kind == "image":
+            path = self.resolve(self.slot.item)
+            self._pixmap = self._load(path) if path else None
+        super().resizeEvent(event)
+
+    # ---- painting ----------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(theme.PANEL)
+        r = min(self.width(), self.height()) * 0.03
+        p.drawRoundedRect(QRectF(self.rect()), r, r)
+        slot = self.slot
+        if slot is None:
+            self._paint_text(p, self.welcome_title, self.welcome_text)
+        elif slot.item.kind == "image" and self._pixmap is not None:
+            pm = self._pixmap
+            x = (self.width() - pm.width()) / 2
+            y = (self.height() - pm.height()) / 2
+            p.drawPixmap(int(x), int(y), pm)
+        elif slot.item.kind == "text":
+            self._paint_text(p, "", slot.item.text)
+        p.end()
+
+    def _paint_text(self, p: QPainter, title: str, text: str) -> None:
+        pad = self.text_px
+        box = QRectF(pad, pad, self.width() - 2 * pad, self.height() - 2 * pad)
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        if title:
+            tf = theme.fitted(theme.font(int(self.text_px * 1.3), bold=True), title, box.width())
+            p.setFont(tf)
+            p.setPen(theme.ACCENT)
+            th = tf.pixelSize() * 1.6
+            p.drawText(QRectF(box.x(), box.y() + box.height() * 0.25 - th / 2, box.width(), th),
+                       Qt.AlignmentFlag.AlignCenter, title)
+            box = QRectF(box.x(), box.y() + box.height() * 0.25 + th / 2, box.width(),
+                         box.height() * 0.75 - th / 2)
+        # the largest size (up to 1.2× text) at which the wrapped text fits
+        px = int(self.text_px * (1.0 if title else 1.2))
+        f = theme.font(px, bold=not title)
+        while px > 10:
+            f = theme.font(px, bold=not title)
+            p.setFont(f)
+            needed = p.boundingRect(box, int(flags), text)
+            if needed.height() <= box.height() and needed.width() <= box.width():
+                break
+            px = int(px * 0.9)
+        p.setFont(f)
+        p.setPen(theme.TEXT)
+        p.drawText(box, int(flags), text)

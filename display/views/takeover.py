@@ -1,0 +1,142 @@
+"""A new call takes the whole screen for a few seconds: number → counter, pulsing.
+
+The written sentence of the announcement is shown underneath, so a customer
+who cannot hear the call reads the same words.
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import QEasingCurve, QRectF, Qt, QTimer, QVariantAnimation, pyqtSignal
+from PyQt6.QtGui import QFontMetricsF, QPainter, QPaintEvent
+from PyQt6.QtWidgets import QWidget
+
+from display.model import CallView
+from display.views import theme
+from display.views.widgets import _blend
+from sorra.i18n import Translator
+
+CENTER = Qt.AlignmentFlag.AlignCenter
+
+
+class TakeoverOverlay(QWidget):
+    shown = pyqtSignal(str)
+    hidden_again = pyqtSignal()
+
+    def __init__(self, t: Translator, counter_label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.t = t
+        self.counter_label = counter_label
+        self.call: CallView | None = None
+        self.sentence = ""
+        self.number_px = 200
+        self.text_px = 40
+        self.portrait = False
+        self._pulse = 0.0
+        self._anim = QVariantAnimation(self)
+        self._anim.setStartValue(0.0)
+        self._anim.setKeyValueAt(0.5, 1.0)
+        self._anim.setEndValue(0.0)
+        self._anim.setDuration(1000)
+        self._anim.setEasingCurve(QEasingCurve.Type.InOutSine)
+        self._anim.valueChanged.connect(self._on_pulse)
+        self._hide_timer = QTimer(self)
+        self._hide_timer.setSingleShot(True)
+        self._hide_timer.timeout.connect(self.end)
+        self.hide()
+
+    def show_call(self, call: CallView, sentence: str, seconds: float) -> None:
+        self.call = call
+        self.sentence = sentence
+        self._anim.stop()
+        self._anim.setLoopCount(max(1, int(seconds)))
+        self._anim.start()
+        self._hide_timer.start(int(seconds * 1000))
+        self.show()
+        self.raise_()
+        self.update()
+        self.shown.emit(call.number)
+
+    def end(self) -> None:
+        self._anim.stop()
+        self._hide_timer.stop()
+        if self.isVisible():
+            self.hide()
+            self.hidden_again.emit()
+
+    def _on_pulse(self, value: object) -> None:
+        self._pulse = float(value)  # type: ignore[arg-type]
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        if self.call is None:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self.width(), self.height()
+        t = self._pulse * 0.35
+        p.fillRect(self.rect(), _blend(theme.BACKGROUND, theme.ACCENT, t))
+        frame = max(8.0, min(w, h) * 0.015)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(theme.ACCENT)
+        for rect in (QRectF(0, 0, w, frame), QRectF(0, h - frame, w, frame),
+                     QRectF(0, 0, frame, h), QRectF(w - frame, 0, frame, h)):
+            p.drawRect(rect)
+        c = self.call
+        title = self.t.gettext("Called again") if c.recall else self.t.gettext("Now calling")
+        p.setFont(theme.font(int(self.text_px * 1.3), bold=True))
+        p.setPen(theme.TEXT)
+        p.drawText(QRectF(0, h * 0.04, w, self.text_px * 2.2), CENTER, title)
+        nf = theme.number_font(self.number_px)
+        m = QFontMetricsF(nf)
+        counter_label = c.counter_title or self.counter_label
+        label_f = theme.font(self.text_px, bold=True)
+        if self.portrait:
+            # number above, arrow and counter below
+            rows = [(self.t.gettext("Ticket"), c.number, theme.ACCENT),
+                    (counter_label, c.counter_label, theme.COUNTER)]
+            y = h * 0.14
+            block = (h * 0.62) / 2
+            for label, value, color in rows:
+                p.setFont(label_f)
+                p.setPen(theme.MUTED)
+                p.drawText(QRectF(0, y, w, self.text_px * 1.6), CENTER, label)
+                f = theme.fitted(nf, value, w * 0.9)
+                p.setFont(f)
+                p.setPen(color)
+                p.drawText(QRectF(0, y + self.text_px * 1.4, w, block - self.text_px * 1.4), CENTER, value)
+                y += block
+        else:
+            number_w = m.horizontalAdvance(c.number)
+            arrow = "→"
+            arrow_w = m.horizontalAdvance(arrow)
+            counter_w = max(m.horizontalAdvance(c.counter_label), m.horizontalAdvance("00"))
+            gap = self.number_px * 0.35
+            total = number_w + arrow_w + counter_w + 2 * gap
+            scale = min(1.0, w * 0.92 / total)
+            f = theme.number_font(int(self.number_px * scale))
+            m = QFontMetricsF(f)
+            number_w, arrow_w = m.horizontalAdvance(c.number), m.horizontalAdvance(arrow)
+            counter_w = max(m.horizontalAdvance(c.counter_label), m.horizontalAdvance("00"))
+            gap *= scale
+            x = (w - (number_w + arrow_w + counter_w + 2 * gap)) / 2
+            top = h * 0.2
+            body_h = h * 0.5
+            p.setFont(label_f)
+            p.setPen(theme.MUTED)
+            p.drawText(QRectF(x, top, number_w, self.text_px * 1.6), CENTER, self.t.gettext("Ticket"))
+            cx = x + number_w + arrow_w + 2 * gap
+            p.drawText(QRectF(cx - gap, top, counter_w + 2 * gap, self.text_px * 1.6), CENTER, counter_label)
+            y = top + self.text_px * 1.6
+            p.setFont(f)
+            p.setPen(theme.ACCENT)
+            p.drawText(QRectF(x, y, number_w, body_h), CENTER, c.number)
+            p.setPen(theme.MUTED)
+            p.drawText(QRectF(x + number_w + gap, y, arrow_w, body_h), CENTER, arrow)
+            p.setPen(theme.COUNTER)
+            p.drawText(QRectF(cx, y, counter_w, body_h), CENTER, c.counter_label)
+        if self.sentence:
+            sf = theme.fitted(theme.font(self.text_px), self.sentence, w * 0.9)
+            p.setFont(sf)
+            p.setPen(theme.TEXT)
+            p.drawText(QRectF(0, h * 0.8, w, h * 0.14), CENTER, self.sentence)
+        p.end()

@@ -1,0 +1,419 @@
+"""The screen's panels: header, current call, recent calls, queue, news ticker.
+
+Each one paints itself from plain data (set_* methods) with QPainter; none
+knows about MQTT, files or audio. Sizes come from :mod:`display.sizing`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PyQt6.QtCore import QEasingCurve, QRectF, Qt, QTimer, QVariantAnimation, pyqtSignal
+from PyQt6.QtGui import QColor, QFontMetricsF, QPainter, QPaintEvent, QPixmap
+from PyQt6.QtWidgets import QWidget
+
+from display.model import CallView, QueueRow
+from display.sizing import COUNTER_EM
+from display.views import theme
+from display.views.i18n import long_date, minutes
+from sorra.i18n import Translator
+
+ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+ALIGN_CENTER = Qt.AlignmentFlag.AlignCenter
+
+
+def _blend(a: QColor, b: QColor, t: float) -> QColor:
+    return QColor(
+        round(a.red() + (b.red() - a.red()) * t),
+        round(a.green() + (b.green() - a.green()) * t),
+        round(a.blue() + (b.blue() - a.blue()) * t),
+    )
+
+
+class Panel(QWidget):
+    """A rounded dark panel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
+
+    def paint_panel(self, p: QPainter, color: QColor = theme.PANEL) -> None:
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(color)
+        r = min(self.width(), self.height()) * 0.04
+        p.drawRoundedRect(QRectF(self.rect()), r, r)
+
+
+class HeaderBar(QWidget):
+    """Logo and office name on the left; offline mark, clock and date on the right."""
+
+    def __init__(self, t: Translator, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.t = t
+        self.lang = t.lang
+        self.office = ""
+        self.logo: QPixmap | None = None
+        self._logo_path = ""
+        self.online = True
+        self.font_px = 32
+        self.now = datetime.now
+        self._shown_minute = ""
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start(1000)
+
+    def set_office(self, name: str, logo_path: str | None) -> None:
+        if logo_path != self._logo_path:
+            self._logo_path = logo_path or ""
+            pm = QPixmap(self._logo_path) if logo_path else QPixmap()
+            self.logo = None if pm.isNull() else pm.scaledToHeight(
+                max(1, int(self.height() * 0.72)), Qt.TransformationMode.SmoothTransformation)
+        if name != self.office or logo_path:
+            self.office = name
+            self.update()
+
+    def set_online(self, online: bool) -> None:
+        if online != self.online:
+            self.online = online
+            self.update()
+
+    def _tick(self) -> None:
+        minute = self.now().strftime("%Y%m%d%H%M")
+        if minute != self._shown_minute:
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        now = self.now()
+        self._shown_minute = now.strftime("%Y%m%d%H%M")
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), theme.PANEL)
+        p.fillRect(0, self.height() - 3, self.width(), 3, theme.ACCENT)
+        h, w = self.height(), self.width()
+        pad = h * 0.25
+        x = pad
+        if self.logo is not None:
+            if self.logo.height() != int(h * 0.72):
+                self.logo = self.logo.scaledToHeight(int(h * 0.72), Qt.TransformationMode.SmoothTransformation)
+            p.drawPixmap(int(x), int((h - self.logo.height()) / 2), self.logo)
+            x += self.logo.width() + pad
+        # right: clock, date, offline mark
+        clock_f = theme.font(int(self.font_px * 1.25), bold=True)
+        date_f = theme.font(int(self.font_px * 0.8))
+        clock = now.strftime("%H:%M")
+        date = long_date(now, self.lang)
+        p.setFont(clock_f)
+        cw = QFontMetricsF(clock_f).horizontalAdvance(clock)
+        p.setPen(theme.TEXT)
+        right = w - pad
+        p.drawText(QRectF(right - cw, 0, cw, h), ALIGN_RIGHT, clock)
+        right -= cw + pad * 0.8
+        p.setFont(date_f)
+        dw = QFontMetricsF(date_f).horizontalAdvance(date)
+        p.setPen(theme.MUTED)
+        p.drawText(QRectF(right - dw, 0, dw, h), ALIGN_RIGHT, date)
+        right -= dw + pad
+        if not self.online:
+            mark = "⚠ " + self.t.gettext("Offline")
+            mf = theme.font(int(self.font_px * 0.7), bold=True)
+            mw = QFontMetricsF(mf).horizontalAdvance(mark) + pad
+            box = QRectF(right - mw, h * 0.28, mw, h * 0.44)
+            p.setPen(theme.WARN)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(box, box.height() / 2, box.height() / 2)
+            p.setFont(mf)
+            p.drawText(box, ALIGN_CENTER, mark)
+            right -= mw + pad
+        # left: office name, as much as fits
+        name_f = theme.fitted(theme.font(self.font_px, bold=True), self.office, max(10.0, right - x))
+        p.setFont(name_f)
+        p.setPen(theme.TEXT)
+        p.drawText(QRectF(x, 0, max(0.0, right - x), h), ALIGN_LEFT, self.office)
+        p.end()
+
+
+class CallPanel(Panel):
+    """The current call, highlighted: number → counter, with an attention pulse."""
+
+    painted = pyqtSignal(str)
+    """Emitted after a paint, with the number on screen ("" when none): tests and the benchmark."""
+
+    def __init__(self, t: Translator, counter_label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.t = t
+        self.counter_label = counter_label
+        self.call: CallView | None = None
+        self.number_px = 100
+        self.text_px = 30
+        self._pulse = 0.0
+        self._anim = QVariantAnimation(self)
+        self._anim.setStartValue(0.0)
+        self._anim.setKeyValueAt(0.5, 1.0)
+        self._anim.setEndValue(0.0)
+        self._anim.setDuration(900)
+        self._anim.setEasingCurve(QEasingCurve.Type.InOutSine)
+        self._anim.valueChanged.connect(self._on_pulse)
+        self._anim.finished.connect(self._settle)
+
+    def set_call(self, call: CallView | None) -> None:
+        if call != self.call:
+            self.call = call
+            self.update()
+
+    def attention(self, seconds: float = 6.0) -> None:
+        """Pulse for about ``seconds`` (restarts on a new call)."""
+        self._anim.stop()
+        self._anim.setLoopCount(max(1, round(seconds / 0.9)))
+        self._anim.start()
+
+    @property
+    def animating(self) -> bool:
+        return self._anim.state() == QVariantAnimation.State.Running
+
+    def _on_pulse(self, value: object) -> None:
+        self._pulse = float(value)  # type: ignore[arg-type]
+        self.update()
+
+    def _settle(self) -> None:
+        self._pulse = 0.0
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        t = self._pulse if self.animating else 0.0
+        # rest: accent border on the panel colour; pulse: fills with the accent colour
+        bg = _blend(theme.PANEL, theme.ACCENT, t)
+        fg = _blend(theme.ACCENT, theme.ACCENT_DARK, t)
+        counter_fg = _blend(theme.COUNTER, theme.ACCENT_DARK, t)
+        label_fg = _blend(theme.MUTED, theme.ACCENT_DARK, t)
+        self.paint_panel(p, bg)
+        w, h = self.width(), self.height()
+        pad = self.text_px * 0.6
+        border = max(3.0, h * 0.02)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(theme.ACCENT)
+        p.drawRect(QRectF(0, 0, border * 2, h))  # the highlight bar
+        label_h = self.text_px * 1.5
+        counter_w = self.number_px * COUNTER_EM
+        call = self.call
+        p.setFont(theme.font(self.text_px, bold=True))
+        p.setPen(label_fg)
+        title = self.t.gettext("Called again") if call and call.recall else self.t.gettext("Now calling")
+        p.drawText(QRectF(pad * 1.5, 0, w - counter_w - pad * 2, label_h), ALIGN_LEFT, title)
+        right_label = (call.counter_title if call else "") or self.counter_label
+        lf = theme.fitted(theme.font(self.text_px, bold=True), right_label, counter_w + pad)
+        p.setFont(lf)
+        p.drawText(QRectF(w - counter_w - pad * 2, 0, counter_w + pad, label_h), ALIGN_RIGHT, right_label)
+        body = QRectF(pad * 1.5, label_h, w - pad * 3.5 - counter_w, h - label_h - pad * 0.3)
+        if call is None:
+            p.setFont(theme.font(self.text_px))
+            p.setPen(label_fg)
+            p.drawText(body, ALIGN_LEFT, self.t.gettext("No calls yet"))
+        else:
+            nf = theme.fitted(theme.number_font(self.number_px), call.number, body.width())
+            p.setFont(nf)
+            p.setPen(fg)
+            p.drawText(body, ALIGN_LEFT, call.number)
+            cf = theme.fitted(theme.number_font(self.number_px), call.counter_label, counter_w)
+            p.setFont(cf)
+            p.setPen(counter_fg)
+            p.drawText(QRectF(w - counter_w - pad * 2, label_h, counter_w + pad, body.height()),
+                       ALIGN_RIGHT, call.counter_label)
+        p.end()
+        self.painted.emit(call.number if call else "")
+
+
+class RecentList(QWidget):
+    """Earlier calls: number and counter per row (several columns on a portrait screen)."""
+
+    def __init__(self, t: Translator, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.t = t
+        self.calls: list[CallView] = []
+        self.number_px = 80
+        self.text_px = 30
+        self.rows = 3
+        self.cols = 1
+
+    def set_calls(self, calls: list[CallView]) -> None:
+        calls = calls[: self.rows * self.cols]
+        if calls != self.calls:
+            self.calls = calls
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w = self.width()
+        label_h = self.text_px * 1.5
+        p.setFont(theme.font(self.text_px, bold=True))
+        p.setPen(theme.MUTED)
+        pad = self.text_px * 0.6
+        p.drawText(QRectF(pad * 1.5, 0, w, label_h), ALIGN_LEFT, self.t.gettext("Previous calls"))
+        if self.rows <= 0:
+            p.end()
+            return
+        row_h = (self.height() - label_h) / self.rows
+        col_w = w / self.cols
+        counter_w = self.number_px * COUNTER_EM
+        nf = theme.number_font(self.number_px)
+        for i, c in enumerate(self.calls):
+            col, row = divmod(i, self.rows) if self.cols > 1 else (0, i)
+            x = col * col_w
+            y = label_h + row * row_h
+            p.setPen(theme.PANEL_LINE)
+            p.drawLine(int(x + pad), int(y), int(x + col_w - pad), int(y))
+            box = QRectF(x + pad * 1.5, y, col_w - counter_w - pad * 3.5, row_h)
+            p.setFont(theme.fitted(nf, c.number, box.width()))
+            p.setPen(theme.TEXT)
+            p.drawText(box, ALIGN_LEFT, c.number)
+            p.setFont(theme.fitted(nf, c.counter_label, counter_w))
+            p.setPen(theme.COUNTER)
+            p.drawText(QRectF(x + col_w - counter_w - pad * 2, y, counter_w + pad, row_h), ALIGN_RIGHT,
+                       c.counter_label)
+        p.end()
+
+
+class QueuePanel(Panel):
+    """Waiting count and estimated wait per service; pages through them if they do not fit."""
+
+    def __init__(self, t: Translator, parent: QWidget | None = None, page_s: float = 8.0) -> None:
+        super().__init__(parent)
+        self.t = t
+        self.rows: list[QueueRow] = []
+        self.total = 0
+        self.text_px = 30
+        self.page = 0
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._next_page)
+        self._timer.start(int(page_s * 1000))
+
+    def set_rows(self, rows: list[QueueRow], total: int) -> None:
+        if rows != self.rows or total != self.total:
+            self.rows, self.total = list(rows), total
+            self.update()
+
+    def per_page(self) -> int:
+        head = self.text_px * 1.8
+        row_h = self.text_px * 1.45
+        return max(1, int((self.height() - head - self.text_px * 0.4) // row_h))
+
+    def pages(self) -> int:
+        return max(1, -(-len(self.rows) // self.per_page()))
+
+    def _next_page(self) -> None:
+        if self.pages() > 1:
+            self.page = (self.page + 1) % self.pages()
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.paint_panel(p)
+        w = self.width()
+        pad = self.text_px * 0.7
+        head = self.text_px * 1.8
+        p.setFont(theme.font(self.text_px, bold=True))
+        p.setPen(theme.TEXT)
+        p.drawText(QRectF(pad, 0, w * 0.6, head), ALIGN_LEFT, self.t.gettext("Waiting"))
+        est_w = w * 0.30
+        count_w = w * 0.16
+        p.setFont(theme.font(int(self.text_px * 0.75)))
+        p.setPen(theme.MUTED)
+        p.drawText(QRectF(w - pad - est_w, 0, est_w, head), ALIGN_RIGHT, self.t.gettext("Est. wait"))
+        n = self.per_page()
+        self.page = min(self.page, self.pages() - 1)
+        shown = self.rows[self.page * n : (self.page + 1) * n]
+        row_h = self.text_px * 1.45
+        for i, r in enumerate(shown):
+            y = head + i * row_h
+            p.setPen(theme.PANEL_LINE)
+            p.drawLine(int(pad), int(y), int(w - pad), int(y))
+            name_w = w - 2 * pad - est_w - count_w
+            nf = theme.fitted(theme.font(self.text_px), r.name, name_w - pad)
+            p.setFont(nf)
+            p.setPen(theme.TEXT)
+            p.drawText(QRectF(pad, y, name_w, row_h), ALIGN_LEFT, r.name)
+            p.setFont(theme.font(self.text_px, bold=True))
+            p.setPen(theme.ACCENT)
+            p.drawText(QRectF(pad + name_w, y, count_w, row_h), ALIGN_RIGHT, str(r.waiting))
+            if r.open:
+                est = minutes(r.est_wait_s, self.t) if r.waiting else "–"
+                color = theme.MUTED
+            else:
+                est, color = self.t.gettext("Closed"), theme.CLOSED
+            p.setFont(theme.fitted(theme.font(int(self.text_px * 0.9)), est, est_w))
+            p.setPen(color)
+            p.drawText(QRectF(w - pad - est_w, y, est_w, row_h), ALIGN_RIGHT, est)
+        if self.pages() > 1:
+            p.setPen(theme.MUTED)
+            p.setFont(theme.font(int(self.text_px * 0.6)))
+            p.drawText(QRectF(0, self.height() - self.text_px, w - pad, self.text_px), ALIGN_RIGHT,
+                       f"{self.page + 1}/{self.pages()}")
+        p.end()
+
+
+class Ticker(QWidget):
+    """A news line scrolling right to left; the text is drawn once into a pixmap."""
+
+    SEPARATOR = "     •     "
+
+    def __init__(self, parent: QWidget | None = None, fps: int = 30) -> None:
+        super().__init__(parent)
+        self.items: list[str] = []
+        self.font_px = 30
+        self.speed = 1.0
+        self.offset = 0.0
+        self._strip: QPixmap | None = None
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._step)
+        self._interval_ms = int(1000 / fps)
+
+    def set_items(self, items: list[str]) -> None:
+        items = [i for i in items if i.strip()]
+        if items != self.items:
+            self.items = items
+            self._strip = None
+            self.offset = 0.0
+            self.update()
+        if self.items and not self._timer.isActive():
+            self._timer.start(self._interval_ms)
+        elif not self.items:
+            self._timer.stop()
+
+    def _render_strip(self) -> QPixmap:
+        text = self.SEPARATOR.join(self.items) + self.SEPARATOR
+        f = theme.font(self.font_px, bold=True)
+        width = int(QFontMetricsF(f).horizontalAdvance(text)) + 1
+        strip = QPixmap(max(1, width), max(1, self.height()))
+        strip.fill(theme.PANEL)
+        p = QPainter(strip)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        p.setFont(f)
+        p.setPen(theme.TEXT)
+        p.drawText(QRectF(0, 0, width, self.height()), ALIGN_LEFT, text)
+        p.end()
+        return strip
+
+    def _step(self) -> None:
+        if self._strip is None:
+            return
+        # about one character height every 0.4 s at speed 1.0
+        self.offset += self.font_px * 2.5 * self.speed * self._interval_ms / 1000
+        if self.offset >= self._strip.width():
+            self.offset -= self._strip.width()
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.fillRect(self.rect(), theme.PANEL)
+        if self.items:
+            if self._strip is None or self._strip.height() != self.height():
+                self._strip = self._render_strip()
+            x = -int(self.offset)
+            while x < self.width():
+                p.drawPixmap(x, 0, self._strip)
+                x += self._strip.width()
+        p.end()

@@ -1,0 +1,159 @@
+"""Building blocks of the kiosk screens: buttons, tiles, banners, the QR code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import qrcode
+from PyQt6.QtCore import QRectF, QSize, Qt
+from PyQt6.QtGui import QColor, QPainter
+from PyQt6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.views import theme
+
+
+def button(text: str = "", kind: str = "", on_click: Callable[[], None] | None = None, *, name: str = "") -> QPushButton:
+    b = QPushButton(text)
+    if kind:
+        b.setProperty("kind", kind)
+    if name:
+        b.setObjectName(name)
+    b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    b.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+    if on_click is not None:
+        b.clicked.connect(lambda _checked=False: on_click())
+    return b
+
+
+def label(text: str = "", name: str = "body", *, wrap: bool = True, align: Qt.AlignmentFlag | None = None) -> QLabel:
+    lab = QLabel(text)
+    lab.setObjectName(name)
+    lab.setWordWrap(wrap)
+    lab.setTextFormat(Qt.TextFormat.PlainText)
+    if align is not None:
+        lab.setAlignment(align)
+    return lab
+
+
+def clear(layout: QLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        w = item.widget()
+        if w is not None:
+            w.hide()
+            w.setParent(None)
+            w.deleteLater()
+        elif item.layout() is not None:
+            clear(item.layout())
+
+
+class Tile(QPushButton):
+    """A big touch tile: a title, a line of detail, a footer (e.g. "3 waiting · about 12 minutes")."""
+
+    def __init__(self, title: str, detail: str, foot: str, height: int, on_click: Callable[[], None]) -> None:
+        super().__init__()
+        self.setProperty("kind", "tile")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setMinimumHeight(height)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(18, 10, 18, 10)
+        box.setSpacing(2)
+        self.title = label(title, "tileTitle")
+        self.detail = label(detail, "tileDetail")
+        self.foot = label(foot, "tileFoot")
+        for lab in (self.title, self.detail, self.foot):
+            lab.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            box.addWidget(lab)
+        self.detail.setVisible(bool(detail))
+        self.foot.setVisible(bool(foot))
+        box.addStretch(1)
+        self.clicked.connect(lambda _checked=False: on_click())
+
+
+def tile_style(m: theme.Metrics) -> str:
+    f = m.font
+    return (
+        f"QLabel#tileTitle {{ font-size: {round(f * 1.05)}px; font-weight: bold; color: {theme.INK}; }}"
+        f"QLabel#tileDetail {{ font-size: {round(f * 0.72)}px; color: {theme.MUTED}; }}"
+        f"QLabel#tileFoot {{ font-size: {round(f * 0.72)}px; color: {theme.MUTED}; font-weight: bold; }}"
+    )
+
+
+class Banner(QLabel):
+    """A coloured message strip: ok (green), error (red), warn (yellow), info (white)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.hide()
+
+    def show_message(self, kind: str, text: str) -> None:
+        if not text:
+            self.hide()
+            return
+        self.setObjectName(f"banner_{kind}")
+        self.setText(text)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.show()
+
+
+class QrView(QWidget):
+    """A QR code drawn module by module (sharp at any size), black on white with a quiet zone."""
+
+    def __init__(self, side: int) -> None:
+        super().__init__()
+        self._matrix: list[list[bool]] = []
+        self._side = side
+        self.setFixedSize(side, side)
+        self.data = ""
+
+    def set_data(self, data: str) -> None:
+        if data == self.data:
+            return
+        self.data = data
+        if data:
+            qr = qrcode.QRCode(border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
+            qr.add_data(data)
+            qr.make(fit=True)
+            self._matrix = qr.get_matrix()
+        else:
+            self._matrix = []
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(self._side, self._side)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#FFFFFF"))
+        n = len(self._matrix)
+        if not n:
+            return
+        quiet = 2
+        cell = self._side / (n + 2 * quiet)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor("#000000"))
+        for y, row in enumerate(self._matrix):
+            for x, dark in enumerate(row):
+                if dark:
+                    p.drawRect(QRectF((x + quiet) * cell, (y + quiet) * cell, cell + 0.5, cell + 0.5))
+        p.end()
+
+
+def row(*widgets: QWidget, spacing: int = 12, stretch_first: bool = False) -> QHBoxLayout:
+    box = QHBoxLayout()
+    box.setSpacing(spacing)
+    for i, w in enumerate(widgets):
+        box.addWidget(w, 1 if (stretch_first and i == 0) else 0)
+    return box
