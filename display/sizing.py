@@ -212,11 +212,15 @@ def _portrait(w: int, h: int, ppm: float, d: float, need: int, max_recent: int,
     current = Rect(margin, y, w - 2 * margin, current_h)
     y += current_h + margin
     recent = Rect(margin, y, w - 2 * margin, label_h + rows * row_h)
-    # whatever the recent list does not use goes to the queue panel
-    y = header_h + margin + calls_h + margin
-    queue = Rect(margin, y, w - 2 * margin, queue_h)
-    y += queue_h + (margin if show_queue else 0)
-    media = Rect(margin, y, w - 2 * margin, h - ticker_h - margin - y)
+    y += recent.h + margin
+    # whatever the recent list does not use goes to the queue panel (or the media)
+    media_y = h - ticker_h - margin - media_h
+    if show_queue:
+        queue = Rect(margin, y, w - 2 * margin, media_y - margin - y)
+        media = Rect(margin, media_y, w - 2 * margin, media_h)
+    else:
+        queue = Rect(margin, y, w - 2 * margin, 0)
+        media = Rect(margin, y, w - 2 * margin, h - ticker_h - margin - y)
     takeover_px = int(min(w * 0.9 / (NUMBER_EM + 0.4), h * 0.22 / ROW_HEIGHT_EM))
     return Layout(
         width=w, height=h, portrait=True, px_per_mm=ppm, distance_m=d,

@@ -226,6 +226,13 @@ class KioskController:
         self._set(screen=Screen.REVIEW, problem=None)
         self._refresh()
 
+    def show_review(self) -> None:
+        """Catalogue → the summary of the services already chosen."""
+        if self._state.screen is Screen.CATALOGUE and self._selected:
+            self.touch()
+            self._set(screen=Screen.REVIEW)
+            self._refresh()
+
     def remove_service(self, service_id: str) -> None:
         if self._state.screen is not Screen.REVIEW:
             return

@@ -59,7 +59,7 @@ class TakeoverOverlay(QWidget):
     def end(self) -> None:
         self._anim.stop()
         self._hide_timer.stop()
-        if self.isVisible():
+        if not self.isHidden():
             self.hide()
             self.hidden_again.emit()
 

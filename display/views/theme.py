@@ -44,3 +44,12 @@ def fitted(f: QFont, text: str, max_w: float, max_h: float | None = None) -> QFo
         f = QFont(f)
         f.setPixelSize(max(1, int(f.pixelSize() * scale)))
     return f
+
+
+def elided_font(f: QFont, min_px: float) -> QFont:
+    """``f``, but never smaller than ``min_px`` (the caller elides what still does not fit)."""
+    if f.pixelSize() >= min_px:
+        return f
+    g = QFont(f)
+    g.setPixelSize(max(1, int(min_px)))
+    return g

@@ -98,22 +98,15 @@ class HeaderBar(QWidget):
                 self.logo = self.logo.scaledToHeight(int(h * 0.72), Qt.TransformationMode.SmoothTransformation)
             p.drawPixmap(int(x), int((h - self.logo.height()) / 2), self.logo)
             x += self.logo.width() + pad
-        # right: clock, date, offline mark
-        clock_f = theme.font(int(self.font_px * 1.25), bold=True)
-        date_f = theme.font(int(self.font_px * 0.8))
+        # right: the clock; left: office name over the date; the offline mark between
+        clock_f = theme.font(int(self.font_px * 1.35), bold=True)
         clock = now.strftime("%H:%M")
-        date = long_date(now, self.lang)
         p.setFont(clock_f)
         cw = QFontMetricsF(clock_f).horizontalAdvance(clock)
         p.setPen(theme.TEXT)
         right = w - pad
         p.drawText(QRectF(right - cw, 0, cw, h), ALIGN_RIGHT, clock)
-        right -= cw + pad * 0.8
-        p.setFont(date_f)
-        dw = QFontMetricsF(date_f).horizontalAdvance(date)
-        p.setPen(theme.MUTED)
-        p.drawText(QRectF(right - dw, 0, dw, h), ALIGN_RIGHT, date)
-        right -= dw + pad
+        right -= cw + pad
         if not self.online:
             mark = "⚠ " + self.t.gettext("Offline")
             mf = theme.font(int(self.font_px * 0.7), bold=True)
@@ -125,11 +118,17 @@ class HeaderBar(QWidget):
             p.setFont(mf)
             p.drawText(box, ALIGN_CENTER, mark)
             right -= mw + pad
-        # left: office name, as much as fits
-        name_f = theme.fitted(theme.font(self.font_px, bold=True), self.office, max(10.0, right - x))
+        avail = max(10.0, right - x)
+        name_f = theme.fitted(theme.font(self.font_px, bold=True), self.office, avail)
+        name_f = theme.elided_font(name_f, self.font_px * 0.75)
         p.setFont(name_f)
         p.setPen(theme.TEXT)
-        p.drawText(QRectF(x, 0, max(0.0, right - x), h), ALIGN_LEFT, self.office)
+        name = QFontMetricsF(name_f).elidedText(self.office, Qt.TextElideMode.ElideRight, avail)
+        p.drawText(QRectF(x, h * 0.08, avail, h * 0.52), ALIGN_LEFT, name)
+        date_f = theme.font(int(self.font_px * 0.72))
+        p.setFont(date_f)
+        p.setPen(theme.MUTED)
+        p.drawText(QRectF(x, h * 0.56, avail, h * 0.36), ALIGN_LEFT, long_date(now, self.lang))
         p.end()
 
 
@@ -318,8 +317,8 @@ class QueuePanel(Panel):
         p.setFont(theme.font(self.text_px, bold=True))
         p.setPen(theme.TEXT)
         p.drawText(QRectF(pad, 0, w * 0.6, head), ALIGN_LEFT, self.t.gettext("Waiting"))
-        est_w = w * 0.30
-        count_w = w * 0.16
+        est_w = w * 0.28
+        count_w = w * 0.15
         p.setFont(theme.font(int(self.text_px * 0.75)))
         p.setPen(theme.MUTED)
         p.drawText(QRectF(w - pad - est_w, 0, est_w, head), ALIGN_RIGHT, self.t.gettext("Est. wait"))
@@ -327,18 +326,23 @@ class QueuePanel(Panel):
         self.page = min(self.page, self.pages() - 1)
         shown = self.rows[self.page * n : (self.page + 1) * n]
         row_h = self.text_px * 1.45
+        # one size for every name: the longest shrinks to at most 80 %, then it is elided
+        name_space = w - 2 * pad - est_w - count_w - pad
+        longest = max((r.name for r in shown), key=len, default="")
+        name_f = theme.elided_font(theme.fitted(theme.font(self.text_px), longest, name_space),
+                                   self.text_px * 0.8)
         for i, r in enumerate(shown):
             y = head + i * row_h
             p.setPen(theme.PANEL_LINE)
             p.drawLine(int(pad), int(y), int(w - pad), int(y))
             name_w = w - 2 * pad - est_w - count_w
-            nf = theme.fitted(theme.font(self.text_px), r.name, name_w - pad)
-            p.setFont(nf)
+            p.setFont(name_f)
             p.setPen(theme.TEXT)
-            p.drawText(QRectF(pad, y, name_w, row_h), ALIGN_LEFT, r.name)
+            name = QFontMetricsF(name_f).elidedText(r.name, Qt.TextElideMode.ElideRight, name_w - pad)
+            p.drawText(QRectF(pad, y, name_w, row_h), ALIGN_LEFT, name)
             p.setFont(theme.font(self.text_px, bold=True))
             p.setPen(theme.ACCENT)
-            p.drawText(QRectF(pad + name_w, y, count_w, row_h), ALIGN_RIGHT, str(r.waiting))
+            p.drawText(QRectF(pad + name_w, y, count_w - pad, row_h), ALIGN_RIGHT, str(r.waiting))
             if r.open:
                 est = minutes(r.est_wait_s, self.t) if r.waiting else "–"
                 color = theme.MUTED

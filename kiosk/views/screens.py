@@ -123,7 +123,7 @@ class CatalogueScreen(ScreenWidget):
         self.grid.setSpacing(m.gap)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.back = button("", "", lambda: act("back"), name="back")
-        self.next = button("", "primary", lambda: act("back"), name="toReview")
+        self.next = button("", "primary", lambda: act("show_review"), name="toReview")
         self.box.addWidget(self.title)
         self.box.addWidget(self.subtitle)
         self.box.addWidget(self.scroll(self.inner), 1)

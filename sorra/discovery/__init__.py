@@ -1,0 +1,188 @@
+"""Zero-config discovery: the hub and the devices announce themselves with mDNS.
+
+For device apps, at startup (after :func:`sorra.pairing.ensure_paired`)::
+
+    from sorra import discovery
+
+    host, port = discovery.resolve_hub(config)      # raises discovery.DiscoveryError with advice
+    adv = discovery.advertise_device(config)        # the hub lists this device; adv.stop() at exit
+    client = BusClient(BusSettings(host, port, config.hub.username,
+                                   config.hub.password.get_secret_value(), config.device.site, ...))
+
+``resolve_hub`` finds the hub of ``[device].site`` (or uses ``[hub].host`` if
+set) and proves it holds the key pinned in ``[hub].fingerprint`` before
+returning, so the device never sends its password to an impostor. Liveness is
+not read from mDNS (records linger after a crash): once connected, the broker
+connection and the retained presence topics say who is up.
+
+Interfaces: ``[hub].mdns_interfaces`` (IPv4 addresses; empty = all), or
+``$SORRA_MDNS_INTERFACES`` (comma separated, ``all``, ``off``), or the
+``--mdns-interface IP`` option of a command (see :func:`add_mdns_option`).
+
+The hub side lives in ``hub/discovery.py`` (:class:`Advertiser` for
+``_sorra._tcp``, :class:`Browser` for devices).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from sorra import __version__
+from sorra.discovery.mdns import (
+    Advertiser,
+    Browser,
+    Interfaces,
+    choose_interfaces,
+    is_loopback,
+    local_ipv4,
+)
+from sorra.discovery.records import (
+    DEVICE_TYPE,
+    HUB_TYPE,
+    AmbiguousHub,
+    DeviceAdvert,
+    DiscoveryError,
+    HubAdvert,
+    HubIdentityError,
+    HubNotFound,
+    choose_hubs,
+    device_txt,
+    hub_txt,
+    parse_device,
+    parse_hub,
+)
+
+if TYPE_CHECKING:
+    from sorra.config import DeviceConfig
+    from sorra.discovery.locate import HubLocation
+
+__all__ = [
+    "DEVICE_TYPE",
+    "HUB_TYPE",
+    "Advertiser",
+    "AmbiguousHub",
+    "Browser",
+    "DeviceAdvert",
+    "DeviceAdvertiser",
+    "DiscoveryError",
+    "HubAdvert",
+    "HubIdentityError",
+    "HubNotFound",
+    "NotPaired",
+    "add_mdns_option",
+    "advertise_device",
+    "browse_hubs",
+    "choose_hubs",
+    "choose_interfaces",
+    "device_interfaces",
+    "device_txt",
+    "hub_txt",
+    "is_loopback",
+    "local_ipv4",
+    "locate",
+    "parse_device",
+    "parse_hub",
+    "resolve_hub",
+]
+
+
+class NotPaired(DiscoveryError):
+    """The device has no pinned hub yet: pair it first."""
+
+
+def add_mdns_option(parser: argparse.ArgumentParser) -> None:
+    """``--mdns-interface IP`` (repeatable) for a device app's command line."""
+    parser.add_argument("--mdns-interface", action="append", default=[], metavar="IP",
+                        help="use mDNS on this interface address only (repeatable; env SORRA_MDNS_INTERFACES)")
+
+
+def device_interfaces(config: DeviceConfig, cli: Iterable[str] = ()) -> Interfaces:
+    """Interfaces for this device: the command line, else the environment, else ``[hub].mdns_interfaces``."""
+    cli = [c for c in cli if c]
+    if cli:
+        return choose_interfaces(cli, env={})
+    return choose_interfaces(config.hub.mdns_interfaces)
+
+
+def browse_hubs(interfaces: list[str], timeout_s: float = 3.0) -> list[HubAdvert]:
+    from sorra.discovery.locate import browse_hubs as _browse
+
+    return _browse(interfaces, timeout_s)
+
+
+def locate(config: DeviceConfig, *, interfaces: Interfaces | None = None, pinned: bool = True,
+           timeout_s: float = 6.0, settle_s: float = 1.0, on_status=None) -> HubLocation:
+    """The proven hub for ``config`` (see :func:`sorra.discovery.locate.locate_hub`)."""
+    from sorra.discovery.locate import locate_hub
+
+    ifaces = device_interfaces(config) if interfaces is None else interfaces
+    kwargs = {"on_status": on_status} if on_status is not None else {}
+    return locate_hub(site=config.device.site, fingerprint=config.hub.fingerprint if pinned else "",
+                      host=config.hub.host, port=config.hub.mqtt_port, interfaces=ifaces, tls=config.hub.tls,
+                      timeout_s=timeout_s, settle_s=settle_s, **kwargs)
+
+
+def resolve_hub(config: DeviceConfig, *, timeout_s: float = 6.0,
+                interfaces: Interfaces | None = None) -> tuple[str, int]:
+    """``(host, mqtt_port)`` of this paired device's hub, after it proved its key.
+
+    Raises :class:`NotPaired`, :class:`HubNotFound` (nothing answers: retry
+    later), :class:`HubIdentityError` (a hub of this site with another key,
+    or a box that cannot prove the key: refused, with a message saying so).
+    """
+    if not config.hub.fingerprint:
+        raise NotPaired("this device is not paired with a hub yet (sorra setup pair)")
+    where = locate(config, interfaces=interfaces, timeout_s=timeout_s)
+    return where.host, where.port
+
+
+class DeviceAdvertiser:
+    """Announces this device (``_sorra-device._tcp``) so the hub lists it, paired or not."""
+
+    def __init__(self, config: DeviceConfig, interfaces: list[str]) -> None:
+        self._interfaces = interfaces
+        self._config = config
+        host = socket.gethostname()
+        addresses = list(interfaces) if interfaces else (local_ipv4() or ["127.0.0.1"])
+        ident = config.device.id or host
+        self._adv = Advertiser(
+            interfaces, DEVICE_TYPE, f"Sorra {config.device.role} {ident}",
+            f"sorra-{config.device.role}-{ident}-{os.getpid()}", 0, self._txt(config), addresses)
+
+    @staticmethod
+    def _txt(config: DeviceConfig) -> dict[str, str]:
+        return device_txt(device_id=config.device.id, role=config.device.role, version=__version__,
+                          site=config.device.site, name=config.device.name,
+                          paired=bool(config.hub.fingerprint and config.hub.username),
+                          fingerprint=config.hub.fingerprint)
+
+    @property
+    def name(self) -> str:
+        return self._adv.name
+
+    def start(self) -> DeviceAdvertiser:
+        self._adv.start()
+        return self
+
+    def registered(self, timeout: float) -> bool:
+        return self._adv.registered(timeout)
+
+    def update(self, config: DeviceConfig) -> None:
+        self._config = config
+        self._adv.update(self._txt(config))
+
+    def stop(self) -> None:
+        self._adv.stop()
+
+
+def advertise_device(config: DeviceConfig, interfaces: Interfaces | None = None) -> DeviceAdvertiser | None:
+    """Start announcing this device; None if mDNS is switched off."""
+    ifaces = device_interfaces(config) if interfaces is None else interfaces
+    if ifaces is None:
+        return None
+    return DeviceAdvertiser(config, ifaces).start()
+
