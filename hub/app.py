@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 DB_NAME = "sorra.db"
 ADMIN_USER = "admin"
 HUB_USER = "hub"
+REPLY_KEEP_S = 7 * 24 * 3600
 
 
 @dataclass
@@ -107,6 +108,7 @@ class Hub:
         self.web: Any = None
         self.extra_stop: list[Callable[[], None]] = []
         self._lock_file: Any = None
+        self._pruned_at = 0.0
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -266,6 +268,11 @@ class Hub:
         if self.bus is not None:
             self.bus.tick()
         self._check_rules()
+        now = self.clock()
+        if self.store is not None and now - self._pruned_at > 3600:
+            # Request replies only need to outlive a device's retries.
+            self.store.prune_replies(now - REPLY_KEEP_S)
+            self._pruned_at = now
 
     def _check_rules(self) -> None:
         """Automatic priority rules: warn when a threshold is passed, clear when it is not."""

@@ -276,7 +276,11 @@ class RecentList(QWidget):
 
 
 class QueuePanel(Panel):
-    """Waiting count and estimated wait per service; pages through them if they do not fit."""
+    """Waiting count and estimated wait per service; pages through them if they do not fit.
+
+    A narrow panel (a landscape screen's side column) puts the name on one line and
+    the figures on the next, so service names need not be cut short.
+    """
 
     def __init__(self, t: Translator, parent: QWidget | None = None, page_s: float = 8.0) -> None:
         super().__init__(parent)
@@ -294,10 +298,18 @@ class QueuePanel(Panel):
             self.rows, self.total = list(rows), total
             self.update()
 
+    @property
+    def two_lines(self) -> bool:
+        return self.width() < self.text_px * 22
+
+    def _row_h(self) -> float:
+        return self.text_px * (2.5 if self.two_lines else 1.45)
+
+    def _head_h(self) -> float:
+        return self.text_px * 1.8
+
     def per_page(self) -> int:
-        head = self.text_px * 1.8
-        row_h = self.text_px * 1.45
-        return max(1, int((self.height() - head - self.text_px * 0.4) // row_h))
+        return max(1, int((self.height() - self._head_h() - self.text_px * 0.4) // self._row_h()))
 
     def pages(self) -> int:
         return max(1, -(-len(self.rows) // self.per_page()))
@@ -313,21 +325,24 @@ class QueuePanel(Panel):
         self.paint_panel(p)
         w = self.width()
         pad = self.text_px * 0.7
-        head = self.text_px * 1.8
+        head = self._head_h()
+        two = self.two_lines
         p.setFont(theme.font(self.text_px, bold=True))
         p.setPen(theme.TEXT)
         p.drawText(QRectF(pad, 0, w * 0.6, head), ALIGN_LEFT, self.t.gettext("Waiting"))
-        est_w = w * 0.28
+        est_w = w * (0.5 if two else 0.28)
         count_w = w * 0.15
-        p.setFont(theme.font(int(self.text_px * 0.75)))
+        small = theme.font(int(self.text_px * 0.75))
+        p.setFont(theme.fitted(small, self.t.gettext("Est. wait"), w * 0.38))
         p.setPen(theme.MUTED)
-        p.drawText(QRectF(w - pad - est_w, 0, est_w, head), ALIGN_RIGHT, self.t.gettext("Est. wait"))
+        p.drawText(QRectF(w * 0.6 - pad, 0, w * 0.4, head), ALIGN_RIGHT, self.t.gettext("Est. wait"))
         n = self.per_page()
         self.page = min(self.page, self.pages() - 1)
         shown = self.rows[self.page * n : (self.page + 1) * n]
-        row_h = self.text_px * 1.45
+        row_h = self._row_h()
+        line_h = row_h / 2 if two else row_h
+        name_space = (w - 2 * pad) if two else (w - 2 * pad - est_w - count_w - pad)
         # one size for every name: the longest shrinks to at most 80 %, then it is elided
-        name_space = w - 2 * pad - est_w - count_w - pad
         longest = max((r.name for r in shown), key=len, default="")
         name_f = theme.elided_font(theme.fitted(theme.font(self.text_px), longest, name_space),
                                    self.text_px * 0.8)
@@ -335,14 +350,18 @@ class QueuePanel(Panel):
             y = head + i * row_h
             p.setPen(theme.PANEL_LINE)
             p.drawLine(int(pad), int(y), int(w - pad), int(y))
-            name_w = w - 2 * pad - est_w - count_w
             p.setFont(name_f)
             p.setPen(theme.TEXT)
-            name = QFontMetricsF(name_f).elidedText(r.name, Qt.TextElideMode.ElideRight, name_w - pad)
-            p.drawText(QRectF(pad, y, name_w, row_h), ALIGN_LEFT, name)
+            name = QFontMetricsF(name_f).elidedText(r.name, Qt.TextElideMode.ElideRight, name_space)
+            p.drawText(QRectF(pad, y, name_space, line_h), ALIGN_LEFT, name)
+            fy = y + line_h if two else y
             p.setFont(theme.font(self.text_px, bold=True))
             p.setPen(theme.ACCENT)
-            p.drawText(QRectF(pad + name_w, y, count_w - pad, row_h), ALIGN_RIGHT, str(r.waiting))
+            if two:
+                p.drawText(QRectF(pad, fy, count_w * 2, line_h), ALIGN_LEFT, str(r.waiting))
+            else:
+                p.drawText(QRectF(w - pad - est_w - count_w - pad, fy, count_w, line_h), ALIGN_RIGHT,
+                           str(r.waiting))
             if r.open:
                 est = minutes(r.est_wait_s, self.t) if r.waiting else "–"
                 color = theme.MUTED
@@ -350,7 +369,7 @@ class QueuePanel(Panel):
                 est, color = self.t.gettext("Closed"), theme.CLOSED
             p.setFont(theme.fitted(theme.font(int(self.text_px * 0.9)), est, est_w))
             p.setPen(color)
-            p.drawText(QRectF(w - pad - est_w, y, est_w, row_h), ALIGN_RIGHT, est)
+            p.drawText(QRectF(w - pad - est_w, fy, est_w, line_h), ALIGN_RIGHT, est)
         if self.pages() > 1:
             p.setPen(theme.MUTED)
             p.setFont(theme.font(int(self.text_px * 0.6)))

@@ -184,6 +184,8 @@ class Store:
             keys: set[tuple[str, str]] = set()
             for e in events:
                 keys |= touched(e)
+                if e["type"] == "day.closed":
+                    self._close_day_rows(e)
             self._write_rows(state, keys)
             for projector in self.projectors:
                 projector(self.db, events)
@@ -242,6 +244,15 @@ class Store:
                 "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                 [key, _dumps(value)],
             )
+
+    def _close_day_rows(self, e: Event) -> None:
+        # The day roll also drops yesterday's tickets from memory, so their
+        # closed state is written here, from the event itself.
+        self.db.conn.executemany(
+            "UPDATE tickets SET state = 'closed',"
+            " data = json_set(data, '$.state', 'closed', '$.finished_at', ?) WHERE id = ?",
+            [(e["at"], tid) for tid in e["tickets"]],
+        )
 
     def _put_entity(self, kind: str, key: str, data: dict[str, Any]) -> None:
         self.db.conn.execute(

@@ -38,6 +38,10 @@ class Texts:
             return self("less than a minute")
         return self.plural("about {n} minute", "about {n} minutes", math.ceil(seconds / 60))
 
+    def short_minutes(self, seconds: int) -> str:
+        """"~14 min" for tight places (tiles)."""
+        return self("~{n} min", n=max(1, math.ceil(seconds / 60)))
+
     def when(self, epoch: float | None, tz=None) -> str:
         """"Monday 08:00" for the next opening."""
         if not epoch:

@@ -124,13 +124,14 @@ QLabel#title {{ font-size: {round(f * 1.55)}px; font-weight: bold; }}
 QLabel#subtitle {{ font-size: {f}px; color: {MUTED}; }}
 QLabel#body {{ font-size: {f}px; }}
 QLabel#muted {{ font-size: {round(f * 0.85)}px; color: {MUTED}; }}
+QLabel#cardTitle {{ font-size: {round(f * 1.1)}px; font-weight: bold; }}
 QLabel#bigNumber {{ font-size: {round(f * 4.6)}px; font-weight: bold; color: {INK}; }}
 QLabel#code {{ font-family: "DejaVu Sans Mono"; font-size: {round(f * 1.8)}px; font-weight: bold;
     background: {SURFACE}; border: 3px solid {BORDER}; border-radius: 10px; padding: 6px 16px; }}
 QLabel#banner_ok {{ background: {OK_BG}; color: {OK_INK}; font-size: {f}px; font-weight: bold;
     border-radius: 10px; padding: 12px 18px; }}
-QLabel#banner_error {{ background: {ERROR_BG}; color: {ERROR_INK}; font-size: {f}px; font-weight: bold;
-    border-radius: 10px; padding: 12px 18px; }}
+QLabel#banner_error {{ background: {ERROR_BG}; color: {ERROR_INK}; font-size: {round(f * 0.85)}px; font-weight: bold;
+    border-radius: 10px; padding: 10px 18px; }}
 QLabel#banner_warn {{ background: {WARN_BG}; color: {WARN_INK}; font-size: {round(f * 0.9)}px;
     border-radius: 10px; padding: 12px 18px; }}
 QLabel#banner_info {{ background: {SURFACE}; color: {INK}; font-size: {f}px;
@@ -145,7 +146,7 @@ QPushButton[kind="primary"] {{ background: {PRIMARY}; color: {PRIMARY_INK}; bord
 QPushButton[kind="primary"]:pressed {{ background: {PRIMARY_DOWN}; }}
 QPushButton[kind="primary"]:disabled {{ background: {DISABLED_BG}; color: {DISABLED_INK}; border-color: {DISABLED_BG}; }}
 QPushButton[kind="lang"] {{ background: {HEADER_BG}; color: {HEADER_INK}; border: 3px solid {HEADER_INK};
-    font-size: {round(f * 0.85)}px; }}
+    font-size: {round(f * 0.85)}px; padding: 4px 10px; }}
 QPushButton[kind="lang"]:checked {{ background: {SURFACE}; color: {HEADER_BG}; font-weight: bold; }}
 QPushButton[kind="tile"] {{ text-align: left; padding: 14px 20px; background: {SURFACE}; color: {INK};
     border: 3px solid {BORDER}; }}

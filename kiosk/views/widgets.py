@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import qrcode
-from PyQt6.QtCore import QRectF, QSize, Qt
+from PyQt6.QtCore import QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter
 from PyQt6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -55,18 +56,25 @@ def clear(layout: QLayout) -> None:
             clear(item.layout())
 
 
-class Tile(QPushButton):
-    """A big touch tile: a title, a line of detail, a footer (e.g. "3 waiting · about 12 minutes")."""
+class Tile(QFrame):
+    """A big touch tile: a title, a line of detail, a footer (e.g. "3 waiting · about 12 min").
+
+    A frame rather than a QPushButton so that its height follows its wrapped
+    text; it clicks like a button (press and release inside).
+    """
+
+    clicked = pyqtSignal()
 
     def __init__(self, title: str, detail: str, foot: str, height: int, on_click: Callable[[], None]) -> None:
         super().__init__()
-        self.setProperty("kind", "tile")
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setObjectName("tile")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setMinimumHeight(height)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.setProperty("down", False)
         box = QVBoxLayout(self)
-        box.setContentsMargins(18, 10, 18, 10)
-        box.setSpacing(2)
+        box.setContentsMargins(18, 12, 18, 12)
+        box.setSpacing(4)
         self.title = label(title, "tileTitle")
         self.detail = label(detail, "tileDetail")
         self.foot = label(foot, "tileFoot")
@@ -76,15 +84,45 @@ class Tile(QPushButton):
         self.detail.setVisible(bool(detail))
         self.foot.setVisible(bool(foot))
         box.addStretch(1)
-        self.clicked.connect(lambda _checked=False: on_click())
+        self.clicked.connect(on_click)
+
+    def setEnabled(self, on: bool) -> None:  # noqa: N802 - Qt API
+        super().setEnabled(on)
+        self.setObjectName("tile" if on else "tileOff")
+        self._repolish()
+
+    def _repolish(self) -> None:
+        for w in (self, self.title, self.detail, self.foot):
+            w.style().unpolish(w)
+            w.style().polish(w)
+
+    def _set_down(self, down: bool) -> None:
+        self.setProperty("down", down)
+        self._repolish()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._set_down(True)
+        event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt API
+        was_down = bool(self.property("down"))
+        self._set_down(False)
+        if was_down and self.rect().contains(event.position().toPoint()) and self.isEnabled():
+            self.clicked.emit()
+        event.accept()
 
 
 def tile_style(m: theme.Metrics) -> str:
     f = m.font
     return (
-        f"QLabel#tileTitle {{ font-size: {round(f * 1.05)}px; font-weight: bold; color: {theme.INK}; }}"
+        f"QFrame#tile {{ background: {theme.SURFACE}; border: 3px solid {theme.BORDER}; border-radius: 12px; }}"
+        f"QFrame#tile[down=\"true\"] {{ background: {theme.SELECTED_BG}; border-color: {theme.PRIMARY}; }}"
+        f"QFrame#tileOff {{ background: {theme.DISABLED_BG}; border: 3px solid {theme.DISABLED_BG}; border-radius: 12px; }}"
+        f"QLabel#tileTitle {{ font-size: {round(f * 1.0)}px; font-weight: bold; color: {theme.INK}; }}"
         f"QLabel#tileDetail {{ font-size: {round(f * 0.72)}px; color: {theme.MUTED}; }}"
         f"QLabel#tileFoot {{ font-size: {round(f * 0.72)}px; color: {theme.MUTED}; font-weight: bold; }}"
+        f"QFrame#tileOff QLabel {{ color: {theme.DISABLED_INK}; }}"
     )
 
 

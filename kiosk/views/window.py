@@ -102,14 +102,14 @@ class KioskWindow(QWidget):
         header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         hbox = QHBoxLayout(header)
         g = metrics.gap
-        hbox.setContentsMargins(g * 2, g, g * 2, g)
+        hbox.setContentsMargins(g * 2, max(6, g // 2), g * 2, max(6, g // 2))
         self.office = label("", "officeName", wrap=True)
         hbox.addWidget(self.office, 1)
         self.lang_buttons = {}
         for code, name in (("hu", "Magyar"), ("en", "English")):
             b = button(name, "lang", lambda c=code: self.act("set_lang", c), name=f"lang_{code}")
             b.setCheckable(True)
-            b.setMinimumWidth(round(metrics.touch * 1.9))
+            b.setMinimumWidth(round(metrics.touch * 2.2))
             self.lang_buttons[code] = b
             hbox.addWidget(b)
         root.addWidget(header)

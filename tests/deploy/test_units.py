@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import GRAPHICAL, REPO, ROLES, need, parse_unit, run_installer
+from tests.deploy.conftest import (
+    GRAPHICAL,
+    REPO,
+    ROLES,
+    make_root,
+    need,
+    parse_unit,
+    run_installer,
+)
 
 UNITS = sorted((REPO / "systemd").glob("*.service"))
 FIRSTBOOT_UNIT = REPO / "images/firstboot/sorra-firstboot.service"
@@ -42,8 +50,9 @@ def prepare_verify_root(root: Path) -> None:
     units_dir = root / "usr/lib/systemd/system"
     if not units_dir.exists():
         shutil.copytree(HOST_UNITS, units_dir, symlinks=True)
-    unit_files = list((root / "etc/systemd/system").rglob("*.service"))
-    unit_files += list((root / "etc/systemd/system").rglob("*.conf"))
+    local = root / "etc/systemd/system"
+    unit_files = [p for p in [*local.rglob("*.service"), *local.rglob("*.conf")]
+                  if p.is_file() and not p.is_symlink()]
     unit_files += [p for p in units_dir.glob("mosquitto.service") if p.is_file()]
     for unit in unit_files:
         for program in exec_programs(unit.read_text()):
@@ -88,10 +97,7 @@ def installed(tmp_path_factory) -> dict[str, Path]:
     need("systemd-analyze")
     roots = {}
     for role in ROLES:
-        base = tmp_path_factory.mktemp(role)
-        from tests.deploy.conftest import make_root
-
-        root = make_root(base)
+        root = make_root(tmp_path_factory.mktemp(role))
         run_installer(root, "--role", role)
         prepare_verify_root(root)
         roots[role] = root

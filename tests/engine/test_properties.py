@@ -168,6 +168,11 @@ def test_random_operations_keep_invariants(steps: list[tuple]) -> None:
         assert replayed.snapshot() == e.state.snapshot()
         assert store.load_state().snapshot() == e.state.snapshot()
         assert list(store.events()) == events
+        # history: every ticket ever issued has a row; earlier days' rows are all final
+        issued = sum(1 for ev in events if ev["type"] == "ticket.issued")
+        assert store.db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == issued
+        old_states = {r[0] for r in store.db.execute("SELECT state FROM tickets WHERE day < ?", [e.state.day])}
+        assert old_states <= {"done", "closed", "cancelled"}
         ok = store.db.execute("PRAGMA integrity_check").fetchone()[0]
         store.close()
         assert ok == "ok"

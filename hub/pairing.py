@@ -1,0 +1,411 @@
+"""The hub's side of pairing: answer on ``pair/request/+``, keep pending codes, approve.
+
+Started by :meth:`hub.app.Hub.start` (``start_pairing``). It listens with the
+hub's own broker account; devices speak with the shared ``pairing`` account
+(see :mod:`sorra.pairing.wire` for the messages, ``docs/pairing.md`` for the
+design).
+
+* ``hello``: a signed description of this hub (key, box key, addresses,
+  ports) over the device's nonce — the proof a device checks before trusting it.
+* ``pair``: the device's ephemeral key and description become a pending
+  request whose code is derived from the key; the technician approves the
+  code (``sorra hub device approve CODE`` → ``admin.pairing_approve``), the hub
+  creates the account (broker reloaded with SIGHUP, nobody dropped) and sends
+  the credentials sealed to the device's key.
+* ``unpair``: the device proves its password (sealed to the hub's box key);
+  the account is deleted, so the password stops working.
+
+Codes expire (``code_ttl_s``, 10 minutes); new requests, hellos, failed
+unpairs and wrong codes at approval are rate-limited (token buckets).
+Pending requests live in memory: after a hub restart a waiting device simply
+asks again and gets the same code (it is derived from its key).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from hub.engine import EngineError
+from sorra import __version__
+from sorra.pairing import crypto, wire
+from sorra.protocol.topics import Topics
+
+log = logging.getLogger(__name__)
+
+CODE_TTL_S = 600.0
+APPROVED_KEEP_S = 600.0
+MAX_PENDING = 16
+
+
+class TokenBucket:
+    """``rate`` tokens per second up to ``burst``; ``take()`` is False when empty."""
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float]) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self._tokens = burst
+        self._at = clock()
+
+    def _refill(self) -> None:
+        now = self.clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+
+    def take(self) -> bool:
+        self._refill()
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        return False
+
+    def retry_after(self) -> float:
+        self._refill()
+        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
+
+
+@dataclass
+class Pending:
+    rid: str
+    code: str
+    epk: bytes
+    device: wire.DeviceInfo
+    nonce: str
+    created: float
+    expires: float
+    status: str = "pending"
+    sealed: dict[str, str] | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+def verify_mosquitto_hash(password: str, stored: str) -> bool:
+    """Check ``password`` against Mosquitto's ``$7$iterations$salt$hash`` (PBKDF2-SHA512)."""
+    try:
+        _, kind, iterations, salt, digest = stored.split("$")
+        if kind != "7":
+            return False
+        expected = base64.b64decode(digest)
+        got = hashlib.pbkdf2_hmac("sha512", password.encode("utf-8"), base64.b64decode(salt), int(iterations))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, expected)
+
+
+def hub_identity(hub: Any) -> crypto.HubIdentity:
+    """The hub's key pair from ``secrets.json`` (``hub_key``: the 32-byte Ed25519 seed, hex)."""
+    return crypto.HubIdentity.from_hex(hub.secrets["hub_key"])
+
+
+class PairingService:
+    def __init__(self, hub: Any, identity: crypto.HubIdentity, *, clock: Callable[[], float] = time.monotonic,
+                 code_ttl_s: float = CODE_TTL_S, max_pending: int = MAX_PENDING) -> None:
+        self.hub = hub
+        self.identity = identity
+        self.clock = clock
+        self.code_ttl_s = code_ttl_s
+        self.max_pending = max_pending
+        self.site = hub.config.site
+        self.topics = Topics(self.site)
+        self._lock = threading.RLock()
+        self._by_rid: dict[str, Pending] = {}
+        self._limits = {
+            "pair": TokenBucket(10 / 60, 10, self._now),  # new requests: 10 a minute
+            "hello": TokenBucket(2, 60, self._now),
+            "unpair": TokenBucket(5 / 300, 5, self._now),  # failed unpairs: 5 per 5 minutes
+            "approve": TokenBucket(5 / 60, 5, self._now),  # wrong codes at approval: 5 a minute
+        }
+        self._connected = threading.Event()
+        self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                                   client_id=f"sorra-hub-pairing-{self.site}", protocol=mqtt.MQTTv5)
+        self._client.username_pw_set("hub", hub.secrets["hub_password"])
+        self._client.reconnect_delay_set(0.5, 5)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = lambda *a: self._connected.clear()
+        self._client.on_message = self._on_message
+
+    def _now(self) -> float:
+        return self.clock()
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        bind = self.hub.config.bind
+        host = "127.0.0.1" if bind in ("", "0.0.0.0", "::") else bind
+        self._client.connect_async(host, self.hub.config.mqtt_port, keepalive=15)
+        self._client.loop_start()
+
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        return self._connected.wait(timeout)
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            log.error("broker refused the pairing service: %s", reason)
+            return
+        client.subscribe(self.topics.pair_request("+"), qos=1)
+        self._connected.set()
+
+    # ---- the hub's signed description ------------------------------------------------------
+
+    def addresses(self) -> list[str]:
+        from hub.discovery import signed_addresses
+
+        return signed_addresses(self.hub)
+
+    def card(self) -> dict[str, Any]:
+        cfg = self.hub.config
+        return wire.hub_card(site=self.site, fp=self.identity.fingerprint,
+                             pub=crypto.b64e(self.identity.public_raw),
+                             box=crypto.b64e(self.identity.box_public_raw), addrs=self.addresses(),
+                             mqtt=cfg.mqtt_port, web=cfg.http_port if cfg.web else 0, ver=__version__)
+
+    def _reply(self, op: str, rid: str, nonce: str, status: str, **extra: Any) -> None:
+        body = wire.unsigned_reply(op, rid, nonce, self.card(), status, **extra)
+        body["sig"] = self.identity.sign(body)
+        self._client.publish(self.topics.pair_reply(rid), wire.encode(body), qos=1)
+
+    # ---- requests (paho's thread) -------------------------------------------------------------
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        rest = self.topics.suffix(msg.topic)
+        rid = rest[len("pair/request/"):] if rest.startswith("pair/request/") else ""
+        try:
+            req = wire.parse_request(rid, wire.decode(msg.payload))
+        except wire.WireError as err:
+            log.info("ignoring a pairing message on %s: %s", msg.topic, err)
+            return
+        try:
+            if req["op"] == "hello":
+                with self._lock:
+                    allowed = self._limits["hello"].take()
+                if allowed:
+                    self._reply("hello", rid, req["nonce"], "ok")
+            elif req["op"] == "pair":
+                self._on_pair(rid, req)
+            elif req["op"] == "unpair":
+                threading.Thread(target=self._on_unpair, args=(rid, req), name="pairing-unpair",
+                                 daemon=True).start()
+        except Exception:  # one bad request must not stop the service
+            log.exception("pairing request %s failed", rid)
+
+    def _sweep(self) -> None:
+        now = self.clock()
+        for rid, p in list(self._by_rid.items()):
+            keep = APPROVED_KEEP_S if p.status == "approved" else 0
+            if now > p.expires + keep:
+                del self._by_rid[rid]
+            elif p.status == "pending" and now > p.expires:
+                p.status = "expired"
+
+    def _on_pair(self, rid: str, req: dict[str, Any]) -> None:
+        with self._lock:
+            self._sweep()
+            p = self._by_rid.get(rid)
+            if p is not None:
+                if p.epk != req["epk"]:
+                    self._reply("pair", rid, req["nonce"], "error", message="request id in use")
+                    return
+                p.nonce = req["nonce"]  # the device asked again (reconnect): answer its latest nonce
+                self._answer(p)
+                return
+            if not self._limits["pair"].take() or self._count_pending() >= self.max_pending:
+                retry = max(1.0, self._limits["pair"].retry_after())
+                self._reply("pair", rid, req["nonce"], "rate_limited", retry_after=round(retry, 1))
+                return
+            code = crypto.pairing_code(self.identity.fingerprint, req["epk"])
+            if any(o.code == code and o.status == "pending" for o in self._by_rid.values()):
+                self._reply("pair", rid, req["nonce"], "error", message="code collision; try again")
+                return
+            now = self.clock()
+            p = Pending(rid, code, req["epk"], req["device"], req["nonce"], now, now + self.code_ttl_s)
+            self._by_rid[rid] = p
+            log.info("pairing requested by %s (%s) — code %s", p.device.id, p.device.role, code)
+            self._answer(p)
+
+    def _count_pending(self) -> int:
+        return sum(1 for p in self._by_rid.values() if p.status == "pending")
+
+    def _answer(self, p: Pending) -> None:
+        if p.status == "pending":
+            self._reply("pair", p.rid, p.nonce, "pending", expires_in=round(p.expires - self.clock(), 1))
+        elif p.status == "approved" and p.sealed is not None:
+            self._reply("pair", p.rid, p.nonce, "approved", sealed=p.sealed)
+        else:
+            self._reply("pair", p.rid, p.nonce, p.status)
+
+    def _on_unpair(self, rid: str, req: dict[str, Any]) -> None:
+        with self._lock:
+            if self._limits["unpair"].retry_after() > 0:
+                self._reply("unpair", rid, req["nonce"], "rate_limited",
+                            retry_after=round(self._limits["unpair"].retry_after(), 1))
+                return
+        try:
+            inner = self.identity.open_sealed(req["sealed"], wire.unpair_aad(rid))
+            device, password = str(inner.get("device", "")), str(inner.get("password", ""))
+        except crypto.CryptoError:
+            device, password = "", ""
+        row = self.hub.store.device(device) if device and self.hub.store is not None else None
+        if row is None or not verify_mosquitto_hash(password, row["password_hash"]):
+            with self._lock:
+                self._limits["unpair"].take()
+            self._reply("unpair", rid, req["nonce"], "error", message="unknown device or wrong password")
+            return
+        try:
+            self.hub.worker.call("admin.device_remove", {"device": device})
+        except EngineError as err:
+            self._reply("unpair", rid, req["nonce"], "error", message=err.message)
+            return
+        log.info("device %s unpaired itself; its account is deleted", device)
+        self._reply("unpair", rid, req["nonce"], "unpaired")
+
+    # ---- what the technician sees and does ---------------------------------------------------
+
+    def pending(self) -> dict[str, Any]:
+        """Pending codes, and devices seen on the LAN that are not paired (admin page, CLI)."""
+        now = self.clock()
+        with self._lock:
+            self._sweep()
+            items = [p for p in self._by_rid.values() if p.status == "pending"]
+        known = {r["id"] for r in self.hub.store.devices()} if self.hub.store is not None else set()
+        pending = [{
+            "code": p.code, "id": p.device.id, "role": p.device.role, "name": p.device.name,
+            "counter": p.device.counter or None, "version": p.device.version, "host": p.device.host,
+            "addresses": list(p.device.addrs), "age_s": round(now - p.created),
+            "expires_in_s": round(p.expires - now), "replaces": p.device.id in known,
+        } for p in sorted(items, key=lambda p: p.created)]
+        seen = []
+        discovery = getattr(self.hub, "discovery", None)
+        if discovery is not None:
+            for d in discovery.seen():
+                if d.paired and d.fingerprint == self.identity.fingerprint and d.id in known:
+                    continue
+                seen.append({"id": d.id, "role": d.role, "name": d.device_name, "version": d.version,
+                             "site": d.site, "addresses": list(d.addresses), "paired_elsewhere": d.paired,
+                             "seen_s_ago": round(time.time() - d.seen_at) if d.seen_at else None})
+        return {"hub": {"site": self.site, "fingerprint": self.identity.fingerprint,
+                        "short": crypto.short_fingerprint(self.identity.fingerprint)},
+                "pending": pending, "seen": seen}
+
+    def _find(self, code: str) -> Pending:
+        wanted = crypto.normalize_code(code)
+        with self._lock:
+            self._sweep()
+            match = next((p for p in self._by_rid.values() if wanted and p.code == wanted
+                          and p.status in ("pending", "expired")), None)
+            if match is None:
+                self._limits["approve"].take()
+                raise EngineError("not_found", f"no pending pairing request with code {code!r}")
+            if match.status == "expired":
+                raise EngineError("conflict", f"code {match.code} has expired; the device shows a new one")
+        return match
+
+    def _guard(self) -> None:
+        with self._lock:
+            if self._limits["approve"].retry_after() > 0:
+                raise EngineError("forbidden", "too many wrong codes; wait a minute and try again")
+
+    def approve_on_worker(self, ctx: Any, code: str, *, device_id: str | None = None,
+                          counter: int | None = None, name: str | None = None) -> dict[str, Any]:
+        """Approve ``code`` (runs as an admin op on the engine worker)."""
+        from hub.ops import HANDLERS
+
+        self._guard()
+        p = self._find(code)
+        device = device_id or p.device.id
+        number = counter if counter is not None else (p.device.counter or None)
+        if p.device.role != "counter":
+            number = None
+        elif number is None:
+            raise EngineError("bad_args", f"{device} is a counter terminal: approve with --counter N")
+        label = name if name is not None else p.device.name
+        creds = HANDLERS["admin.device_add"](ctx, {"device": device, "role": p.device.role,
+                                                   "counter": number, "name": label})
+        payload = {"device": device, "username": creds["username"], "password": creds["password"],
+                   "role": p.device.role, "counter": number or 0, "name": label, "site": self.site}
+        with self._lock:
+            if p.status != "pending":
+                raise EngineError("conflict", f"code {p.code} is no longer pending")
+            p.sealed = crypto.Ephemeral().seal(p.epk, payload, wire.creds_aad(p.rid))
+            p.status = "approved"
+            p.result = {"device": device, "role": p.device.role, "counter": number, "name": label,
+                        "site": self.site, "code": p.code}
+            self._answer(p)
+        log.info("pairing code %s approved: device %s (%s)", p.code, device, p.device.role)
+        return dict(p.result)
+
+    def reject(self, code: str) -> dict[str, Any]:
+        self._guard()
+        p = self._find(code)
+        with self._lock:
+            p.status = "rejected"
+            self._answer(p)
+        log.info("pairing code %s rejected (device %s)", p.code, p.device.id)
+        return {"code": p.code, "device": p.device.id}
+
+    def approve(self, code: str, **kwargs: Any) -> dict[str, Any]:
+        """Approve from any thread but the worker's (web app, tests): goes through the worker."""
+        return self.hub.worker.call("admin.pairing_approve", {"code": code, **kwargs})
+
+
+# ---- admin ops (``sorra hub device pending|approve|reject``, the admin page) ---------------------
+
+
+def _service(ctx: Any) -> PairingService:
+    svc = getattr(ctx.hub, "pairing", None)
+    if svc is None:
+        raise EngineError("conflict", "pairing is not running on this hub")
+    return svc
+
+
+def _pending_op(ctx: Any, a: Any) -> dict[str, Any]:
+    return _service(ctx).pending()
+
+
+def _approve_op(ctx: Any, a: Any) -> dict[str, Any]:
+    a = a if isinstance(a, dict) else {}
+    counter = a.get("counter")
+    if counter is not None and (not isinstance(counter, int) or isinstance(counter, bool)):
+        raise EngineError("bad_args", "counter: a number 1–999")
+    if counter is not None and ctx.hub.engine is not None and counter not in ctx.hub.engine.state.counters:
+        ctx.hub.engine.upsert_counter(int(counter))
+    return _service(ctx).approve_on_worker(ctx, str(a.get("code", "")), device_id=a.get("device") or None,
+                                           counter=counter, name=a.get("name"))
+
+
+def _reject_op(ctx: Any, a: Any) -> dict[str, Any]:
+    return _service(ctx).reject(str((a or {}).get("code", "")))
+
+
+def register_ops() -> None:
+    from hub.ops import HANDLERS
+
+    HANDLERS.setdefault("admin.pairing_pending", _pending_op)
+    HANDLERS.setdefault("admin.pairing_approve", _approve_op)
+    HANDLERS.setdefault("admin.pairing_reject", _reject_op)
+
+
+def start_pairing(hub: Any) -> Callable[[], None]:
+    """Hook for :meth:`hub.app.Hub.start`; returns the matching stop."""
+    register_ops()
+    svc = PairingService(hub, hub_identity(hub))
+    hub.pairing = svc
+    svc.start()
+    if not svc.wait_ready(10):
+        log.warning("the pairing service is not connected to the broker yet; it keeps trying")
+
+    def stop() -> None:
+        svc.stop()
+        hub.pairing = None
+
+    return stop

@@ -1,0 +1,151 @@
+"""A report as tables: CSV (one table) or XLSX (a sheet per table).
+
+Column labels go through the caller's ``gettext`` so a Hungarian manager gets
+Hungarian headers. Durations are whole seconds; percentages have one decimal.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from collections.abc import Callable, Iterator
+from typing import Any
+
+Gettext = Callable[[str], str]
+
+TABLES = ("summary", "services", "clerks", "hours", "days", "contacts")
+
+
+def _get(row: dict[str, Any], path: str) -> Any:
+    value: Any = row
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    if isinstance(value, float):
+        return round(value, 1)
+    return value
+
+
+def _dist_cols(prefix: str, label: str, _: Gettext) -> list[tuple[str, str]]:
+    return [(f"{prefix}.n", f"{label}: " + _("count")), (f"{prefix}.mean", f"{label}: " + _("mean (s)")),
+            (f"{prefix}.median", f"{label}: " + _("median (s)")), (f"{prefix}.p90", f"{label}: " + _("p90 (s)")),
+            (f"{prefix}.max", f"{label}: " + _("max (s)"))]
+
+
+def columns(table: str, _: Gettext) -> list[tuple[str, str]]:
+    wait, svc = _("Waiting time"), _("Service time")
+    outcomes = [("issued", _("Issued")), ("served", _("Served")), ("no_show", _("No-show")),
+                ("cancelled", _("Cancelled")), ("unserved", _("Unserved")), ("open", _("Open"))]
+    if table == "services":
+        return [("id", _("Service")), ("name", _("Name")), *outcomes, *_dist_cols("wait", wait, _),
+                *_dist_cols("service", svc, _), ("sla_s", _("SLA target (s)")), ("sla_pct", _("SLA %")),
+                ("fcr_pct", _("First-contact resolution %")), ("csat.pct", _("CSAT %")),
+                ("csat.n", _("Feedback count"))]
+    if table == "clerks":
+        return [("id", _("Clerk")), ("name", _("Name")), ("contacts", _("Contacts")), ("finished", _("Finished")),
+                ("served_cases", _("Served cases")), ("no_shows", _("No-shows")), ("transfers", _("Transfers")),
+                *_dist_cols("service", svc, _), ("serving_s", _("Serving time (s)")),
+                ("background_n", _("Background tasks")), ("background_s", _("Background time (s)")),
+                ("logged_in_s", _("Logged in (s)")), ("paused_s", _("Paused (s)")),
+                ("utilisation_pct", _("Utilisation %")), ("fcr_pct", _("First-contact resolution %")),
+                ("csat.pct", _("CSAT %")), ("csat.n", _("Feedback count"))]
+    if table == "hours":
+        return [("hour", _("Hour")), ("issued", _("Issued")), ("calls", _("Calls")),
+                *_dist_cols("wait", wait, _), *_dist_cols("service", svc, _)]
+    if table == "days":
+        return [("day", _("Day")), *outcomes, *_dist_cols("wait", wait, _), *_dist_cols("service", svc, _),
+                ("sla_pct", _("SLA %")), ("csat.pct", _("CSAT %"))]
+    if table == "summary":
+        return [("key", _("Figure")), ("value", _("Value"))]
+    raise ValueError(f"unknown table {table!r}")
+
+
+def summary_rows(report: dict[str, Any], _: Gettext) -> list[dict[str, Any]]:
+    t = report["totals"]
+    pairs = [
+        (_("From"), report["from"]), (_("To"), report["to"]),
+        (_("Issued"), t["issued"]), (_("Served"), t["served"]), (_("No-show"), t["no_show"]),
+        (_("Cancelled"), t["cancelled"]), (_("Unserved"), t["unserved"]), (_("Open"), t["open"]),
+        (_("Calls"), t["calls"]), (_("Transfers"), t["transfers"]), (_("Returns"), t["returns"]),
+        (_("Waiting time") + ": " + _("mean (s)"), t["wait"]["mean"]),
+        (_("Waiting time") + ": " + _("median (s)"), t["wait"]["median"]),
+        (_("Waiting time") + ": " + _("p90 (s)"), t["wait"]["p90"]),
+        (_("Service time") + ": " + _("mean (s)"), t["service"]["mean"]),
+        (_("Service time") + ": " + _("median (s)"), t["service"]["median"]),
+        (_("Service time") + ": " + _("p90 (s)"), t["service"]["p90"]),
+        (_("SLA %"), t["sla_pct"]), (_("First-contact resolution %"), t["fcr_pct"]),
+        (_("CSAT %"), t["csat"]["pct"]), (_("Feedback count"), t["csat"]["n"]),
+        (_("Background tasks"), t["background"]["n"]), (_("Background time (s)"), t["background"]["total_s"]),
+    ]
+    return [{"key": k, "value": round(v, 1) if isinstance(v, float) else v} for k, v in pairs]
+
+
+def rows(report: dict[str, Any], table: str, _: Gettext) -> tuple[list[str], list[list[Any]]]:
+    cols = columns(table, _)
+    source = {"services": report["services"], "clerks": report["clerks"], "hours": report["hours"],
+              "days": report["by_day"], "summary": summary_rows(report, _)}[table]
+    return [label for _k, label in cols], [[_get(r, key) for key, _l in cols] for r in source]
+
+
+def to_csv(report: dict[str, Any], table: str, _: Gettext) -> str:
+    header, body = rows(report, table, _)
+    buf = io.StringIO()
+    buf.write("\ufeff")  # Excel reads UTF-8 (accents) only with the mark
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows(body)
+    return buf.getvalue()
+
+
+CONTACT_COLUMNS = ("ticket", "day", "service", "counter", "clerk", "queued_at", "called_at", "wait_s",
+                   "started_at", "ended_at", "service_s", "outcome", "first", "implicit", "recalls")
+
+
+def contacts_csv(conn: sqlite3.Connection, start: str, end: str) -> Iterator[str]:
+    """Every contact in the range, one row each (streamed): the raw facts behind the figures."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    buf.write("\ufeff")
+    w.writerow(CONTACT_COLUMNS)
+    cur = conn.execute(f"SELECT {', '.join(CONTACT_COLUMNS)} FROM stat_contact WHERE day BETWEEN ? AND ?"
+                       " ORDER BY day, id", [start, end])
+    while True:
+        chunk = cur.fetchmany(2000)
+        if not chunk:
+            break
+        for r in chunk:
+            w.writerow([round(x, 3) if isinstance(x, float) else x for x in r])
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+    rest = buf.getvalue()
+    if rest:
+        yield rest
+
+
+def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    names = {"summary": _("Summary"), "services": _("Services"), "clerks": _("Clerks"), "hours": _("Hours"),
+             "days": _("Days")}
+    first = True
+    for table, title in names.items():
+        ws = wb.active if first else wb.create_sheet()
+        first = False
+        ws.title = title[:31]
+        header, body = rows(report, table, _)
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for r in body:
+            ws.append(r)
+        for i, label in enumerate(header, start=1):
+            ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(10, min(40, len(label) + 2))
+        ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
