@@ -70,7 +70,8 @@ class Slot:
 class Scheduler:
     """Round-robin over the playable items of the current playlist."""
 
-    def __init__(self) -> None:
+    def __init__(self, min_duration_s: float = MIN_DURATION_S) -> None:
+        self.min_duration_s = min_duration_s
         self.items: list[PlaylistItem] = []
         self._current_id: str | None = None
         self._current_index = -1
@@ -100,7 +101,7 @@ class Scheduler:
             if is_active(item, now) and ready(item):
                 self._current_index = idx
                 self._current_id = item.id
-                duration = min(MAX_DURATION_S, max(MIN_DURATION_S, float(item.duration_s or 0)))
+                duration = min(MAX_DURATION_S, max(self.min_duration_s, float(item.duration_s or 0)))
                 return Slot(item, duration)
         self._current_id = None
         return None

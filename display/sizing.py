@@ -164,7 +164,7 @@ def _landscape(w: int, h: int, ppm: float, d: float, need: int, max_recent: int,
     info_x = calls_w + 2 * margin
     info_w = w - info_x - margin
     # the media slot is 16:9 at the column's width; the queue panel gets what is left above it
-    media_h = min(round(body_h * 0.66), round(info_w * 9 / 16) + 2 * margin)
+    media_h = min(round(body_h * 0.6), round(info_w * 9 / 16) + 2 * margin)
     queue_h = body_h - media_h - 3 * margin if show_queue else 0
     queue = Rect(info_x, body_y + margin, info_w, queue_h)
     media_y = queue.y + queue.h + (margin if show_queue else 0)

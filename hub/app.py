@@ -28,6 +28,7 @@ from hub.ops import HANDLERS, Context
 from hub.presenter import Presenter
 from hub.store import Store
 from hub.worker import EngineWorker
+from sorra.pairing.wire import PAIRING_PASSWORD, PAIRING_USER
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,10 @@ class Hub:
         self.alerts: AlertBook | None = None
         self.presenter: Presenter | None = None
         self.web: Any = None
+        self.pairing: Any = None
+        """hub.pairing.PairingService while running (pending codes, approve)."""
+        self.discovery: Any = None
+        """hub.discovery.HubDiscovery while running (mDNS announcement, devices seen)."""
         self.extra_stop: list[Callable[[], None]] = []
         self._lock_file: Any = None
         self._pruned_at = 0.0
@@ -130,6 +135,9 @@ class Hub:
         self.secrets = load_secrets(self.data_dir)
         (self.data_dir / "site").write_text(self.config.site + "\n")
         self.store = Store(self.data_dir / DB_NAME)
+        from hub.stats import install as install_stats
+
+        install_stats(self.store)  # statistics fact tables, written in every commit
         self.engine = Engine(self.clock, self.store.load_state())
         self.presenter = Presenter(self.engine, self.public_url)
         self.devices = DeviceRegistry(self.store, admins=(ADMIN_USER,))
@@ -151,6 +159,7 @@ class Hub:
         self.bus.start()
         if not self.bus.wait_connected(15):
             log.warning("the hub's bus client is not connected yet; it keeps trying")
+        self._start_pairing()
         if self.config.web:
             self._start_web()
         self._write_runtime_info()
@@ -209,6 +218,14 @@ class Hub:
                                        site=self.config.site)
         self.broker.start(accounts)
 
+    def _start_pairing(self) -> None:
+        """Pairing service and mDNS announcement (hub/pairing.py, hub/discovery.py)."""
+        from hub.discovery import start_discovery
+        from hub.pairing import start_pairing
+
+        self.extra_stop.append(start_pairing(self))
+        self.extra_stop.append(start_discovery(self))
+
     def _start_web(self) -> None:
         try:
             from hub.web.server import WebServer
@@ -225,6 +242,8 @@ class Hub:
         accounts = [
             BrokerAccount(HUB_USER, self.secrets["hub_password"], "hub", ""),
             BrokerAccount(ADMIN_USER, self.secrets["admin_password"], "admin", ADMIN_USER),
+            # shared by unpaired devices; public by design (ACL: pair/request/+ write, pair/reply/+ read)
+            BrokerAccount(PAIRING_USER, PAIRING_PASSWORD, "pairing", ""),
         ]
         for row in self.store.devices():
             # The store keeps Mosquitto's hash, never the password itself.

@@ -259,6 +259,8 @@ class BusService:
                 self._publish_state(f"counters/{n}", self.presenter.counter(c))
             self._publish_state("calls", {"calls": list(self._recent_calls), "at": time.time()})
             self._publish_state("alerts", self.alerts.snapshot())
+            if getattr(self, "_playlist", None) is not None:
+                self._publish_state("playlist", self._playlist)
             self._client.publish(self.topics.status("hub"), json.dumps(self._hub_status(True)),
                                  qos=1, retain=True)
 
@@ -294,6 +296,11 @@ class BusService:
     def publish_alert(self, payload: dict[str, Any]) -> None:
         self._publish(self.topics.event("alert"), payload, retain=False)
         self._publish_state("alerts", self.alerts.snapshot())
+
+    def publish_playlist(self, payload: dict[str, Any]) -> None:
+        """Retained ``state/playlist`` (set by the web app); sent again after every reconnect."""
+        self._playlist = payload
+        self._publish_state("playlist", payload)
 
     def publish_device_config(self, device: str, payload: dict[str, Any]) -> None:
         self._publish_state(f"config/{device}", payload)

@@ -90,10 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     dsub.add_parser("list", parents=[common], help="list devices").add_argument("--json", action="store_true")
     drm = dsub.add_parser("remove", parents=[common], help="remove a device (its credentials stop working)")
     drm.add_argument("id")
+    from hub.pairing import add_cli_parsers  # pending / approve CODE / reject CODE
+
+    add_cli_parsers(dsub, common)
 
     st = sub.add_parser("settings", parents=[common], help="office settings")
     st.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                     help='e.g. --set office_names=\'{"hu":"Okmányiroda","en":"Document office"}\'')
+
+    from hub.web.cli_users import add_user_parser
+
+    add_user_parser(sub, common)
     return p
 
 
@@ -102,6 +109,10 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "user":
+            from hub.web.cli_users import run as run_user
+
+            return run_user(args, _data_dir(args))
         return _manage(args)
     except EngineError as err:
         print(f"sorra hub: {err.code}: {err.message}", file=sys.stderr)
@@ -269,6 +280,10 @@ def _dispatch(args: argparse.Namespace, admin: _Admin, data_dir: Path) -> int:
                "mqtt_port": creds.get("mqtt_port", info.get("mqtt_port", 1883))}
         print(json.dumps(out))
         return 0
+    if cmd == "device" and action in ("pending", "approve", "reject"):
+        from hub.pairing import run_cli
+
+        return run_cli(args, admin)
     if cmd == "device" and action == "remove":
         admin.call("admin.device_remove", {"device": args.id})
         print(f"device {args.id} removed; its credentials no longer work")

@@ -26,7 +26,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -100,8 +102,23 @@ def verify_mosquitto_hash(password: str, stored: str) -> bool:
 
 
 def hub_identity(hub: Any) -> crypto.HubIdentity:
-    """The hub's key pair from ``secrets.json`` (``hub_key``: the 32-byte Ed25519 seed, hex)."""
-    return crypto.HubIdentity.from_hex(hub.secrets["hub_key"])
+    """The hub's key pair from ``secrets.json`` (``hub_key``: the 32-byte Ed25519 seed, hex).
+
+    A data dir from before the key existed gets one, written back atomically.
+    """
+    seed = hub.secrets.get("hub_key")
+    if not seed:
+        seed = crypto.HubIdentity.generate().seed.hex()
+        hub.secrets["hub_key"] = seed
+        path = hub.data_dir / "secrets.json"
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(hub.secrets, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    return crypto.HubIdentity.from_hex(seed)
 
 
 class PairingService:
@@ -377,8 +394,6 @@ def _approve_op(ctx: Any, a: Any) -> dict[str, Any]:
     counter = a.get("counter")
     if counter is not None and (not isinstance(counter, int) or isinstance(counter, bool)):
         raise EngineError("bad_args", "counter: a number 1–999")
-    if counter is not None and ctx.hub.engine is not None and counter not in ctx.hub.engine.state.counters:
-        ctx.hub.engine.upsert_counter(int(counter))
     return _service(ctx).approve_on_worker(ctx, str(a.get("code", "")), device_id=a.get("device") or None,
                                            counter=counter, name=a.get("name"))
 
@@ -409,3 +424,65 @@ def start_pairing(hub: Any) -> Callable[[], None]:
         hub.pairing = None
 
     return stop
+
+
+# ---- ``sorra hub device pending | approve CODE | reject CODE`` -------------------------------------
+
+
+def add_cli_parsers(dsub: Any, common: Any) -> None:
+    pend = dsub.add_parser("pending", parents=[common],
+                           help="pairing codes waiting for approval, and unpaired devices seen on the LAN")
+    pend.add_argument("--json", action="store_true")
+    appr = dsub.add_parser("approve", parents=[common], help="approve the code a new device shows")
+    appr.add_argument("code", help="the six digits on the device's screen (123456 or '123 456')")
+    appr.add_argument("--id", default=None, help="device id (default: the one the device proposes)")
+    appr.add_argument("--counter", type=int, default=None, help="counter number (counter terminals)")
+    appr.add_argument("--name", default=None, help="a name for the admin pages")
+    rej = dsub.add_parser("reject", parents=[common], help="refuse a pairing request")
+    rej.add_argument("code")
+
+
+def run_cli(args: Any, admin: Any) -> int:
+    import sys
+
+    if admin.info is None:
+        print("sorra hub: the hub is not running; pairing codes live in the running hub "
+              "(start it with 'sorra hub run')", file=sys.stderr)
+        return 1
+    if args.action == "pending":
+        data = admin.call("admin.pairing_pending", {})
+        if args.json:
+            print(json.dumps(data, ensure_ascii=False))
+            return 0
+        hub = data["hub"]
+        print(f"Hub of site {hub['site']!r}, key {hub['short']} (devices show this when they pair)")
+        if not data["pending"]:
+            print("No pairing requests are waiting.")
+        for p in data["pending"]:
+            what = p["role"] + (f" counter {p['counter']}" if p.get("counter") else "")
+            warn = "  (replaces the existing device!)" if p["replaces"] else ""
+            where = ", ".join(p["addresses"]) or p["host"]
+            print(f"  {p['code']}  {p['id']:<20} {what:<16} {p['name'] or '-':<16} {where}  "
+                  f"expires in {p['expires_in_s'] // 60} min{warn}")
+        if data["seen"]:
+            print("Seen on the network, not paired with this hub (mDNS; may linger a while after they stop):")
+            for d in data["seen"]:
+                note = f" paired with another hub (site {d['site']})" if d["paired_elsewhere"] else ""
+                print(f"  {d['id'] or '?':<20} {d['role']:<8} v{d['version'] or '?':<8} "
+                      f"{', '.join(d['addresses'])}{note}")
+        return 0
+    if args.action == "approve":
+        payload: dict[str, Any] = {"code": args.code}
+        if args.id:
+            payload["device"] = args.id
+        if args.counter is not None:
+            payload["counter"] = args.counter
+        if args.name is not None:
+            payload["name"] = args.name
+        r = admin.call("admin.pairing_approve", payload)
+        where = f" at counter {r['counter']}" if r.get("counter") else ""
+        print(f"approved: {r['device']} ({r['role']}{where}) is paired and receives its credentials")
+        return 0
+    r = admin.call("admin.pairing_reject", {"code": args.code})
+    print(f"rejected the request of {r['device']} (code {r['code']})")
+    return 0

@@ -103,11 +103,12 @@ class MediaArea(QWidget):
         parent: QWidget | None = None,
         now: Callable[[], datetime] = datetime.now,
         idle_check_s: float = 15.0,
+        min_duration_s: float = 2.0,
     ) -> None:
         super().__init__(parent)
         self.resolve = resolve
         self.now = now
-        self.scheduler = Scheduler()
+        self.scheduler = Scheduler(min_duration_s)
         self.text_px = 40
         self.welcome_title = ""
         self.welcome_text = ""

@@ -45,7 +45,7 @@ from hub.engine.reducer import Event, apply
 
 Clock = Callable[[], float]
 PREFIX_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-MAX_NUMBER = 999
+MAX_NUMBER = 9999  # A001 … A999, then A1000: never reused within a day
 
 
 class Engine:

@@ -335,6 +335,8 @@ def rebuild(db: Any, batch: int = 5000) -> int:
     try:
         for table in (*FACT_TABLES, "stat_pack"):
             conn.execute(f"DELETE FROM {table}")
+        # Same row ids as the incremental tables had (they are compared in tests).
+        conn.execute("DELETE FROM sqlite_sequence WHERE name LIKE 'stat_%'")
         generation = conn.execute("SELECT value FROM stat_meta WHERE key = 'generation'").fetchone()
         conn.execute("DELETE FROM stat_meta")
         conn.execute("INSERT INTO stat_meta(key, value) VALUES ('generation', ?)",

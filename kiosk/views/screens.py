@@ -355,6 +355,7 @@ class TicketScreen(ScreenWidget):
         self.qr = QrView(qr_side)
         self.qr_hint = label("", "muted", align=CENTER)
         self.qr_hint.setFixedWidth(round(qr_side * 1.25))
+        self.qr_hint.setMinimumHeight(round(m.font * 0.85 * 1.4 * 2) + 8)
         self.banner = Banner()
         self.reprint = button("", "", lambda: act("reprint"), name="reprint")
         self.done = button("", "primary", lambda: act("done"), name="done")

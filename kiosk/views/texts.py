@@ -34,13 +34,15 @@ class Texts:
 
     def minutes(self, seconds: int) -> str:
         """"about 14 min" (rounded up; "less than a minute" under 60 s)."""
+        tx = self
         if seconds < 60:
-            return self("less than a minute")
-        return self.plural("about {n} minute", "about {n} minutes", math.ceil(seconds / 60))
+            return tx("less than a minute")
+        return tx.plural("about {n} minute", "about {n} minutes", math.ceil(seconds / 60))
 
     def short_minutes(self, seconds: int) -> str:
         """"~14 min" for tight places (tiles)."""
-        return self("~{n} min", n=max(1, math.ceil(seconds / 60)))
+        tx = self
+        return tx("~{n} min", n=max(1, math.ceil(seconds / 60)))
 
     def when(self, epoch: float | None, tz=None) -> str:
         """"Monday 08:00" for the next opening."""

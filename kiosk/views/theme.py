@@ -146,7 +146,7 @@ QPushButton[kind="primary"] {{ background: {PRIMARY}; color: {PRIMARY_INK}; bord
 QPushButton[kind="primary"]:pressed {{ background: {PRIMARY_DOWN}; }}
 QPushButton[kind="primary"]:disabled {{ background: {DISABLED_BG}; color: {DISABLED_INK}; border-color: {DISABLED_BG}; }}
 QPushButton[kind="lang"] {{ background: {HEADER_BG}; color: {HEADER_INK}; border: 3px solid {HEADER_INK};
-    font-size: {round(f * 0.85)}px; padding: 4px 10px; }}
+    font-size: {round(f * 0.85)}px; padding: 4px 10px; min-width: {round(m.touch * 2.1)}px; }}
 QPushButton[kind="lang"]:checked {{ background: {SURFACE}; color: {HEADER_BG}; font-weight: bold; }}
 QPushButton[kind="tile"] {{ text-align: left; padding: 14px 20px; background: {SURFACE}; color: {INK};
     border: 3px solid {BORDER}; }}

@@ -133,6 +133,7 @@ class Banner(QLabel):
         super().__init__()
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setMargin(14)
         self.hide()
 
     def show_message(self, kind: str, text: str) -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -58,7 +57,7 @@ from sorra.discovery.records import (
 
 if TYPE_CHECKING:
     from sorra.config import DeviceConfig
-    from sorra.discovery.locate import HubLocation
+    from sorra.discovery.finder import HubLocation
 
 __all__ = [
     "DEVICE_TYPE",
@@ -109,15 +108,15 @@ def device_interfaces(config: DeviceConfig, cli: Iterable[str] = ()) -> Interfac
 
 
 def browse_hubs(interfaces: list[str], timeout_s: float = 3.0) -> list[HubAdvert]:
-    from sorra.discovery.locate import browse_hubs as _browse
+    from sorra.discovery.finder import browse_hubs as _browse
 
     return _browse(interfaces, timeout_s)
 
 
 def locate(config: DeviceConfig, *, interfaces: Interfaces | None = None, pinned: bool = True,
            timeout_s: float = 6.0, settle_s: float = 1.0, on_status=None) -> HubLocation:
-    """The proven hub for ``config`` (see :func:`sorra.discovery.locate.locate_hub`)."""
-    from sorra.discovery.locate import locate_hub
+    """The proven hub for ``config`` (see :func:`sorra.discovery.finder.locate_hub`)."""
+    from sorra.discovery.finder import locate_hub
 
     ifaces = device_interfaces(config) if interfaces is None else interfaces
     kwargs = {"on_status": on_status} if on_status is not None else {}
@@ -146,16 +145,19 @@ class DeviceAdvertiser:
     def __init__(self, config: DeviceConfig, interfaces: list[str]) -> None:
         self._interfaces = interfaces
         self._config = config
-        host = socket.gethostname()
+        from sorra.pairing import default_device_id
+
         addresses = list(interfaces) if interfaces else (local_ipv4() or ["127.0.0.1"])
-        ident = config.device.id or host
+        ident = config.device.id or default_device_id(config.device.role)
         self._adv = Advertiser(
             interfaces, DEVICE_TYPE, f"Sorra {config.device.role} {ident}",
             f"sorra-{config.device.role}-{ident}-{os.getpid()}", 0, self._txt(config), addresses)
 
     @staticmethod
     def _txt(config: DeviceConfig) -> dict[str, str]:
-        return device_txt(device_id=config.device.id, role=config.device.role, version=__version__,
+        from sorra.pairing import default_device_id
+
+        return device_txt(device_id=config.device.id or default_device_id(config.device.role), role=config.device.role, version=__version__,
                           site=config.device.site, name=config.device.name,
                           paired=bool(config.hub.fingerprint and config.hub.username),
                           fingerprint=config.hub.fingerprint)

@@ -113,8 +113,9 @@ class Advertiser:
     """One announced service; ``start()`` returns at once, ``stop()`` is quick."""
 
     def __init__(self, interfaces: list[str], type_: str, name: str, server: str, port: int,
-                 properties: dict[str, str], addresses: list[str]) -> None:
+                 properties: dict[str, str], addresses: list[str], zc: Zeroconf | None = None) -> None:
         self.interfaces = interfaces
+        self._shared = zc
         self._zc: Zeroconf | None = None
         self._info = ServiceInfo(
             type_, instance_name(name, type_), port=port, properties=properties,
@@ -132,7 +133,7 @@ class Advertiser:
         with self._lock:
             if self._zc is not None:
                 return self
-            self._zc = zc = open_zeroconf(self.interfaces)
+            self._zc = zc = self._shared or open_zeroconf(self.interfaces)
             assert zc.loop is not None
             self._registering = asyncio.run_coroutine_threadsafe(
                 zc.async_register_service(self._info, allow_name_change=True), zc.loop)
@@ -199,7 +200,8 @@ class Advertiser:
             asyncio.run_coroutine_threadsafe(_withdraw(), zc.loop).result(2)
         except Exception:  # the loop is gone already: nothing to withdraw
             log.debug("mDNS withdraw failed", exc_info=True)
-        zc.close()
+        if self._shared is None:
+            zc.close()
 
 
 Resolved = Callable[[str, list[str], dict[bytes, bytes | None]], Any]

@@ -45,7 +45,7 @@ from sorra.pairing.wire import PAIRING_PASSWORD, PAIRING_USER
 
 if TYPE_CHECKING:
     from sorra.config import DeviceConfig
-    from sorra.discovery.locate import HubLocation
+    from sorra.discovery.finder import HubLocation
     from sorra.discovery.mdns import Interfaces
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sorra.pairing.crypto import CryptoError, b64d, b64e, fingerprint, same_fingerprint, verify_signature
+from sorra.pairing.crypto import (
+    CryptoError,
+    b64d,
+    b64e,
+    fingerprint,
+    same_fingerprint,
+    verify_signature,
+)
 
 PROTO = 1
 MAX_PAYLOAD = 8 * 1024
