@@ -384,7 +384,11 @@ install_files() {
     fi
     render_once "$fw/$ROLE/device.toml.template" /etc/sorra/device.toml 0600
     if live; then
-        chown -R sorra:sorra /etc/sorra
+        # the app rewrites device.toml (pairing); the environment files stay root's
+        chown sorra:sorra /etc/sorra /etc/sorra/device.toml
+        for f in /etc/sorra/session.env /etc/sorra/hub.env; do
+            [ ! -f "$f" ] || chown root:sorra "$f"
+        done
     fi
 }
 
@@ -507,6 +511,10 @@ activate_units() {
     else
         enable_extra seatd.service
         getty_off
+        if [ -e "$ROOT$UNIT_DIR/display-manager.service" ]; then
+            warn "a desktop (display manager) is enabled and will fight Cage for the screen:"
+            warn "  sudo systemctl disable display-manager.service && sudo systemctl set-default multi-user.target"
+        fi
     fi
     state_set role "$ROLE"
     if can_start; then

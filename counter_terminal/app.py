@@ -83,6 +83,8 @@ class CounterApp:
         self.config = config
         self.headless = config.counter.headless if headless is None else headless
         self.bus = bus if bus is not None else BusClient(bus_settings(config))
+        if not config.counter.number:
+            raise SetupError("[counter] number is 0: set the counter this terminal is paired with (sorra setup)")
         factory = pin_factory if pin_factory is not None else make_pin_factory(config.gpio.pin_factory)
         self.lights: StatusLights = build_lights(config, factory)
         self.display: NumberDisplay | None = build_display(config)

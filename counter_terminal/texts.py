@@ -43,6 +43,8 @@ NOTICES: dict[str, str] = {
     "profile_saved": N_("Priorities saved."),
     "picker_cancelled": N_("Transfer cancelled."),
     "no_targets": N_("Nowhere to transfer to."),
+    "counter_mismatch": N_("This terminal is set up for counter {number}, but the hub paired it with "
+                           "counter {paired}: ask the technician to set it up again."),
 }
 
 ERROR_REASONS: dict[str, str] = {

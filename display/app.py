@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 __all__ = ["run", "bus_settings", "open_cache"]
 
 
-def bus_settings(config: DeviceConfig, host: str | None = None, port: int | None = None) -> BusSettings:
+def bus_settings(config: DeviceConfig, host: str | None = None, port: int | None = None,
+                 **options: Any) -> BusSettings:
     return BusSettings(
         host=host or config.hub.host,
         port=port or config.hub.mqtt_port,
@@ -41,6 +42,7 @@ def bus_settings(config: DeviceConfig, host: str | None = None, port: int | None
         device=config.device.id,
         role="display",
         tls=config.hub.tls,
+        **options,
     )
 
 
@@ -57,10 +59,12 @@ def open_cache(path: str) -> MediaCache:
 class DisplayApp:
     """Everything of one running display; ``start()`` after the QApplication exists."""
 
-    def __init__(self, config: DeviceConfig) -> None:
+    def __init__(self, config: DeviceConfig, **bus_options: Any) -> None:
+        """``bus_options``: extra :class:`BusSettings` fields (tests shorten the reconnect delay)."""
         from sorra.qt import main_thread_invoker
 
         self.config = config
+        self.bus_options = bus_options
         self.cache = open_cache(config.display.media_cache)
         self.announcer = announcer_from_config(config.audio).start()
         self.controller = DisplayController(
@@ -101,7 +105,7 @@ class DisplayApp:
             host, port = self._discover()
             if not host:
                 return
-        self.bus = BusClient(bus_settings(self.config, host, port))
+        self.bus = BusClient(bus_settings(self.config, host, port, **self.bus_options))
         self.controller.attach(self.bus)
         w, h = parse_resolution(self.config.display.resolution)
         self.bus.publish_status({"screen": f"{w}x{h}", "audio": self.announcer.player.name,

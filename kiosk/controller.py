@@ -150,6 +150,8 @@ class KioskController:
         )
         self.last_touch_to_print_s: float | None = None
         """Confirm tap → print job handed to the printer, for the last printed ticket (benchmark)."""
+        self.last_print_sent_at: float | None = None
+        """The printer clock when the last ticket's job was handed to the printer."""
 
     # ---- wiring ------------------------------------------------------------------
 
@@ -466,6 +468,7 @@ class KioskController:
     def _on_printed(self, a: _Attempt, result: PrintResult) -> None:
         if result.sent_at is not None and a.print_sent_at is None:
             a.print_sent_at = result.sent_at
+            self.last_print_sent_at = result.sent_at
             self.last_touch_to_print_s = result.sent_at - a.touched_at
         self._on_printer_status(result.status)
         t = self._state.ticket

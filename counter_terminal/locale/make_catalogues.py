@@ -55,6 +55,10 @@ HU: dict[str, str | tuple[str, ...]] = {
     "Priorities saved.": "Prioritások mentve.",
     "Transfer cancelled.": "Átirányítás megszakítva.",
     "Nowhere to transfer to.": "Nincs hová átirányítani.",
+    "This terminal is set up for counter {number}, but the hub paired it with counter {paired}: "
+    "ask the technician to set it up again.":
+        "Ez a terminál a(z) {number}. ablakhoz van beállítva, de a központ a(z) {paired}. ablakhoz "
+        "párosította: kérje meg a rendszergazdát, hogy állítsa be újra.",
     "not allowed": "nem engedélyezett",
     "not found": "nem található",
     "not possible now": "most nem lehetséges",

@@ -21,6 +21,8 @@ CENTER = Qt.AlignmentFlag.AlignCenter
 class TakeoverOverlay(QWidget):
     shown = pyqtSignal(str)
     hidden_again = pyqtSignal()
+    painted = pyqtSignal(str)
+    """After each paint, with the number on screen (the benchmark's "the display shows it")."""
 
     def __init__(self, t: Translator, counter_label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,3 +142,4 @@ class TakeoverOverlay(QWidget):
             p.setPen(theme.TEXT)
             p.drawText(QRectF(0, h * 0.8, w, h * 0.14), CENTER, self.sentence)
         p.end()
+        self.painted.emit(c.number)

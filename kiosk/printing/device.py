@@ -109,6 +109,10 @@ class EscposDevice(PrinterDevice):
         if self._printer is None:
             printer = self._factory()
             printer.open()  # raises DeviceNotFoundError
+            link = printer._device
+            if isinstance(link, socket.socket):
+                # A status query right after a job must not wait for the job's ACK (Nagle).
+                link.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._printer = printer
         return self._printer
 

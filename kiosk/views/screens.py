@@ -241,7 +241,7 @@ class ReviewScreen(ScreenWidget):
             name = label(svc.name, "cardTitle")
             texts.addWidget(name)
             if svc.info:
-                texts.addWidget(label(tx("Please bring: {info}", info=svc.info), "body"))
+                texts.addWidget(label(svc.info, "body"))  # the office's own "what to bring" text
             if not svc.open:
                 texts.addWidget(label(tx("Closed now"), "muted"))
             row.addLayout(texts, 1)

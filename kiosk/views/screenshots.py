@@ -15,20 +15,20 @@ from kiosk.model import GroupItem, PrintState, Problem, Screen, ServiceItem, Tic
 
 _SERVICES = {
     "hu": [
-        ServiceItem("idcard", "Személyi igazolvány", "régi igazolvány, lakcímkártya.", "docs", True, 4, 17 * 60),
-        ServiceItem("passport", "Útlevél", "régi útlevél; fénykép nem kell.", "docs", True, 2, 9 * 60),
-        ServiceItem("licence", "Vezetői engedély", "orvosi alkalmassági vélemény.", "docs", False),
+        ServiceItem("idcard", "Személyi igazolvány", "Hozza magával: régi igazolvány, lakcímkártya.", "docs", True, 4, 17 * 60),
+        ServiceItem("passport", "Útlevél", "Hozza magával: régi útlevél; fénykép nem kell.", "docs", True, 2, 9 * 60),
+        ServiceItem("licence", "Vezetői engedély", "Orvosi alkalmassági vélemény szükséges.", "docs", False),
         ServiceItem("address", "Lakcímbejelentés", "", "docs", True, 0, 0),
-        ServiceItem("tax", "Adóügyek", "adóazonosító jel.", "tax", True, 6, 31 * 60),
-        ServiceItem("vehicle", "Gépjárműügyintézés", "forgalmi engedély, törzskönyv.", "vehicle", True, 1, 5 * 60),
+        ServiceItem("tax", "Adóügyek", "Hozza magával adóazonosító jelét.", "tax", True, 6, 31 * 60),
+        ServiceItem("vehicle", "Gépjárműügyintézés", "Hozza magával: forgalmi engedély, törzskönyv.", "vehicle", True, 1, 5 * 60),
     ],
     "en": [
-        ServiceItem("idcard", "Identity card", "your old card and your address card.", "docs", True, 4, 17 * 60),
-        ServiceItem("passport", "Passport", "your old passport; no photo needed.", "docs", True, 2, 9 * 60),
-        ServiceItem("licence", "Driving licence", "a medical certificate.", "docs", False),
+        ServiceItem("idcard", "Identity card", "Bring your old card and your address card.", "docs", True, 4, 17 * 60),
+        ServiceItem("passport", "Passport", "Bring your old passport; no photo needed.", "docs", True, 2, 9 * 60),
+        ServiceItem("licence", "Driving licence", "A medical certificate is needed.", "docs", False),
         ServiceItem("address", "Change of address", "", "docs", True, 0, 0),
-        ServiceItem("tax", "Taxes", "your tax number.", "tax", True, 6, 31 * 60),
-        ServiceItem("vehicle", "Vehicles", "registration certificate and title.", "vehicle", True, 1, 5 * 60),
+        ServiceItem("tax", "Taxes", "Bring your tax number.", "tax", True, 6, 31 * 60),
+        ServiceItem("vehicle", "Vehicles", "Bring the registration certificate and title.", "vehicle", True, 1, 5 * 60),
     ],
 }
 _GROUPS = {

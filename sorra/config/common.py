@@ -13,7 +13,7 @@ Lang = Literal["hu", "en"]
 class Section(BaseModel):
     """Base for config sections: unknown keys are errors, values validated on assignment."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_attribute_docstrings=True)
 
 
 class DeviceSection(Section):

@@ -207,3 +207,14 @@ def test_security_exposure_is_documented(installed, role):
     else:
         assert score <= documented[unit] + 1.0
     assert score < (5.0 if role == "hub" else 6.5)
+
+
+def test_mosquitto_exposure_with_drop_in_is_documented(installed):
+    root = installed["hub"]
+    if not (root / "usr/lib/systemd/system/mosquitto.service").is_file():
+        pytest.skip("mosquitto.service is not installed on this machine")
+    score = exposure(root, "mosquitto.service")
+    documented = documented_scores()["mosquitto.service"]
+    if systemd_version() == 252:
+        assert score == documented
+    assert score <= documented + 1.0

@@ -146,3 +146,29 @@ def test_screenshots_are_rendered(tmp_path: Path) -> None:
     colors = {img.pixel(x, y) for x in range(0, 720, 24) for y in range(0, 1280, 24)}
     assert len(colors) > 20  # a real screen, not a blank one
     assert "readable up to" in (tmp_path / "sizing.txt").read_text()
+
+
+def test_a_video_plays_to_its_end_then_the_next_item(qtbot, tmp_path: Path) -> None:
+    """QtMultimedia (FFmpeg backend) really decodes: an animated GIF stands in for a video file."""
+    from display.views.media_area import video_available
+
+    if not video_available():
+        pytest.skip("QtMultimedia not installed")
+    from PIL import Image
+
+    frames = [Image.new("RGB", (160, 90), (i * 40 % 255, 90, 200)) for i in range(6)]
+    gif = tmp_path / "clip.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100, loop=1)
+    items = [PlaylistItem(id="vid", kind="video", url="http://h/clip.gif", duration_s=30),
+             PlaylistItem(id="txt", kind="text", text="Next", duration_s=30)]
+    area = MediaArea(lambda item: str(gif) if item.kind == "video" else None, min_duration_s=0.1)
+    qtbot.addWidget(area)
+    area.resize(320, 180)
+    area.show()
+    with qtbot.waitSignal(area.item_shown, timeout=5000, check_params_cb=lambda i: i == "vid"):
+        area.set_playlist(items)
+    assert area._video is not None and area._video.widget.isVisible()
+    # the clip lasts 0.6 s: its end, not the 30 s duration, moves the area on
+    with qtbot.waitSignal(area.item_shown, timeout=5000, check_params_cb=lambda i: i == "txt"):
+        pass
+    assert area._video.widget.isHidden()

@@ -1,0 +1,110 @@
+"""Language choice and the formats a Hungarian or English reader expects."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sorra.i18n import LANGS, Translator, package_translator
+
+WEEKDAYS = {
+    "hu": ["hétfő", "kedd", "szerda", "csütörtök", "péntek", "szombat", "vasárnap"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+}
+WEEKDAYS_SHORT = {
+    "hu": ["H", "K", "Sze", "Cs", "P", "Szo", "V"],
+    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+}
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+MONTHS_HU = ["január", "február", "március", "április", "május", "június", "július", "augusztus",
+             "szeptember", "október", "november", "december"]
+
+
+def translator(lang: str) -> Translator:
+    return package_translator(__file__, "web", lang if lang in LANGS else "hu")
+
+
+def pick_lang(query: str | None, cookie: str | None, accept: str | None, user_lang: str = "") -> str:
+    for candidate in (query, cookie, user_lang):
+        if candidate in LANGS:
+            return candidate  # type: ignore[return-value]
+    for part in (accept or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGS:
+            return code
+    return "hu"
+
+
+def name_in(names: dict[str, str] | None, lang: str, fallback: str = "") -> str:
+    names = names or {}
+    return names.get(lang) or names.get("hu") or names.get("en") or next(iter(names.values()), fallback) or fallback
+
+
+def duration(seconds: float | None, lang: str) -> str:
+    """Human wait: "about 12 min", "1 h 5 min" (hu: "12 perc", "1 óra 5 perc")."""
+    if seconds is None:
+        return "–"
+    minutes = int(round(max(0.0, float(seconds)) / 60.0))
+    if minutes < 1:
+        return "< 1 perc" if lang == "hu" else "< 1 min"
+    h, m = divmod(minutes, 60)
+    if lang == "hu":
+        return f"{h} óra {m} perc" if h and m else (f"{h} óra" if h else f"{m} perc")
+    return f"{h} h {m} min" if h and m else (f"{h} h" if h else f"{m} min")
+
+
+def clock(seconds: float | None) -> str:
+    """Elapsed time as m:ss or h:mm:ss."""
+    if seconds is None:
+        return "–"
+    s = int(max(0, seconds))
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def secs(value: float | None) -> str:
+    """A statistic in seconds shown as m:ss (or h:mm:ss)."""
+    return "–" if value is None else clock(round(value))
+
+
+def hhmm(ts: float | None, tz: str) -> str:
+    if not ts:
+        return ""
+    return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%H:%M")
+
+
+def long_date(day: str | date, lang: str) -> str:
+    d = date.fromisoformat(day) if isinstance(day, str) else day
+    if lang == "hu":
+        return f"{d.year}. {MONTHS_HU[d.month - 1]} {d.day}., {WEEKDAYS['hu'][d.weekday()]}"
+    return f"{WEEKDAYS['en'][d.weekday()]} {d.day} {MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def short_date(day: str | date, lang: str) -> str:
+    d = date.fromisoformat(day) if isinstance(day, str) else day
+    if lang == "hu":
+        return f"{d.month:02d}. {d.day:02d}. {WEEKDAYS_SHORT['hu'][d.weekday()]}"
+    return f"{WEEKDAYS_SHORT['en'][d.weekday()]} {d.day} {MONTHS_EN[d.month - 1]}"
+
+
+def number(value: Any, lang: str, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.{digits}f}"
+    if lang == "hu":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def filters(lang: str) -> dict[str, Any]:
+    return {
+        "duration": lambda s: duration(s, lang),
+        "clock": clock,
+        "secs": secs,
+        "long_date": lambda d: long_date(d, lang),
+        "short_date": lambda d: short_date(d, lang),
+        "num": lambda v, digits=0: number(v, lang, digits),
+        "name_in": lambda names, fallback="": name_in(names, lang, fallback),
+    }

@@ -1,0 +1,158 @@
+"""What the pages show, read from the engine on its worker thread (consistent snapshots).
+
+Each ``*_snapshot`` function takes the engine (run it with
+``hub.worker.run_in_worker``) and returns plain data the templates and the
+JSON API both use; nothing here formats for a language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.booking import due_today
+from hub.engine import Engine
+from hub.engine.model import CALLED, DONE, NO_SHOW, OPEN_STATES, PARKED, SERVING, WAITING
+from hub.engine.routing import waiting_for_service
+
+SLA_WARN = 0.75  # a queue is "warning" once its longest wait passes 75 % of the target
+
+
+def sla_state(longest_s: float, sla_s: int, waiting: int) -> str:
+    if not waiting or not sla_s:
+        return "ok"
+    if longest_s >= sla_s:
+        return "over"
+    return "warn" if longest_s >= SLA_WARN * sla_s else "ok"
+
+
+def _service_rows(engine: Engine, est_new: dict[str, float], now: float) -> list[dict[str, Any]]:
+    s = engine.state
+    boosts = engine.boosts()
+    rows = []
+    for svc in sorted(s.services.values(), key=lambda x: (x.order, x.id)):
+        if not svc.enabled:
+            continue
+        queue = waiting_for_service(s, svc.id)
+        longest = max((now - t.queued_at for t in queue), default=0.0)
+        rows.append({
+            "id": svc.id, "names": svc.names, "prefix": svc.prefix, "waiting": len(queue),
+            "longest_wait_s": int(longest), "oldest_queued_at": min((t.queued_at for t in queue), default=None),
+            "est_wait_s": int(round(est_new.get(svc.id, 0.0))), "sla_s": svc.sla_s,
+            "sla_state": sla_state(longest, svc.sla_s, len(queue)), "open": engine.service_open(svc, now),
+            "boost": boosts.get(svc.id, 1), "priority_waiting": sum(1 for t in queue if t.priority),
+        })
+    return rows
+
+
+def dashboard_snapshot(engine: Engine, hub: Any) -> dict[str, Any]:
+    s = engine.state
+    now = engine.clock()
+    est = engine.estimate()
+    services = _service_rows(engine, est.new_ticket_s, now)
+    counters = []
+    for c in sorted(s.counters.values(), key=lambda c: c.number):
+        if not c.enabled:
+            continue
+        t = s.tickets.get(c.ticket) if c.ticket else None
+        clerk = s.clerks.get(c.clerk) if c.clerk else None
+        bg = s.backgrounds.get(c.background) if c.background else None
+        counters.append({
+            "number": c.number, "name": c.name or str(c.number), "state": c.state, "since": c.since,
+            "reason": c.reason, "clerk": c.clerk, "clerk_name": clerk.name if clerk else None,
+            "ticket": {"number": t.number, "services": list(t.services), "called_at": t.called_at,
+                       "started_at": t.started_at, "priority": t.priority, "recalls": t.recalls} if t else None,
+            "background": {"kind": bg.kind, "note": bg.note, "started_at": bg.started_at} if bg else None,
+            "parked": [p.number for p in engine.parked_at(c.number)],
+            "waiting_here": sum(1 for x in s.tickets.values() if x.state == WAITING and x.target_counter == c.number),
+        })
+    backgrounds = []
+    for b in sorted(s.backgrounds.values(), key=lambda b: b.started_at):
+        clerk = s.clerks.get(b.clerk) if b.clerk else None
+        backgrounds.append({"counter": b.counter, "clerk": b.clerk, "clerk_name": clerk.name if clerk else b.clerk,
+                            "kind": b.kind, "note": b.note, "started_at": b.started_at})
+    tickets = list(s.tickets.values())
+    totals = {
+        "issued": len(tickets), "waiting": sum(1 for t in tickets if t.state == WAITING),
+        "served": sum(1 for t in tickets if t.state == DONE),
+        "no_show": sum(1 for t in tickets if t.state == NO_SHOW),
+        "at_counters": sum(1 for t in tickets if t.state in (CALLED, SERVING)),
+        "parked": sum(1 for t in tickets if t.state == PARKED),
+        "open_counters": sum(1 for c in counters if c["state"] in ("open", "called", "serving")),
+    }
+    rules = [{"id": r.id, "service": r.service, "boost": r.boost} for r in engine.active_rules()]
+    return {"now": now, "services": services, "counters": counters, "backgrounds": backgrounds,
+            "totals": totals, "rules": rules, "devices": devices_snapshot(hub),
+            "alerts": hub.alerts.snapshot()["alerts"] if hub.alerts is not None else [],
+            "office_open": engine.office_open(now), "tz": s.settings.tz,
+            "appointments": due_today(s, now)}
+
+
+def devices_snapshot(hub: Any) -> list[dict[str, Any]]:
+    """Paired devices with their presence (online, printer, version)."""
+    presence = dict(hub.bus.presence) if hub.bus is not None else {}
+    rows = []
+    for d in hub.store.devices() if hub.store is not None else []:
+        p = presence.get(d["id"], {})
+        printer = p.get("printer") if isinstance(p.get("printer"), dict) else None
+        rows.append({"id": d["id"], "role": d["role"], "counter": d["counter"], "name": d["name"],
+                     "online": bool(p.get("online")), "seen": bool(p), "version": p.get("version", ""),
+                     "at": p.get("at") or p.get("seen_at"),
+                     "printer": printer.get("state") if printer else None,
+                     "printer_detail": printer.get("detail", "") if printer else ""})
+    return rows
+
+
+def public_snapshot(engine: Engine, presenter: Any) -> dict[str, Any]:
+    """The office status (public page and JSON) and every open ticket's position, by token."""
+    s = engine.state
+    now = engine.clock()
+    est = engine.estimate()
+    services = [{k: row[k] for k in ("id", "names", "waiting", "est_wait_s", "open")}
+                for row in _service_rows(engine, est.new_ticket_s, now)]
+    counters = []
+    for c in sorted(s.counters.values(), key=lambda c: c.number):
+        if not c.enabled:
+            continue
+        t = s.tickets.get(c.ticket) if c.ticket else None
+        counters.append({"number": c.number, "name": c.name or str(c.number),
+                         "state": "open" if c.state in ("open", "called", "serving") else c.state,
+                         "serving": t.number if t else None})
+    office = presenter.services()["office"]
+    status = {
+        "office": office, "waiting": sum(x["waiting"] for x in services) + sum(
+            1 for t in s.tickets.values() if t.state == WAITING and t.target_counter is not None),
+        "open_counters": sum(1 for c in counters if c["state"] == "open"), "counters": counters,
+        "services": services, "appointments": due_today(s, now), "at": now,
+    }
+    tickets = {}
+    for t in s.tickets.values():
+        if not t.token:
+            continue
+        if t.state in OPEN_STATES:
+            tickets[t.token] = ticket_view(engine, presenter, t)
+        else:
+            tickets[t.token] = {"number": t.number, "state": t.state, "services": list(t.services),
+                                "counter": t.counter, "finished_at": t.finished_at}
+    return {"status": status, "tickets": tickets, "now": now, "tz": s.settings.tz,
+            "no_show_return_s": s.settings.no_show_return_s}
+
+
+def ticket_view(engine: Engine, presenter: Any, t: Any) -> dict[str, Any]:
+    info = presenter.ticket(t)
+    s = engine.state
+    names = {sid: s.services[sid].names for sid in t.services if sid in s.services}
+    return {"number": t.number, "state": t.state, "services": list(t.services), "names": names,
+            "pending": list(t.pending), "ahead": info["ahead"], "est_wait_s": info["est_wait_s"],
+            "counter": t.counter, "counter_name": info.get("counter_name"), "called_at": t.called_at,
+            "issued_at": t.issued_at, "no_show_at": t.no_show_at, "priority": t.priority,
+            "appointment": t.appointment, "day": t.day}
+
+
+def find_ticket_snapshot(engine: Engine, presenter: Any, token: str) -> dict[str, Any] | None:
+    t = engine.find_ticket(token=token)
+    if t is None:
+        return None
+    if t.state in OPEN_STATES:
+        return ticket_view(engine, presenter, t)
+    return {"number": t.number, "state": t.state, "services": list(t.services), "counter": t.counter,
+            "finished_at": t.finished_at, "day": t.day}
