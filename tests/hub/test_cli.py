@@ -72,3 +72,28 @@ def test_cli_talks_to_the_running_hub(hub: TestHub) -> None:
 def test_a_second_hub_on_the_same_data_is_refused(hub: TestHub) -> None:
     r = sorra("hub", "run", "--data", str(hub.data_dir), "--mqtt-port", "1", "--bind", "127.0.0.1", "--no-web")
     assert r.returncode == 1 and "another hub is running" in r.stderr
+
+
+def test_hub_run_tells_systemd_it_is_ready_and_pings_the_watchdog(tmp_path: Path) -> None:
+    import os
+    import signal
+    import socket
+
+    from tests.broker_fixture import free_port
+
+    sock_path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(sock_path))
+    sock.settimeout(60)
+    env = {**os.environ, "NOTIFY_SOCKET": str(sock_path), "WATCHDOG_USEC": "2000000"}
+    env.pop("WATCHDOG_PID", None)
+    proc = subprocess.Popen([sys.executable, "-m", "sorra.cli", "hub", "run", "--data", str(tmp_path / "hub"),
+                             "--mqtt-port", str(free_port()), "--bind", "127.0.0.1", "--no-web"], env=env)
+    try:
+        seen: list[str] = []
+        while not ({"READY=1", "WATCHDOG=1"} <= set(seen)):
+            seen += sock.recv(4096).decode().split("\n")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        sock.close()
