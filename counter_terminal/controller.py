@@ -80,9 +80,6 @@ FINISHING_OPS = {
 }
 """Ops that end the customer's visit, with the notice each shows."""
 
-CALLING_OPS = ("counter.call_next", "counter.unpark", "counter.recall", "counter.start")
-"""Ops whose reply carries a ticket at this counter (checked against the pairing)."""
-
 
 def _direct(fn: Callable[[], None]) -> None:
     fn()
@@ -422,8 +419,8 @@ class CounterController:
             return
         raw = result.get("ticket")
         ticket = TicketInfo.model_validate(raw) if raw else None
-        if ticket is not None and op in CALLING_OPS:
-            self._check_pairing(ticket)
+        if ticket is not None and not self._paired_here(ticket):
+            return  # the hub acted on another counter: none of it belongs on this one's display
         if op in ("counter.call_next", "counter.unpark"):
             if ticket is None:
                 self._set_notice("nobody_waiting", "info")
@@ -446,17 +443,20 @@ class CounterController:
             if self.page == "transfer":
                 self.page = "main"
 
-    def _check_pairing(self, ticket: TicketInfo) -> None:
-        """The hub acted on the counter it paired this device with; is it ours?"""
+    def _paired_here(self, ticket: TicketInfo) -> bool:
+        """A reply's ticket is at the counter the hub paired this device with: is that ours?"""
         paired = ticket.counter
-        if paired is None or paired == self.counter or paired == self._mismatch:
-            return
+        if paired is None or paired == self.counter:
+            return True
+        if paired == self._mismatch:
+            return False
         self._mismatch = paired
         log.error("this terminal shows counter %s, but the hub has it paired with counter %s: "
                   "set [counter] number = %s (sorra setup)", self.counter, paired, paired)
         if self._status is not None:
             self._status({"counter_mismatch": {"configured": self.counter, "paired": paired}})
         self._set_notice("counter_mismatch", "error", number=str(self.counter), paired=str(paired))
+        return False
 
     def _patch_state(self, *, state: str, ticket: TicketInfo | None) -> None:
         """Show a reply's outcome before the retained state confirms it."""

@@ -90,7 +90,9 @@ class HubDiscovery:
         txt = hub_txt(site=config.site, mqtt_port=config.mqtt_port,
                       web_port=config.http_port if config.web else 0, fingerprint=fingerprint, version=__version__)
         self.advertiser = Advertiser(
-            interfaces, HUB_TYPE, f"Sorra hub {config.site} ({host})",
+            # the port makes the name unique even for two hubs on one machine (a demo, tests),
+            # which probe at the same moment and would not see each other's claim
+            interfaces, HUB_TYPE, f"Sorra hub {config.site} ({host}:{config.mqtt_port})",
             f"sorra-hub-{config.site}-{fingerprint[:8]}-{config.mqtt_port}", config.mqtt_port, txt,
             advertised_addresses(config, interfaces), zc=self._zc)
         self._browser: Browser | None = None
@@ -106,6 +108,10 @@ class HubDiscovery:
     def seen(self) -> list[DeviceAdvert]:
         """Devices announced on the LAN now (paired or not)."""
         return self._browser.current() if self._browser is not None else []
+
+    def wait_seen(self, timeout: float, until: Callable[[list[DeviceAdvert]], bool]) -> list[DeviceAdvert]:
+        """Wait until ``until(seen)`` holds or ``timeout`` passes (tests, the admin page's refresh)."""
+        return self._browser.wait(timeout, until) if self._browser is not None else []
 
     def stop(self) -> None:
         if self._browser is not None:

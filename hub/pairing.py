@@ -45,7 +45,9 @@ from sorra.protocol.topics import Topics
 log = logging.getLogger(__name__)
 
 CODE_TTL_S = 600.0
-APPROVED_KEEP_S = 600.0
+KEEP_S = 600.0
+"""An answered or expired request is remembered this long: a device that asks again
+gets the same answer, a late approval is told "expired" rather than "unknown"."""
 MAX_PENDING = 16
 
 
@@ -59,8 +61,8 @@ class TokenBucket:
 
     def _refill(self) -> None:
         now = self.clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
-        self._at = now
+        self._tokens = min(self.burst, self._tokens + max(0.0, now - self._at) * self.rate)
+        self._at = now  # a clock that went back (a test's) just refills nothing
 
     def take(self) -> bool:
         self._refill()
@@ -219,9 +221,8 @@ class PairingService:
     def _sweep(self) -> None:
         now = self.clock()
         for rid, p in list(self._by_rid.items()):
-            keep = APPROVED_KEEP_S if p.status == "approved" else 0
-            if now > p.expires + keep:
-                del self._by_rid[rid]
+            if now > p.expires + KEEP_S:
+                del self._by_rid[rid]  # long gone: its code now means nothing
             elif p.status == "pending" and now > p.expires:
                 p.status = "expired"
 

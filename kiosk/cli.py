@@ -35,7 +35,7 @@ def test_print(argv: list[str]) -> int:
         description="Print a sample ticket (with the Hungarian code page check line) "
         "and/or write its raw ESC/POS bytes to a file.",
     )
-    parser.add_argument("--config", help="device TOML (default: %(default)s)", default=None)
+    parser.add_argument("--config", default=None, help="device TOML (default: /etc/sorra/device.toml)")
     parser.add_argument(
         "--printer",
         default="configured",

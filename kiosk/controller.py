@@ -142,6 +142,7 @@ class KioskController:
         self._last_activity = clock()
         self._selected: list[str] = []
         self._printer_status = printer.status
+        self._alerts_synced = False
         self._state = ViewState(
             lang=self.default_lang,
             max_services=self.settings.max_services_per_ticket,
@@ -486,6 +487,13 @@ class KioskController:
     def _on_printer_status(self, status: PrinterStatus) -> None:
         before = self._printer_status
         self._printer_status = status
+        if not self._alerts_synced:
+            # A previous run may have left a printer alert raised on the hub: clear all but the current one.
+            self._alerts_synced = True
+            current = ALERTS.get(status.state)
+            for code, level in ALERTS.values():
+                if (code, level) != current:
+                    self._alert(code, level, "", active=False)
         if (before.state, before.known, before.detail) == (status.state, status.known, status.detail):
             return
         self.bus.publish_status({"printer": status.as_status()})

@@ -50,6 +50,8 @@ class SerialScanner:
         self._timeout_s = timeout_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.ready = threading.Event()
+        """Set while the port is open (pyserial drops what arrived before opening)."""
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="kiosk-scanner", daemon=True)
@@ -67,6 +69,7 @@ class SerialScanner:
             try:
                 with serial.serial_for_url(self.port, self.baud, timeout=self._timeout_s) as link:
                     log.info("scanner on %s", self.port)
+                    self.ready.set()
                     buf = b""
                     while not self._stop.is_set():
                         chunk = link.read(64)
@@ -79,5 +82,6 @@ class SerialScanner:
                             if text:
                                 self._on_code(text)
             except (OSError, serial.SerialException) as err:
+                self.ready.clear()
                 log.warning("scanner %s: %s (retrying)", self.port, err)
                 self._stop.wait(2.0)

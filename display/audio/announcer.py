@@ -19,6 +19,7 @@ import re
 import tempfile
 import threading
 import time
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +30,7 @@ from display.announcement import Announcement
 from display.audio.chime import chime as default_chime
 from display.audio.players import Player
 from display.audio.voices import Voice, VoiceError
-from display.audio.wav import OUT_RATE, Pcm, silence
+from display.audio.wav import OUT_RATE, Pcm, gain_of, silence
 
 log = logging.getLogger(__name__)
 
@@ -76,18 +77,40 @@ class VolumeSchedule:
         return self.volume
 
 
+_chime_cache: dict[tuple[int, float], Pcm] = {}
+
+
+def _chime_at(chime: Pcm | None, gain: float) -> Pcm:
+    base = chime or default_chime()
+    key = (id(chime) if chime is not None else 0, gain)
+    pcm = _chime_cache.get(key)
+    if pcm is None:
+        if len(_chime_cache) > 16:
+            _chime_cache.clear()
+        pcm = _chime_cache[key] = base.resampled(OUT_RATE).gained(gain)
+    return pcm
+
+
 def render(voice: Voice | None, announcement: Announcement | None, *, mode: str = "voice",
            volume: int = 100, chime: Pcm | None = None) -> Pcm:
-    """Chime (+ a short pause + the spoken call) as one PCM at the output rate."""
-    out = (chime or default_chime()).resampled(OUT_RATE)
+    """Chime (+ a short pause + the spoken call) as one PCM at the output rate.
+
+    The volume is applied where it costs nothing per call: the chime is kept
+    scaled per volume, and the voice scales itself (espeak-ng's amplitude, a
+    voice pack's cached phrases).
+    """
+    gain = gain_of(volume)
+    out = array("h", _chime_at(chime, gain).samples)
     if mode == "voice" and voice is not None and announcement is not None:
         try:
-            speech = voice.synthesize(announcement)
+            speech = voice.synthesize(announcement, gain)
         except VoiceError as err:
             log.error("cannot speak %r: %s; playing the chime only", announcement.written, err)
         else:
-            out = out + silence(0.25) + speech.resampled(OUT_RATE) + silence(0.2)
-    return out.scaled(volume)
+            out.extend(silence(0.25).samples)
+            out.extend(speech.resampled(OUT_RATE).samples)
+            out.extend(silence(0.2).samples)
+    return Pcm(OUT_RATE, out)
 
 
 @dataclass

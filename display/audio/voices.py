@@ -44,7 +44,9 @@ class VoiceError(RuntimeError):
 class Voice(Protocol):
     name: str
 
-    def synthesize(self, announcement: Announcement) -> Pcm: ...
+    def synthesize(self, announcement: Announcement, gain: float = 1.0) -> Pcm:
+        """The spoken call at ``gain`` (0..1, applied where it is cheapest)."""
+        ...
 
 
 class EspeakVoice:
@@ -67,9 +69,11 @@ class EspeakVoice:
     def available(self) -> bool:
         return shutil.which(self.program) is not None
 
-    def say(self, text: str, lang: str) -> Pcm:
+    def say(self, text: str, lang: str, gain: float = 1.0) -> Pcm:
+        # espeak-ng scales its own output (-a, 0..200, 100 = normal): no per-sample work here
+        amplitude = max(0, min(200, round(100 * gain)))
         cmd = [self.program, "-v", self.voices.get(lang, lang), "-s", str(self.speed_wpm),
-               "--stdout", text]
+               "-a", str(amplitude), "--stdout", text]
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=self.timeout_s, check=False)
         except FileNotFoundError:
@@ -81,8 +85,8 @@ class EspeakVoice:
             raise VoiceError(f"{self.program} failed ({proc.returncode}): {err}")
         return read_wav(proc.stdout)
 
-    def synthesize(self, announcement: Announcement) -> Pcm:
-        return self.say(announcement.spoken, announcement.lang)
+    def synthesize(self, announcement: Announcement, gain: float = 1.0) -> Pcm:
+        return self.say(announcement.spoken, announcement.lang, gain)
 
 
 class VoicePackVoice:
@@ -93,7 +97,7 @@ class VoicePackVoice:
     def __init__(self, folder: str | Path, gap_s: float = 0.04) -> None:
         self.folder = Path(folder)
         self.gap_s = gap_s
-        self._cache: dict[tuple[str, str], Pcm] = {}
+        self._cache: dict[tuple[str, str, float], Pcm] = {}
 
     def path(self, lang: str, key: str) -> Path:
         return self.folder / lang / f"{key}.wav"
@@ -105,25 +109,26 @@ class VoicePackVoice:
         p = self.folder / "chime.wav"
         return read_wav(p.read_bytes()).resampled(OUT_RATE) if p.is_file() else None
 
-    def _word(self, lang: str, key: str) -> Pcm:
-        pcm = self._cache.get((lang, key))
+    def _word(self, lang: str, key: str, gain: float) -> Pcm:
+        pcm = self._cache.get((lang, key, gain))
         if pcm is None:
             p = self.path(lang, key)
             if not p.is_file():
                 raise VoiceError(f"voice pack has no {p}")
-            pcm = read_wav(p.read_bytes()).resampled(OUT_RATE)
-            if len(self._cache) < 512:  # a complete pack has ~120 phrases per language
-                self._cache[(lang, key)] = pcm
+            pcm = read_wav(p.read_bytes()).resampled(OUT_RATE).gained(gain)
+            if len(self._cache) >= 1024:  # ~140 phrases per language, a few volumes a day
+                self._cache.clear()
+            self._cache[(lang, key, gain)] = pcm
         return pcm
 
-    def synthesize(self, announcement: Announcement) -> Pcm:
-        gap = silence(self.gap_s)
-        out = silence(0)
+    def synthesize(self, announcement: Announcement, gain: float = 1.0) -> Pcm:
+        gap = silence(self.gap_s).samples
+        out = array("h")
         for i, w in enumerate(announcement.words):
             if i:
-                out = out + gap
-            out = out + self._word(announcement.lang, w.key)
-        return out
+                out.extend(gap)
+            out.extend(self._word(announcement.lang, w.key, gain).samples)
+        return Pcm(OUT_RATE, out)
 
 
 class FallbackVoice:
@@ -135,16 +140,16 @@ class FallbackVoice:
         self.name = f"{primary.name}+{fallback.name}"
         self._warned: set[Path] = set()
 
-    def synthesize(self, announcement: Announcement) -> Pcm:
+    def synthesize(self, announcement: Announcement, gain: float = 1.0) -> Pcm:
         missing = self.primary.missing(announcement)
         if not missing:
-            return self.primary.synthesize(announcement)
+            return self.primary.synthesize(announcement, gain)
         new = [p for p in missing if p not in self._warned]
         if new:
             self._warned.update(new)
             log.warning("voice pack lacks %s; using %s for this call",
                         ", ".join(str(p) for p in new), self.fallback.name)
-        return self.fallback.synthesize(announcement)
+        return self.fallback.synthesize(announcement, gain)
 
 
 class FakeVoice:
@@ -156,17 +161,28 @@ class FakeVoice:
         self.word_s = word_s
         self.rate = rate
         self.spoken: list[Announcement] = []
+        self._tones: dict[tuple[str, float], array] = {}
 
-    def synthesize(self, announcement: Announcement) -> Pcm:
+    def _tone(self, key: str, gain: float) -> array:
+        tone = self._tones.get((key, gain))
+        if tone is None:
+            n = int(self.word_s * self.rate)
+            freq = 300 + (sum(map(ord, key)) % 40) * 20
+            tone = array("h", (int(8000 * gain * math.sin(2 * math.pi * freq * i / self.rate))
+                               for i in range(n)))
+            tone.extend(array("h", bytes(2 * (n // 4))))  # a short pause
+            if len(self._tones) > 512:
+                self._tones.clear()
+            self._tones[(key, gain)] = tone
+        return tone
+
+    def synthesize(self, announcement: Announcement, gain: float = 1.0) -> Pcm:
         self.spoken.append(announcement)
         if len(self.spoken) > 100:
             del self.spoken[:50]
-        n = int(self.word_s * self.rate)
         samples = array("h")
         for w in announcement.words:
-            freq = 300 + (sum(map(ord, w.key)) % 40) * 20
-            samples.extend(int(8000 * math.sin(2 * math.pi * freq * i / self.rate)) for i in range(n))
-            samples.extend([0] * (n // 4))
+            samples.extend(self._tone(w.key, gain))
         return Pcm(self.rate, samples)
 
 

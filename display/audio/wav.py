@@ -16,7 +16,7 @@ import wave
 from array import array
 from dataclasses import dataclass
 
-__all__ = ["Pcm", "OUT_RATE", "read_wav", "silence"]
+__all__ = ["Pcm", "OUT_RATE", "gain_of", "read_wav", "silence"]
 
 OUT_RATE = 44_100
 
@@ -38,11 +38,12 @@ class Pcm:
             return Pcm(rate, array("h", self.samples))
         src = self.samples
         n_out = int(len(src) * rate / self.rate)
-        if rate == 2 * self.rate:  # espeak-ng 22 050 → 44 100: the common case, done by slicing
+        if rate == 2 * self.rate:
+            # espeak-ng 22 050 → 44 100, the common case: each sample twice, at C speed (a
+            # sample-and-hold; its images above 11 kHz are far below what a TV speaker shows)
             out = array("h", bytes(2 * 2 * len(src)))
             out[0::2] = src
-            nxt = src[1:] + src[-1:]
-            out[1::2] = array("h", [(a + b) >> 1 for a, b in zip(src, nxt, strict=True)])
+            out[1::2] = src
             return Pcm(rate, out)
         step = self.rate / rate
         last = len(src) - 1
@@ -60,11 +61,15 @@ class Pcm:
         return Pcm(rate, array("h", vals))
 
     def scaled(self, volume: int) -> Pcm:
-        """Volume 0..100 (linear gain on a perceptual curve: 50 sounds about half as loud)."""
-        volume = max(0, min(100, volume))
-        if volume >= 100:
+        """Volume 0..100 (on a perceptual curve: 50 sounds about half as loud)."""
+        return self.gained(gain_of(volume))
+
+    def gained(self, gain: float) -> Pcm:
+        """Samples × ``gain`` (0..1)."""
+        if gain >= 1.0:
             return Pcm(self.rate, array("h", self.samples))
-        gain = (volume / 100.0) ** 2  # loudness follows amplitude roughly squared
+        if gain <= 0.0:
+            return Pcm(self.rate, array("h", bytes(2 * len(self.samples))))
         return Pcm(self.rate, array("h", [int(s * gain) for s in self.samples]))
 
     def __add__(self, other: Pcm) -> Pcm:
@@ -90,6 +95,11 @@ class Pcm:
             w.setframerate(self.rate)
             w.writeframes(data.tobytes())
         return buf.getvalue()
+
+
+def gain_of(volume: int) -> float:
+    """Volume 0..100 → amplitude factor; loudness follows amplitude roughly squared."""
+    return (max(0, min(100, volume)) / 100.0) ** 2
 
 
 def silence(seconds: float, rate: int = OUT_RATE) -> Pcm:

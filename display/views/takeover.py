@@ -6,13 +6,13 @@ who cannot hear the call reads the same words.
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QEasingCurve, QRectF, Qt, QTimer, QVariantAnimation, pyqtSignal
-from PyQt6.QtGui import QFontMetricsF, QPainter, QPaintEvent
+from PyQt6.QtCore import QRect, QRectF, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QFontMetricsF, QPainter, QPaintEvent, QPixmap, QRegion
 from PyQt6.QtWidgets import QWidget
 
 from display.model import CallView
 from display.views import theme
-from display.views.widgets import _blend
+from display.views.widgets import Pulse, _blend
 from sorra.i18n import Translator
 
 CENTER = Qt.AlignmentFlag.AlignCenter
@@ -33,14 +33,9 @@ class TakeoverOverlay(QWidget):
         self.number_px = 200
         self.text_px = 40
         self.portrait = False
-        self._pulse = 0.0
-        self._anim = QVariantAnimation(self)
-        self._anim.setStartValue(0.0)
-        self._anim.setKeyValueAt(0.5, 1.0)
-        self._anim.setEndValue(0.0)
-        self._anim.setDuration(1000)
-        self._anim.setEasingCurve(QEasingCurve.Type.InOutSine)
-        self._anim.valueChanged.connect(self._on_pulse)
+        self._static: QPixmap | None = None
+        self.pulse = Pulse(self, period_s=1.0)
+        self.pulse.changed.connect(self._on_pulse)
         self._hide_timer = QTimer(self)
         self._hide_timer.setSingleShot(True)
         self._hide_timer.timeout.connect(self.end)
@@ -49,9 +44,8 @@ class TakeoverOverlay(QWidget):
     def show_call(self, call: CallView, sentence: str, seconds: float) -> None:
         self.call = call
         self.sentence = sentence
-        self._anim.stop()
-        self._anim.setLoopCount(max(1, int(seconds)))
-        self._anim.start()
+        self._static = None
+        self.pulse.start(seconds)
         self._hide_timer.start(int(seconds * 1000))
         self.show()
         self.raise_()
@@ -59,31 +53,58 @@ class TakeoverOverlay(QWidget):
         self.shown.emit(call.number)
 
     def end(self) -> None:
-        self._anim.stop()
+        self.pulse.stop()
         self._hide_timer.stop()
+        self._static = None  # the big glyphs are not kept between calls
         if not self.isHidden():
             self.hide()
             self.hidden_again.emit()
 
-    def _on_pulse(self, value: object) -> None:
-        self._pulse = float(value)  # type: ignore[arg-type]
-        self.update()
+    def _frame(self) -> float:
+        return max(10.0, min(self.width(), self.height()) * 0.025)
+
+    def _on_pulse(self, value: float) -> None:
+        # only the frame pulses: a pulse step repaints four thin strips, not the screen
+        f = int(self._frame()) + 1
+        w, h = self.width(), self.height()
+        region = QRegion(QRect(0, 0, w, f)) + QRegion(QRect(0, h - f, w, f))
+        region += QRegion(QRect(0, 0, f, h)) + QRegion(QRect(w - f, 0, f, h))
+        self.update(region)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        self._static = None
+        super().resizeEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         if self.call is None:
             return
+        if self._static is None or self._static.size() != self.size():
+            self._static = self._render()
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = event.rect()
+        p.drawPixmap(r, self._static, r)
+        t = self.pulse.value if self.pulse.running else 0.0
+        color = _blend(theme.ACCENT, theme.TEXT, t * 0.8)
+        frame = self._frame() * (0.55 + 0.45 * t)
         w, h = self.width(), self.height()
-        t = self._pulse * 0.35
-        p.fillRect(self.rect(), _blend(theme.BACKGROUND, theme.ACCENT, t))
-        frame = max(8.0, min(w, h) * 0.015)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(theme.ACCENT)
+        p.setBrush(color)
         for rect in (QRectF(0, 0, w, frame), QRectF(0, h - frame, w, frame),
                      QRectF(0, 0, frame, h), QRectF(w - frame, 0, frame, h)):
             p.drawRect(rect)
+        p.end()
+        self.painted.emit(self.call.number)
+
+    def _render(self) -> QPixmap:
+        """Everything but the pulsing frame, drawn once per call."""
         c = self.call
+        assert c is not None
+        pm = QPixmap(self.size())
+        pm.fill(theme.BACKGROUND)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        w, h = self.width(), self.height()
         title = self.t.gettext("Called again") if c.recall else self.t.gettext("Now calling")
         p.setFont(theme.font(int(self.text_px * 1.3), bold=True))
         p.setPen(theme.TEXT)
@@ -142,4 +163,4 @@ class TakeoverOverlay(QWidget):
             p.setPen(theme.TEXT)
             p.drawText(QRectF(0, h * 0.8, w, h * 0.14), CENTER, self.sentence)
         p.end()
-        self.painted.emit(c.number)
+        return pm

@@ -6,9 +6,11 @@ knows about MQTT, files or audio. Sizes come from :mod:`display.sizing`.
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import datetime
 
-from PyQt6.QtCore import QEasingCurve, QRectF, Qt, QTimer, QVariantAnimation, pyqtSignal
+from PyQt6.QtCore import QObject, QRectF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QFontMetricsF, QPainter, QPaintEvent, QPixmap
 from PyQt6.QtWidgets import QWidget
 
@@ -29,6 +31,54 @@ def _blend(a: QColor, b: QColor, t: float) -> QColor:
         round(a.green() + (b.green() - a.green()) * t),
         round(a.blue() + (b.blue() - a.blue()) * t),
     )
+
+
+class Pulse(QObject):
+    """A slow sine 0→1→0 for attention, at a low frame rate (a Pi repaints big text slowly).
+
+    Driven by a QTimer at ``fps`` rather than QVariantAnimation's 60 Hz: the
+    pulse is a rhythm, not a motion, and every frame costs a repaint.
+    """
+
+    changed = pyqtSignal(float)
+    finished = pyqtSignal()
+
+    def __init__(self, parent: QObject | None = None, period_s: float = 1.0, fps: int = 20) -> None:
+        super().__init__(parent)
+        self.period_s = period_s
+        self.value = 0.0
+        self._until = 0.0
+        self._t0 = 0.0
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.CoarseTimer)
+        self._timer.timeout.connect(self._tick)
+        self._interval_ms = int(1000 / fps)
+
+    @property
+    def running(self) -> bool:
+        return self._timer.isActive()
+
+    def start(self, seconds: float) -> None:
+        self._t0 = time.monotonic()
+        self._until = self._t0 + max(0.1, seconds)
+        self._timer.start(self._interval_ms)
+        self._tick()
+
+    def stop(self) -> None:
+        was = self._timer.isActive()
+        self._timer.stop()
+        self.value = 0.0
+        if was:
+            self.changed.emit(0.0)
+            self.finished.emit()
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if now >= self._until:
+            self.stop()
+            return
+        self.value = 0.5 - 0.5 * math.cos(2 * math.pi * (now - self._t0) / self.period_s)
+        self.changed.emit(self.value)
 
 
 class Panel(QWidget):
@@ -133,10 +183,16 @@ class HeaderBar(QWidget):
 
 
 class CallPanel(Panel):
-    """The current call, highlighted: number → counter, with an attention pulse."""
+    """The current call, highlighted: number → counter, with an attention pulse.
+
+    The text is drawn once per call into a transparent layer; a pulse frame
+    only refills the background and blits that layer.
+    """
 
     painted = pyqtSignal(str)
     """Emitted after a paint, with the number on screen ("" when none): tests and the benchmark."""
+
+    GLOW = QColor("#2b5c9e")  # pulse background: yellow text on it stays above 4.5:1
 
     def __init__(self, t: Translator, counter_label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,83 +201,76 @@ class CallPanel(Panel):
         self.call: CallView | None = None
         self.number_px = 100
         self.text_px = 30
-        self._pulse = 0.0
-        self._anim = QVariantAnimation(self)
-        self._anim.setStartValue(0.0)
-        self._anim.setKeyValueAt(0.5, 1.0)
-        self._anim.setEndValue(0.0)
-        self._anim.setDuration(900)
-        self._anim.setEasingCurve(QEasingCurve.Type.InOutSine)
-        self._anim.valueChanged.connect(self._on_pulse)
-        self._anim.finished.connect(self._settle)
+        self._layer: QPixmap | None = None
+        self.pulse = Pulse(self, period_s=0.9)
+        self.pulse.changed.connect(lambda _v: self.update())
 
     def set_call(self, call: CallView | None) -> None:
         if call != self.call:
             self.call = call
+            self._layer = None
             self.update()
 
     def attention(self, seconds: float = 6.0) -> None:
         """Pulse for about ``seconds`` (restarts on a new call)."""
-        self._anim.stop()
-        self._anim.setLoopCount(max(1, round(seconds / 0.9)))
-        self._anim.start()
+        self.pulse.start(seconds)
 
     @property
     def animating(self) -> bool:
-        return self._anim.state() == QVariantAnimation.State.Running
+        return self.pulse.running
 
-    def _on_pulse(self, value: object) -> None:
-        self._pulse = float(value)  # type: ignore[arg-type]
-        self.update()
-
-    def _settle(self) -> None:
-        self._pulse = 0.0
-        self.update()
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        self._layer = None
+        super().resizeEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        t = self._pulse if self.animating else 0.0
-        # rest: accent border on the panel colour; pulse: fills with the accent colour
-        bg = _blend(theme.PANEL, theme.ACCENT, t)
-        fg = _blend(theme.ACCENT, theme.ACCENT_DARK, t)
-        counter_fg = _blend(theme.COUNTER, theme.ACCENT_DARK, t)
-        label_fg = _blend(theme.MUTED, theme.ACCENT_DARK, t)
-        self.paint_panel(p, bg)
-        w, h = self.width(), self.height()
-        pad = self.text_px * 0.6
+        t = self.pulse.value if self.pulse.running else 0.0
+        self.paint_panel(p, _blend(theme.PANEL, self.GLOW, t))
+        h = self.height()
         border = max(3.0, h * 0.02)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(theme.ACCENT)
-        p.drawRect(QRectF(0, 0, border * 2, h))  # the highlight bar
+        p.drawRect(QRectF(0, 0, border * (2 + 2 * t), h))  # the highlight bar swells with the pulse
+        if self._layer is None or self._layer.size() != self.size():
+            self._layer = self._render_layer()
+        p.drawPixmap(0, 0, self._layer)
+        p.end()
+        self.painted.emit(self.call.number if self.call else "")
+
+    def _render_layer(self) -> QPixmap:
+        layer = QPixmap(self.size())
+        layer.fill(Qt.GlobalColor.transparent)
+        p = QPainter(layer)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        w, h = self.width(), self.height()
+        pad = self.text_px * 0.6
         label_h = self.text_px * 1.5
         counter_w = self.number_px * COUNTER_EM
         call = self.call
         p.setFont(theme.font(self.text_px, bold=True))
-        p.setPen(label_fg)
+        p.setPen(theme.MUTED)
         title = self.t.gettext("Called again") if call and call.recall else self.t.gettext("Now calling")
         p.drawText(QRectF(pad * 1.5, 0, w - counter_w - pad * 2, label_h), ALIGN_LEFT, title)
         right_label = (call.counter_title if call else "") or self.counter_label
-        lf = theme.fitted(theme.font(self.text_px, bold=True), right_label, counter_w + pad)
-        p.setFont(lf)
+        p.setFont(theme.fitted(theme.font(self.text_px, bold=True), right_label, counter_w + pad))
         p.drawText(QRectF(w - counter_w - pad * 2, 0, counter_w + pad, label_h), ALIGN_RIGHT, right_label)
         body = QRectF(pad * 1.5, label_h, w - pad * 3.5 - counter_w, h - label_h - pad * 0.3)
         if call is None:
             p.setFont(theme.font(self.text_px))
-            p.setPen(label_fg)
             p.drawText(body, ALIGN_LEFT, self.t.gettext("No calls yet"))
         else:
-            nf = theme.fitted(theme.number_font(self.number_px), call.number, body.width())
-            p.setFont(nf)
-            p.setPen(fg)
+            p.setFont(theme.fitted(theme.number_font(self.number_px), call.number, body.width()))
+            p.setPen(theme.ACCENT)
             p.drawText(body, ALIGN_LEFT, call.number)
-            cf = theme.fitted(theme.number_font(self.number_px), call.counter_label, counter_w)
-            p.setFont(cf)
-            p.setPen(counter_fg)
+            p.setFont(theme.fitted(theme.number_font(self.number_px), call.counter_label, counter_w))
+            p.setPen(theme.COUNTER)
             p.drawText(QRectF(w - counter_w - pad * 2, label_h, counter_w + pad, body.height()),
                        ALIGN_RIGHT, call.counter_label)
         p.end()
-        self.painted.emit(call.number if call else "")
+        return layer
 
 
 class RecentList(QWidget):

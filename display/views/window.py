@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 __all__ = ["DisplayWindow"]
 
+ATTENTION_S = 5.0
+
 
 class DisplayWindow(QWidget):
     def __init__(
@@ -61,7 +63,7 @@ class DisplayWindow(QWidget):
         self.ticker = Ticker(self)
         self.ticker.speed = self.display.ticker_speed
         self.takeover = TakeoverOverlay(self.t, counter_label, self)
-        self.takeover.hidden_again.connect(self.media.resume)
+        self.takeover.hidden_again.connect(self._takeover_over)
         self.layout_: sizing.Layout | None = None
         controller.add_listener(self)
         self.state_changed(controller.state, frozenset({"calls", "queue", "office", "playlist", "online"}))
@@ -129,11 +131,17 @@ class DisplayWindow(QWidget):
 
     def call_arrived(self, call: CallView) -> None:
         seconds = self.display.call_takeover_s
-        self.call_panel.attention(max(seconds, 4.0))
         if seconds > 0:
+            # the full-screen call is the attention; the panel pulses once it is back
             sentence = self.controller.announcement_for(call).written
             self.media.pause()
             self.takeover.show_call(call, sentence, seconds)
+        else:
+            self.call_panel.attention(ATTENTION_S)
+
+    def _takeover_over(self) -> None:
+        self.media.resume()
+        self.call_panel.attention(ATTENTION_S)
 
     # ---- painting ------------------------------------------------------------------
 

@@ -133,6 +133,7 @@ class CatalogueScreen(ScreenWidget):
         bar.addWidget(self.next)
         self.box.addLayout(bar)
         self._key: tuple | None = None
+        self._tiles: dict[str, Tile] = {}
 
     def render(self, s: ViewState, tx: Texts) -> None:
         show_groups = s.group is None and len(s.groups) > 1
@@ -148,43 +149,54 @@ class CatalogueScreen(ScreenWidget):
         self.back.setText(tx("Back"))
         self.next.setText(tx("Continue ({n})", n=len(s.selected)))
         self.next.setVisible(bool(s.selected))
-        key = (show_groups, s.lang, s.groups, s.services, tuple(x.id for x in s.selected))
-        if key == self._key:
-            return
-        self._key = key
-        clear(self.grid)
-        cols = self.m.columns
-        height = round(self.m.touch * 1.65)
         if show_groups:
-            items = [
-                Tile(g.name, "", tx.plural("{n} service", "{n} services", g.services), height,
-                     lambda gid=g.id: self.act("open_group", gid))
+            entries = [
+                (f"g:{g.id}", g.name, "", tx.plural("{n} service", "{n} services", g.services), g.open,
+                 lambda gid=g.id: self.act("open_group", gid))
                 for g in s.groups
             ]
-            for t, g in zip(items, s.groups, strict=True):
-                t.setEnabled(g.open)
         else:
-            items = []
             chosen = {x.id for x in s.selected}
-            for svc in s.services:
-                if not svc.open:
-                    foot = tx("Closed now")
-                elif svc.id in chosen:
-                    foot = tx("Added to your ticket")
-                elif svc.waiting:
-                    foot = tx.plural("{n} waiting", "{n} waiting", svc.waiting)
-                    if svc.est_wait_s:
-                        foot += " · " + tx.short_minutes(svc.est_wait_s)
-                else:
-                    foot = tx("Nobody waiting")
-                tile = Tile(svc.name, svc.info, foot, height, lambda sid=svc.id: self.act("choose_service", sid))
-                tile.setEnabled(svc.open and svc.id not in chosen)
-                items.append(tile)
-        for i, tile in enumerate(items):
-            self.grid.addWidget(tile, i // cols, i % cols)
-        for c in range(cols):
-            self.grid.setColumnStretch(c, 1)
-        self.grid.setRowStretch(len(items) // cols + 1, 1)
+            entries = [
+                (f"s:{svc.id}", svc.name, svc.info, self._foot(svc, svc.id in chosen, tx),
+                 svc.open and svc.id not in chosen, lambda sid=svc.id: self.act("choose_service", sid))
+                for svc in s.services
+            ]
+        key = tuple((e[0], e[1], e[2]) for e in entries)
+        if key != self._key:  # other tiles: build them anew
+            self._key = key
+            clear(self.grid)
+            self._tiles = {}
+            cols = self.m.columns
+            height = round(self.m.touch * 1.65)
+            for i, (tid, title, detail, foot, _on, on_click) in enumerate(entries):
+                tile = Tile(title, detail, foot, height, on_click)
+                self._tiles[tid] = tile
+                self.grid.addWidget(tile, i // cols, i % cols)
+            for c in range(cols):
+                self.grid.setColumnStretch(c, 1)
+            self.grid.setRowStretch(len(entries) // cols + 1, 1)
+        # the same tiles: update them in place, so a finger on a tile keeps it
+        # while the queue figures change under it
+        for tid, _title, _detail, foot, on, _click in entries:
+            tile = self._tiles[tid]
+            tile.foot.setText(foot)
+            tile.foot.setVisible(bool(foot))
+            if tile.isEnabled() != on:
+                tile.setEnabled(on)
+
+    @staticmethod
+    def _foot(svc, chosen: bool, tx: Texts) -> str:
+        if not svc.open:
+            return tx("Closed now")
+        if chosen:
+            return tx("Added to your ticket")
+        if svc.waiting:
+            foot = tx.plural("{n} waiting", "{n} waiting", svc.waiting)
+            if svc.est_wait_s:
+                foot += " · " + tx.short_minutes(svc.est_wait_s)
+            return foot
+        return tx("Nobody waiting")
 
 
 # ---- review -----------------------------------------------------------------------------
@@ -227,7 +239,7 @@ class ReviewScreen(ScreenWidget):
         self.cancel.setText(tx("Cancel"))
         self.confirm.setText(tx("Print my ticket"))
         self.confirm.setEnabled(bool(s.selected))
-        key = (s.lang, s.selected)
+        key = (s.lang, tuple((x.id, x.name, x.info, x.open) for x in s.selected))
         if key == self._key:
             return
         self._key = key
@@ -472,6 +484,7 @@ class ClosedScreen(ScreenWidget):
         self.hours = label("", "body", align=CENTER)
         self.next = label("", "body", align=CENTER)
         self.message = Banner()
+        self.message.setAlignment(CENTER)
         self.box.addStretch(1)
         for w in (self.title, self.hours, self.next, self.message):
             self.box.addWidget(w)

@@ -11,7 +11,11 @@ from sorra.config.common import Section
 
 class CounterSection(Section):
     number: int = Field(0, ge=0, le=999)
-    """Counter (ablak) number; 0 until paired. The hub derives it from the pairing too."""
+    """Counter (ablak) whose state this terminal shows; 0 until paired (the app will not start).
+
+    Must match the counter the hub paired this device with: the hub acts on the
+    paired counter, whatever this says (docs/hardware/counter-terminal.md, "Which counter").
+    The setup menu sets both when it pairs."""
     headless: bool = False
     """No clerk screen: buttons, LEDs and the LED display only."""
     fullscreen: bool = True

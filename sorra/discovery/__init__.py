@@ -150,7 +150,7 @@ class DeviceAdvertiser:
         addresses = list(interfaces) if interfaces else (local_ipv4() or ["127.0.0.1"])
         ident = config.device.id or default_device_id(config.device.role)
         self._adv = Advertiser(
-            interfaces, DEVICE_TYPE, f"Sorra {config.device.role} {ident}",
+            interfaces, DEVICE_TYPE, f"Sorra {config.device.role} {ident} ({os.getpid()})",
             f"sorra-{config.device.role}-{ident}-{os.getpid()}", 0, self._txt(config), addresses)
 
     @staticmethod

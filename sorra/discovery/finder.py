@@ -119,7 +119,8 @@ def locate_hub(*, site: str, fingerprint: str = "", host: str = "", port: int = 
                 break  # the deadline passed with nothing new
             if not settled:  # the first hub is here: give a second one of the site a chance to show
                 settled = True
-                found = browser.wait(max(0.0, min(settle_s, deadline - time.monotonic())))
+                browser.wait(max(0.0, min(settle_s, deadline - time.monotonic())))
+                found = browser.wait_quiet(max(0.0, deadline - time.monotonic()))
             try:
                 candidates = choose_hubs(found, site, fingerprint)
             except AmbiguousHub:

@@ -5,9 +5,12 @@ list means every interface). ``SORRA_MDNS_INTERFACES`` (comma separated;
 ``all``; ``off``) overrides the configuration, so ``./run demo``, tests and
 benchmarks pin everything to ``127.0.0.1`` and nothing leaves the machine.
 
-Announcing never blocks the caller: :class:`Advertiser` probes and announces
-on zeroconf's own loop, and :meth:`Advertiser.stop` sends one goodbye and
-closes at once (a hub or a test does not wait 1–2 s for the probe cycle).
+Announcing never blocks the caller: :class:`Advertiser` announces on
+zeroconf's own loop, and :meth:`Advertiser.stop` sends one goodbye and closes
+at once. Sorra's instance names are unique by construction (a hub's carries
+its host name and broker port, a device's its id and process id), so the
+RFC 6762 probe (1–2 s of waiting for a conflict) is skipped unless
+``probe=True``.
 """
 
 from __future__ import annotations
@@ -113,8 +116,10 @@ class Advertiser:
     """One announced service; ``start()`` returns at once, ``stop()`` is quick."""
 
     def __init__(self, interfaces: list[str], type_: str, name: str, server: str, port: int,
-                 properties: dict[str, str], addresses: list[str], zc: Zeroconf | None = None) -> None:
+                 properties: dict[str, str], addresses: list[str], zc: Zeroconf | None = None,
+                 probe: bool = False) -> None:
         self.interfaces = interfaces
+        self.probe = probe
         self._shared = zc
         self._zc: Zeroconf | None = None
         self._info = ServiceInfo(
@@ -136,7 +141,8 @@ class Advertiser:
             self._zc = zc = self._shared or open_zeroconf(self.interfaces)
             assert zc.loop is not None
             self._registering = asyncio.run_coroutine_threadsafe(
-                zc.async_register_service(self._info, allow_name_change=True), zc.loop)
+                zc.async_register_service(self._info, allow_name_change=True,
+                                          cooperating_responders=not self.probe), zc.loop)
         return self
 
     def registered(self, timeout: float) -> bool:
@@ -220,6 +226,8 @@ class Browser:
         self._cond = threading.Condition()
         self._found: dict[str, Any] = {}
         self._seen_at: dict[str, float] = {}
+        self._resolving: set[str] = set()
+        self._again: set[str] = set()
         self._closed = False
         self._browser = ServiceBrowser(self._zc, type_, handlers=[self._on_change])
 
@@ -227,26 +235,43 @@ class Browser:
                    state_change: ServiceStateChange) -> None:
         if self._closed:
             return
-        if state_change is ServiceStateChange.Removed:
-            with self._cond:
+        with self._cond:
+            if state_change is ServiceStateChange.Removed:
                 self._found.pop(name, None)
                 self._cond.notify_all()
-            return
-        try:
-            info = zeroconf.get_service_info(service_type, name, timeout=1500)
-        except Exception:  # closed while resolving
-            return
-        if info is None:
-            return
-        addresses = info.parsed_addresses(IPVersion.V4Only)
-        advert = self._parse(name, addresses, dict(info.properties))
-        with self._cond:
-            if advert is not None:
-                self._found[name] = advert
-                self._seen_at[name] = time.time()
-            else:
-                self._found.pop(name, None)
-            self._cond.notify_all()
+                return
+            if name in self._resolving:
+                self._again.add(name)
+                return
+            self._resolving.add(name)
+        # Resolve off the browser's thread, so every announced name is known at once
+        # (wait_quiet() can then wait for all of them) and one slow peer delays nobody.
+        threading.Thread(target=self._resolve, args=(zeroconf, service_type, name),
+                         name="mdns-resolve", daemon=True).start()
+
+    def _resolve(self, zeroconf: Zeroconf, service_type: str, name: str) -> None:
+        while True:
+            info = None
+            if not self._closed:
+                try:
+                    info = zeroconf.get_service_info(service_type, name, timeout=1500)
+                except Exception:  # closed while resolving
+                    info = None
+            advert = None
+            if info is not None:
+                advert = self._parse(name, info.parsed_addresses(IPVersion.V4Only), dict(info.properties))
+            with self._cond:
+                if advert is not None:
+                    self._found[name] = advert
+                    self._seen_at[name] = time.time()
+                elif info is not None:
+                    self._found.pop(name, None)
+                if name in self._again and not self._closed:
+                    self._again.discard(name)
+                    continue  # updated while we resolved: resolve again
+                self._resolving.discard(name)
+                self._cond.notify_all()
+                return
 
     def current(self) -> list[Any]:
         with self._cond:
@@ -269,8 +294,21 @@ class Browser:
                     return found
                 self._cond.wait(left)
 
+    def wait_quiet(self, timeout: float) -> list[Any]:
+        """Wait until every announced name is resolved (or ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._resolving:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            return list(self._found.values())
+
     def close(self) -> None:
         self._closed = True
+        with self._cond:
+            self._cond.notify_all()
         self._browser.cancel()
         if self._own:
             self._zc.close()

@@ -65,10 +65,11 @@ class PairingChannel:
     # ---- lifecycle ---------------------------------------------------------------------
 
     def open(self) -> PairingChannel:
-        try:
-            self._client.connect_async(self.host, self.port, keepalive=15)
+        self._client.connect_timeout = self.connect_timeout_s
+        try:  # the TCP connection synchronously: a dead address fails at once, not at the timeout
+            self._client.connect(self.host, self.port, keepalive=15)
         except (OSError, ValueError) as err:
-            raise ChannelError(f"cannot reach the hub at {self.host}:{self.port}: {err}") from None
+            raise ChannelError(f"no Sorra hub answers at {self.host}:{self.port} ({err})") from None
         self._client.loop_start()
         deadline = time.monotonic() + self.connect_timeout_s
         while not self._connected.wait(0.05):

@@ -78,10 +78,6 @@ class Relay:
         with self.cond:
             self.held = []
 
-    def wait_held(self, n: int = 1, timeout: float = 10.0) -> None:
-        with self.cond:
-            assert self.cond.wait_for(lambda: self.held is not None and len(self.held) >= n, timeout)
-
     def release(self) -> None:
         with self.cond:
             held, self.held = self.held or [], None
@@ -165,11 +161,13 @@ class Rig:
         """No press on its way and a customer at the desk."""
         return self.wait(lambda vm: vm.pending is None and vm.ticket is not None, timeout)
 
-    def broker_down(self) -> None:
+    def broker_down(self, *, shown: bool = True) -> None:
+        """Stop the broker; wait until the bus client (and, if ``shown``, the screen) knows."""
         self.offline.clear()
         self.hub.broker.supervisor.stop()
         assert self.offline.wait(10), "the bus client did not notice the broker going away"
-        self.wait(lambda vm: not vm.online)
+        if shown:
+            self.wait(lambda vm: not vm.online)
 
     def broker_up(self) -> None:
         self.hub.broker.supervisor.start()

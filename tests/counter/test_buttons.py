@@ -6,17 +6,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from counter_terminal.hardware import Debouncer, GpioButtons
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, s: float) -> None:
-        self.t += s
+from tests.counter.rig import Clock
 
 
 def kinds(events):
@@ -93,7 +83,7 @@ def factory():
 
 @pytest.fixture
 def clock():
-    return FakeClock()
+    return Clock(1000.0)
 
 
 @pytest.fixture

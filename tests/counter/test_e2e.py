@@ -14,26 +14,9 @@ from counter_terminal.app import CounterApp
 from counter_terminal.hardware.number_display import textline_frame
 from sorra.bus import BusClient
 from sorra.config import parse
-
-from .fakes import FakeClock
+from tests.counter.rig import Clock, Watch
 
 WIDTH = 6
-
-
-class Watch:
-    def __init__(self) -> None:
-        self.cond = threading.Condition()
-        self.vm = None
-
-    def __call__(self, vm) -> None:
-        with self.cond:
-            self.vm = vm
-            self.cond.notify_all()
-
-    def wait(self, pred, timeout: float = 10.0):
-        with self.cond:
-            assert self.cond.wait_for(lambda: self.vm is not None and pred(self.vm), timeout), self.vm
-            return self.vm
 
 
 class Pty:
@@ -73,7 +56,7 @@ def terminal(office):
     settings = hub.device_settings("counter-3", "counter", counter=3)
     pty = Pty()
     factory = MockFactory()
-    clock = FakeClock()
+    clock = Clock()
     cfg = parse({
         "device": {"id": "counter-3", "role": "counter", "site": hub.site, "lang": "hu"},
         "hub": {"host": settings.host, "mqtt_port": settings.port, "username": settings.username,

@@ -9,7 +9,13 @@ import pytest
 
 from display.controller import DisplayController
 from sorra.bus import BusClient, BusSettings
-from tests.display.fakes import RecordingAnnouncer, RecordingListener, call, queue_state, services_state
+from tests.display.fakes import (
+    RecordingAnnouncer,
+    RecordingListener,
+    call,
+    queue_state,
+    services_state,
+)
 
 
 def display_settings(broker, device: str = "display-1") -> BusSettings:

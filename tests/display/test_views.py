@@ -54,11 +54,12 @@ def test_a_call_on_a_real_broker_repaints_the_call_panel(qtbot, broker, window) 
                               check_params_cb=lambda number: number == "A042"), \
              qtbot.waitSignal(win.takeover.shown, timeout=10000):
             hub.publish(broker.topic("event/call"), json.dumps(call("A042", 3, at=time.time())))
-        assert win.call_panel.animating and win.takeover.isVisible()
+        assert win.takeover.isVisible() and win.takeover.pulse.running
         assert announcer.written == ["Az A 42-es sorszámot várjuk a 3-as ablakhoz."]
         with qtbot.waitSignal(win.takeover.hidden_again, timeout=10000):
             pass  # the takeover gives the screen back by itself
         assert not win.takeover.isVisible()
+        assert win.call_panel.animating  # the panel takes over the attention
         # the hub goes away: the discreet mark, the call stays
         hub.publish(broker.topic("device/hub/status"), json.dumps({"device": "hub", "online": False}),
                     retain=True)

@@ -41,6 +41,7 @@ def test_serial_scanner_on_a_pty():
     scanner = SerialScanner(os.ttyname(slave), 9600, codes.put, timeout_s=0.05)
     scanner.start()
     try:
+        assert scanner.ready.wait(5)
         os.write(master, b"K7Q2")
         os.write(master, b"M9\r\nhttps://hub/booking/ZZ9\n")
         assert codes.get(timeout=5) == "K7Q2M9"
@@ -62,6 +63,14 @@ def test_sorra_kiosk_runs_against_a_hub_and_stops_on_sigterm(hub, tmp_path):
         f'[kiosk]\nfullscreen = false\n[printer]\ntype = "dummy"\npath = "{out}"\n',
         encoding="utf-8",
     )
+    printer_ok = threading.Event()
+
+    def on_hub_change(suffix, payload):
+        if suffix == "presence" and payload.get("device") == "kiosk-proc" and payload.get("online"):
+            if (payload.get("printer") or {}).get("state") == "ok":
+                printer_ok.set()
+
+    hub.hub.bus.listeners.append(on_hub_change)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SORRA_LOG_LEVEL": "INFO",
            "ESCPOS_CAPABILITIES_PICKLE_DIR": str(tmp_path / "escpos")}
     proc = subprocess.Popen(
@@ -75,8 +84,7 @@ def test_sorra_kiosk_runs_against_a_hub_and_stops_on_sigterm(hub, tmp_path):
         while not any("in service" in line for line in seen):
             seen.append(lines.get(timeout=20))
         assert any("CP852 (ESC t 18)" in line for line in seen)
-        hub.hub.bus.wait_connected(5)
-        assert hub.hub.bus.presence.get("kiosk-proc", {}).get("online") in (True, None)
+        assert printer_ok.wait(10), "the hub never saw the kiosk online with its printer ok"
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0

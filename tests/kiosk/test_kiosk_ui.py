@@ -308,3 +308,17 @@ def test_inactivity_warning_then_start(hub, qtbot):
         assert not ui.window.overlay.isVisible()
     finally:
         ui.close()
+
+
+def test_queue_figures_update_in_place_under_the_finger(ui):
+    ui.tap(ui.button("getTicket"))
+    ui.tap_tile("Okmányok")
+    ui.qtbot.waitUntil(lambda: len(ui.current().findChildren(Tile)) == 2, timeout=WAIT_MS)
+    tile = next(t for t in ui.current().findChildren(Tile) if t.title.text() == "Útlevél")
+    assert tile.foot.text() == "Nincs várakozó"
+    other = ui.hub.client("kiosk-2", "kiosk")  # another kiosk issues a passport ticket
+    other.call("ticket.issue", {"services": ["passport"]})
+    ui.qtbot.waitUntil(lambda: tile.foot.text().startswith("1 várakozó"), timeout=WAIT_MS)
+    assert tile in ui.current().findChildren(Tile)  # the same widget: a press on it is not lost
+    ui.tap(tile)
+    ui.wait_screen(Screen.REVIEW)

@@ -1,0 +1,164 @@
+"""Statistics page (charts and tables), CSV/XLSX export, rebuild from the event log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.datastructures import FormData
+
+from hub import stats
+from hub.web import charts, i18n
+from hub.web.app import check_csrf, lang_of, page, redirect, require, web_of
+from hub.web.routes_public import form_data
+from hub.web.security import WebError
+
+router = APIRouter(include_in_schema=False)
+STATS_ROLES = ("admin", "manager")
+MAX_DAYS = 1100
+
+
+def today(request: Request) -> date:
+    web = web_of(request)
+    return datetime.fromtimestamp(web.hub.clock(), ZoneInfo(web.settings.tz)).date()
+
+
+def parse_range(request: Request, start: str, end: str) -> tuple[str, str]:
+    t = today(request)
+    try:
+        d1 = date.fromisoformat(end) if end else t
+        d0 = date.fromisoformat(start) if start else d1 - timedelta(days=29)
+    except ValueError:
+        raise WebError(400, "bad_args", "dates as YYYY-MM-DD") from None
+    if d1 < d0:
+        d0, d1 = d1, d0
+    if (d1 - d0).days >= MAX_DAYS:
+        raise WebError(400, "bad_args", f"at most {MAX_DAYS} days at once")
+    return d0.isoformat(), d1.isoformat()
+
+
+def presets(request: Request) -> list[tuple[str, str, str]]:
+    t = today(request)
+    monday = t - timedelta(days=t.weekday())
+    first = t.replace(day=1)
+    last_month_end = first - timedelta(days=1)
+    return [
+        ("Today", t.isoformat(), t.isoformat()),
+        ("This week", monday.isoformat(), t.isoformat()),
+        ("Last 30 days", (t - timedelta(days=29)).isoformat(), t.isoformat()),
+        ("This month", first.isoformat(), t.isoformat()),
+        ("Last month", last_month_end.replace(day=1).isoformat(), last_month_end.isoformat()),
+        ("This year", t.replace(month=1, day=1).isoformat(), t.isoformat()),
+    ]
+
+
+def report(request: Request, start: str, end: str) -> dict[str, Any]:
+    web = web_of(request)
+    lang = lang_of(request)
+    services, clerks = web.read(lambda e: (
+        {s.id: {"name": i18n.name_in(s.names, lang, s.id), "sla_s": s.sla_s} for s in e.state.services.values()},
+        {c.id: c.name for c in e.state.clerks.values()}))
+    conn = web.db()
+    conn.execute("BEGIN")
+    try:
+        return stats.compute(conn, start, end, services=services, clerks=clerks)
+    finally:
+        conn.commit()
+
+
+def chart_set(r: dict[str, Any], lang: str) -> dict[str, Any]:
+    tr = i18n.translator(lang)
+    _ = tr.gettext
+    mins = i18n.secs
+    days = r["by_day"]
+    every = max(1, len(days) // 15)
+    out: dict[str, Any] = {}
+    out["daily"] = charts.stacked_bars(
+        [i18n.short_date(d["day"], lang) for d in days],
+        [(_("Served"), "bar-a", [d["served"] for d in days]),
+         (_("No-show"), "bar-b", [d["no_show"] for d in days]),
+         (_("Cancelled"), "bar-c", [d["cancelled"] for d in days]),
+         (_("Unserved"), "bar-bad", [d["unserved"] for d in days]),
+         (_("Open"), "bar-d", [d["open"] for d in days])],
+        label=_("Tickets per day, and the median wait"), every=every,
+        line=(_("Median wait"), [d["wait"]["median"] for d in days], mins))
+    hours = [h for h in r["hours"] if h["issued"] or h["calls"]] or r["hours"][8:17]
+    out["hourly"] = charts.stacked_bars(
+        [f"{h['hour']:02d}" for h in hours], [(_("Issued"), "bar-a", [h["issued"] for h in hours])],
+        label=_("Tickets issued per hour of the day, and the median wait"),
+        line=(_("Median wait"), [h["wait"]["median"] for h in hours], mins))
+    out["services"] = charts.hbars(
+        [(s["name"], s["wait"]["median"], s["wait"]["p90"], s["sla_s"] or None) for s in r["services"]],
+        label=_("Waiting time by service: median (bar), 90th percentile (line), target (red tick)"), fmt=mins,
+        names=(_("median"), _("90th percentile")), target_name=_("target"))
+    out["clerks"] = charts.hbars(
+        [(c["name"] or _("(no clerk)"), c["service"]["median"], c["service"]["p90"], None) for c in r["clerks"]],
+        label=_("Service time by clerk: median (bar), 90th percentile (line)"), fmt=mins,
+        names=(_("median"), _("90th percentile")))
+    wd = i18n.WEEKDAYS_SHORT[lang]
+    used = [h for h in range(24) if any(r["weekday_hour"][d][h] for d in range(7))] or list(range(8, 17))
+    lo, hi = min(used), max(used)
+    out["heatmap"] = charts.heatmap([row[lo:hi + 1] for row in r["weekday_hour"]], wd,
+                                    [f"{h:02d}" for h in range(lo, hi + 1)],
+                                    label=_("Tickets issued by weekday and hour"))
+    t = r["totals"]
+    out["outcomes"] = charts.split_bar([(_("Served"), "bar-a", t["served"]), (_("No-show"), "bar-b", t["no_show"]),
+                                        (_("Cancelled"), "bar-c", t["cancelled"]),
+                                        (_("Unserved"), "bar-bad", t["unserved"]), (_("Open"), "bar-d", t["open"])],
+                                       label=_("What became of the tickets"))
+    c = t["csat"]
+    out["csat"] = charts.split_bar([(_("Good"), "bar-a", c["good"]), (_("Neutral"), "bar-c", c["neutral"]),
+                                    (_("Bad"), "bar-bad", c["bad"])], label=_("Customer feedback"))
+    return out
+
+
+@router.get("/stats")
+def stats_page(request: Request, start: str = "", end: str = "") -> Response:
+    require(request, *STATS_ROLES)
+    d0, d1 = parse_range(request, start, end)
+    r = report(request, d0, d1)
+    dirty = web_of(request).db().execute("SELECT value FROM stat_meta WHERE key = 'dirty'").fetchone()
+    return page(request, "stats.html", r=r, start=d0, end=d1, presets=presets(request),
+                charts=chart_set(r, lang_of(request)), dirty=bool(dirty))
+
+
+@router.get("/stats/export.csv")
+def export_csv(request: Request, table: str = "days", start: str = "", end: str = "") -> Response:
+    require(request, *STATS_ROLES)
+    from hub.stats import export
+
+    d0, d1 = parse_range(request, start, end)
+    name = f"sorra-{table}-{d0}-{d1}.csv"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if table == "contacts":
+        return StreamingResponse(export.contacts_csv(web_of(request).db(), d0, d1), media_type="text/csv; charset=utf-8",
+                                 headers=headers)
+    if table not in export.TABLES:
+        raise WebError(400, "bad_args", f"table: one of {', '.join(export.TABLES)}")
+    tr = i18n.translator(lang_of(request))
+    return Response(export.to_csv(report(request, d0, d1), table, tr.gettext), media_type="text/csv; charset=utf-8",
+                    headers=headers)
+
+
+@router.get("/stats/export.xlsx")
+def export_xlsx(request: Request, start: str = "", end: str = "") -> Response:
+    require(request, *STATS_ROLES)
+    from hub.stats import export
+
+    d0, d1 = parse_range(request, start, end)
+    tr = i18n.translator(lang_of(request))
+    data = export.to_xlsx(report(request, d0, d1), tr.gettext)
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="sorra-stats-{d0}-{d1}.xlsx"'})
+
+
+@router.post("/stats/rebuild")
+def stats_rebuild(request: Request, form: FormData = Depends(form_data)) -> Response:
+    require(request, "admin")
+    check_csrf(request, form)
+    web = web_of(request)
+    n = web.hub.worker.run_in_worker(lambda e: stats.rebuild(web.hub.store.db), timeout=600)
+    return redirect("/stats", f"rebuilt:{n}")
