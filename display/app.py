@@ -66,17 +66,20 @@ class DisplayApp:
         self.config = config
         self.bus_options = bus_options
         self.cache = open_cache(config.display.media_cache)
-        self.announcer = announcer_from_config(config.audio).start()
+        self.announcer = announcer_from_config(config.audio)
         self.controller = DisplayController(
             config.display, config.audio, lang=config.device.lang, announcer=self.announcer,
             media=self.cache, invoke=main_thread_invoker(),
         )
+        self.announcer.now_fn = self.controller.now  # quiet hours in the office's time
+        self.announcer.start()
         self.sync = MediaSync(self.cache, on_ready=self.controller.media_ready,
                               on_status=self._media_status)
         self.controller.sync = self.sync
         self.window = DisplayWindow(self.controller, lang=config.device.lang)
         self.bus: BusClient | None = None
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._missing = 0
 
     def start(self) -> None:
@@ -105,12 +108,16 @@ class DisplayApp:
             host, port = self._discover()
             if not host:
                 return
-        self.bus = BusClient(bus_settings(self.config, host, port, **self.bus_options))
-        self.controller.attach(self.bus)
+        bus = BusClient(bus_settings(self.config, host, port, **self.bus_options))
+        self.controller.attach(bus)
         w, h = parse_resolution(self.config.display.resolution)
-        self.bus.publish_status({"screen": f"{w}x{h}", "audio": self.announcer.player.name,
-                                 "media_missing": self._missing})
-        self.bus.start()
+        bus.publish_status({"screen": f"{w}x{h}", "audio": self.announcer.player.name,
+                            "media_missing": self._missing})
+        with self._lock:  # stop() may run meanwhile: start the client only if it has not
+            if self._stop.is_set():
+                return
+            bus.start()
+            self.bus = bus
         log.info("display %s connecting to the hub at %s:%s", self.config.device.id, host, port)
 
     def _discover(self) -> tuple[str, int]:
@@ -130,9 +137,11 @@ class DisplayApp:
         return "", 0
 
     def stop(self) -> None:
-        self._stop.set()
-        if self.bus is not None:
-            self.bus.stop()
+        with self._lock:
+            self._stop.set()
+            bus = self.bus
+        if bus is not None:
+            bus.stop()
         self.sync.stop()
         self.announcer.stop()
 

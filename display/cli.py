@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -117,6 +118,8 @@ def main(argv: list[str]) -> int:
     args = _app_args(argv)
     cfg = _load_config(args.config)
     if args.screenshots:
+        # over SSH on a display, or on a build server: render without a screen
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from display.views.screenshots import render_screenshots
 
         res = args.resolution or ["all"]

@@ -26,7 +26,9 @@ import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
@@ -122,6 +124,7 @@ class DisplayController:
         self._bus: BusLike | None = None
         self.announced = 0
         self._playlist_ticker: list[str] = []
+        self._tz: tzinfo | None = None
         if media is not None:
             restored = media.load_playlist()
             if restored is not None:
@@ -153,12 +156,16 @@ class DisplayController:
         p = self.media.path_for(item)
         return str(p) if p is not None and p.is_file() else None
 
+    def now(self) -> datetime:
+        """The office's local time (its time zone from the hub; a fresh Pi may run on UTC)."""
+        return datetime.now(self._tz) if self._tz is not None else datetime.now()
+
     def logo_path(self) -> str | None:
         if self.display.logo:
             return self.display.logo
         if self.media is None or not self.state.logo_url:
             return None
-        p = self.media._url_path(self.state.logo_url)
+        p = self.media.url_path(self.state.logo_url)
         return str(p) if p.is_file() else None
 
     # ---- bus callbacks (network thread) ------------------------------------------------
@@ -300,6 +307,12 @@ class DisplayController:
         if isinstance(message, dict):
             message = message.get(self.state.lang) or next(iter(message.values()), "")
         self.state.office_message = str(message)
+        tz = office.get("tz")
+        if isinstance(tz, str) and tz and (self._tz is None or str(self._tz) != tz):
+            try:
+                self._tz = ZoneInfo(tz)
+            except (ZoneInfoNotFoundError, ValueError):
+                log.warning("unknown office time zone %r; using the system's", tz)
         logo = office.get("logo") or ""
         changed_logo = logo != self.state.logo_url
         self.state.logo_url = str(logo)
@@ -336,9 +349,9 @@ class DisplayController:
 
     def _on_playlist(self, p: PlaylistState, raw: dict[str, Any] | None) -> None:
         self._apply_playlist(p)
-        if self.media is not None and raw is not None:
-            try:
-                self.media.save_playlist(raw)
+        if self.media is not None:
+            try:  # kept for a restart with the hub away (an emptied playlist too)
+                self.media.save_playlist(raw if raw is not None else p.model_dump())
             except OSError as err:
                 log.warning("cannot save the playlist for offline use: %s", err)
         self._notify({"playlist"})

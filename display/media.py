@@ -86,9 +86,9 @@ class MediaCache:
         sha = item.sha256.lower()
         if _SHA.match(sha):
             return self.root / f"{sha}{_ext(item.url)}"
-        return self._url_path(item.url)
+        return self.url_path(item.url)
 
-    def _url_path(self, url: str) -> Path:
+    def url_path(self, url: str) -> Path:
         return self.root / f"url-{hashlib.sha256(url.encode()).hexdigest()[:24]}{_ext(url)}"
 
     def has(self, item: PlaylistItem) -> bool:
@@ -107,7 +107,7 @@ class MediaCache:
 
     def fetch_url(self, url: str) -> Path:
         """A file without a checksum (the office logo), cached by URL."""
-        p = self._url_path(url)
+        p = self.url_path(url)
         if p.is_file():
             return p
         return self._download(url, p, None)
@@ -300,7 +300,7 @@ class MediaSync:
             if self.on_ready is not None:
                 self.on_ready(item.id)
         for url in extra:
-            p = self.cache._url_path(url)
+            p = self.cache.url_path(url)
             keep.add(p)
             if not p.is_file():
                 try:

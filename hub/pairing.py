@@ -29,6 +29,7 @@ import hmac
 import json
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -141,6 +142,8 @@ class PairingService:
             "unpair": TokenBucket(5 / 300, 5, self._now),  # failed unpairs: 5 per 5 minutes
             "approve": TokenBucket(5 / 60, 5, self._now),  # wrong codes at approval: 5 a minute
         }
+        self.listeners: list[Callable[[str], None]] = []
+        """Called with the code of every new pending request (the admin page's live list, tests)."""
         self._connected = threading.Event()
         self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
                                    client_id=f"sorra-hub-pairing-{self.site}", protocol=mqtt.MQTTv5)
@@ -250,6 +253,11 @@ class PairingService:
             self._by_rid[rid] = p
             log.info("pairing requested by %s (%s) — code %s", p.device.id, p.device.role, code)
             self._answer(p)
+        for fn in list(self.listeners):
+            try:
+                fn(code)
+            except Exception:
+                log.exception("pairing listener failed")
 
     def _count_pending(self) -> int:
         return sum(1 for p in self._by_rid.values() if p.status == "pending")
@@ -273,8 +281,8 @@ class PairingService:
             device, password = str(inner.get("device", "")), str(inner.get("password", ""))
         except crypto.CryptoError:
             device, password = "", ""
-        row = self.hub.store.device(device) if device and self.hub.store is not None else None
-        if row is None or not verify_mosquitto_hash(password, row["password_hash"]):
+        stored = self._password_hash(device) if device else None
+        if stored is None or not verify_mosquitto_hash(password, stored):
             with self._lock:
                 self._limits["unpair"].take()
             self._reply("unpair", rid, req["nonce"], "error", message="unknown device or wrong password")
@@ -287,6 +295,25 @@ class PairingService:
         log.info("device %s unpaired itself; its account is deleted", device)
         self._reply("unpair", rid, req["nonce"], "unpaired")
 
+    # ---- the device table, read from any thread ------------------------------------------------
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """A short read on its own connection: WAL lets it run beside the worker's transaction."""
+        if self.hub.store is None:
+            return []
+        conn = sqlite3.connect(f"file:{self.hub.store.path}?mode=ro", uri=True, timeout=30)
+        try:
+            return conn.execute(sql, args).fetchall()
+        finally:
+            conn.close()
+
+    def _paired_ids(self) -> set[str]:
+        return {row[0] for row in self._query("SELECT id FROM devices")}
+
+    def _password_hash(self, device: str) -> str | None:
+        rows = self._query("SELECT password_hash FROM devices WHERE id = ?", (device,))
+        return rows[0][0] if rows else None
+
     # ---- what the technician sees and does ---------------------------------------------------
 
     def pending(self) -> dict[str, Any]:
@@ -295,7 +322,7 @@ class PairingService:
         with self._lock:
             self._sweep()
             items = [p for p in self._by_rid.values() if p.status == "pending"]
-        known = {r["id"] for r in self.hub.store.devices()} if self.hub.store is not None else set()
+        known = self._paired_ids()
         pending = [{
             "code": p.code, "id": p.device.id, "role": p.device.role, "name": p.device.name,
             "counter": p.device.counter or None, "version": p.device.version, "host": p.device.host,

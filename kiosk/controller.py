@@ -31,12 +31,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.catalogue import Catalogue
 from kiosk.model import (
-    GroupItem,
     PrintState,
     Problem,
     Screen,
@@ -44,9 +42,10 @@ from kiosk.model import (
     TicketView,
     ViewState,
 )
+from kiosk.printing.report import PrinterReporter
 from kiosk.printing.service import PrintResult
-from kiosk.printing.status import ALERTS, PrinterStatus
-from kiosk.printing.ticket import TicketData, TicketLine
+from kiosk.printing.status import PrinterStatus
+from kiosk.printing.ticket import TicketData
 from kiosk.scanner import parse_scanned_code
 from sorra.bus import RequestError, new_request_id
 from sorra.config.kiosk import KioskSection
@@ -59,7 +58,6 @@ Listener = Callable[[ViewState], None]
 MessageCallback = Callable[[str, dict[str, Any] | None], None]
 
 LANGS = ("hu", "en")
-ALERT_SEND_DEADLINE_S = 3600.0
 FLOW_SCREENS = (Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN, Screen.ERROR, Screen.TICKET)
 """Screens a citizen is in the middle of: inactivity takes them back to the start."""
 RETRYABLE = (Problem.OFFLINE, Problem.NO_REPLY)
@@ -131,8 +129,7 @@ class KioskController:
         self._invoke: Invoke = invoke or (lambda fn: fn())
         self._clock = clock
         self._listeners: list[Listener] = []
-        self._services: ServicesState | None = None
-        self._queue: QueueState | None = None
+        self._catalogue = Catalogue()
         self._broker_up = False
         self._hub_up: bool | None = None
         self._offline_since: float | None = clock()
@@ -141,13 +138,12 @@ class KioskController:
         self._attempt: _Attempt | None = None
         self._last_activity = clock()
         self._selected: list[str] = []
-        self._printer_status = printer.status
-        self._alerts_synced = False
+        self._reporter = PrinterReporter(bus)
         self._state = ViewState(
             lang=self.default_lang,
             max_services=self.settings.max_services_per_ticket,
             allow_priority=self.settings.allow_priority,
-            printer=self._printer_status.state.value,
+            printer=printer.status.state.value,
         )
         self.last_touch_to_print_s: float | None = None
         """Confirm tap → print job handed to the printer, for the last printed ticket (benchmark)."""
@@ -172,7 +168,7 @@ class KioskController:
         self.bus.subscribe_state("queue", lambda _t, p: self._invoke(lambda: self._on_queue(p)))
         self.bus.subscribe_status(lambda t, p: self._invoke(lambda: self._on_presence(t, p)))
         self._broker_up = self.bus.connected
-        self.bus.publish_status({"printer": self._printer_status.as_status()})
+        self._reporter.start()
         self._refresh()
 
     # ---- touches (GUI thread) ---------------------------------------------------
@@ -221,7 +217,7 @@ class KioskController:
         if self._state.screen is not Screen.CATALOGUE:
             return
         self.touch()
-        item = self._service_item(service_id)
+        item = self._catalogue.item(service_id, self._state.lang)
         if item is None or not item.open:
             return
         if service_id not in self._selected and len(self._selected) < self.settings.max_services_per_ticket:
@@ -429,14 +425,14 @@ class KioskController:
         a.data = self._ticket_data(ticket)
         view = TicketView(
             number=ticket.number,
-            services=tuple(self._service_item(sid) or ServiceItem(sid, sid) for sid in ticket.services),
+            services=tuple(self._catalogue.item(sid, self._state.lang) or ServiceItem(sid, sid) for sid in ticket.services),
             ahead=ticket.ahead,
             est_wait_s=ticket.est_wait_s,
             status_url=ticket.status_url,
             priority=ticket.priority,
             appointment=ticket.appointment or "",
             print_state=PrintState.PRINTING,
-            printer_state=self._printer_status.state.value,
+            printer_state=self._reporter.status.state.value,
         )
         self._last_activity = self._clock()
         self._set(screen=Screen.TICKET, ticket=view, problem=None, code="", idle_warning_s=None)
@@ -485,57 +481,26 @@ class KioskController:
             self._set(ticket=replace(t, print_state=PrintState.FAILED, printer_state=result.status.state.value))
 
     def _on_printer_status(self, status: PrinterStatus) -> None:
-        before = self._printer_status
-        self._printer_status = status
-        if not self._alerts_synced:
-            # A previous run may have left a printer alert raised on the hub: clear all but the current one.
-            self._alerts_synced = True
-            current = ALERTS.get(status.state)
-            for code, level in ALERTS.values():
-                if (code, level) != current:
-                    self._alert(code, level, "", active=False)
-        if (before.state, before.known, before.detail) == (status.state, status.known, status.detail):
-            return
-        self.bus.publish_status({"printer": status.as_status()})
-        old, new = ALERTS.get(before.state), ALERTS.get(status.state)
-        if old is not None and old != new:
-            self._alert(old[0], old[1], "", active=False)
-        if new is not None and new != old:
-            self._alert(new[0], new[1], status.detail, active=True)
-        self._set(printer=status.state.value)
-
-    def _alert(self, code: str, level: str, message: str, *, active: bool) -> None:
-        args = {"code": code, "level": level, "message": message[:500], "active": active}
-        future = self.bus.request("device.alert", args, send_deadline_s=ALERT_SEND_DEADLINE_S)
-        future.add_done_callback(_log_alert_failure)
+        if self._reporter.report(status):
+            self._set(printer=status.state.value)
 
     def _ticket_data(self, t: TicketInfo) -> TicketData:
         lang = t.lang if t.lang in LANGS else self._state.lang
-        lines = []
-        for sid in t.services:
-            info = self._service_info(sid)
-            lines.append(TicketLine(_pick(info.names, lang, sid), _pick(info.info, lang, "")) if info else TicketLine(sid))
+        cat = self._catalogue
         return TicketData(
             number=t.number,
-            office=self._office_name(lang),
-            services=tuple(lines),
+            office=cat.office_name(lang, self.device_name),
+            services=cat.ticket_lines(t.services, lang),
             ahead=t.ahead,
             est_wait_s=t.est_wait_s,
             status_url=t.status_url,
-            issued_at=self._local_time(t.issued_at),
+            issued_at=cat.local_time(t.issued_at),
             lang=lang,
             priority=t.priority,
             note=t.note,
             appointment=t.appointment or "",
             ticket_id=t.id,
         )
-
-    def _local_time(self, epoch: float) -> datetime:
-        tz_name = (self._services.office.get("tz") if self._services else None) or ""
-        try:
-            return datetime.fromtimestamp(epoch, ZoneInfo(tz_name)) if tz_name else datetime.fromtimestamp(epoch)
-        except (ZoneInfoNotFoundError, ValueError):
-            return datetime.fromtimestamp(epoch)
 
     # ---- hub state (GUI thread via invoke) ------------------------------------------------
 
@@ -553,7 +518,7 @@ class KioskController:
         if payload is None:
             return
         try:
-            self._services = ServicesState.model_validate(payload)
+            self._catalogue = replace(self._catalogue, services=ServicesState.model_validate(payload))
         except ValueError as err:
             log.warning("ignoring bad state/services: %s", err)
             return
@@ -564,7 +529,7 @@ class KioskController:
         if payload is None:
             return
         try:
-            self._queue = QueueState.model_validate(payload)
+            self._catalogue = replace(self._catalogue, queue=QueueState.model_validate(payload))
         except ValueError as err:
             log.warning("ignoring bad state/queue: %s", err)
             return
@@ -572,7 +537,7 @@ class KioskController:
 
     @property
     def online(self) -> bool:
-        return self._broker_up and self._hub_up is not False and self._services is not None
+        return self._broker_up and self._hub_up is not False and self._catalogue.known
 
     def _refresh_online(self, now: float) -> None:
         if self.online:
@@ -614,36 +579,35 @@ class KioskController:
         """Rebuild the catalogue parts of the view state and apply the office's open/closed state."""
         s = self._state
         lang = s.lang
-        services = self._services
-        office = services.office if services else {}
-        items = self._all_items(lang)
-        groups = self._groups(items, office, lang)
+        cat = self._catalogue
+        items = cat.items(lang)
+        groups = cat.groups(items, lang)
         group = s.group
         if len(groups) <= 1:
             group = groups[0].id if groups else None
             shown = tuple(items)
         else:
             shown = tuple(i for i in items if i.group == group) if group is not None else ()
+        by_id = {i.id: i for i in items}
         ticket = s.ticket
         if ticket is not None:  # the language may have changed on the ticket screen
-            names = {i.id: i for i in items}
-            ticket = replace(ticket, services=tuple(names.get(i.id, i) for i in ticket.services))
-        selected = tuple(i for sid in self._selected if (i := self._find(items, sid)) is not None)
+            ticket = replace(ticket, services=tuple(by_id.get(i.id, i) for i in ticket.services))
+        selected = tuple(by_id[sid] for sid in self._selected if sid in by_id)
         can_add = len(selected) < self.settings.max_services_per_ticket and any(
             i.open and i.id not in self._selected for i in items
         )
         screen = s.screen
-        closed = bool(services) and office.get("open") is False
-        if closed and screen in (Screen.START, Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN):
+        if cat.closed and screen in (Screen.START, Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN):
             screen = Screen.CLOSED
             self._selected = []
             selected = ()
-        elif not closed and screen is Screen.CLOSED:
+        elif not cat.closed and screen is Screen.CLOSED:
             screen = Screen.START
+        office = cat.office
         self._set(
             screen=screen,
-            office_name=self._office_name(lang),
-            office_message=_pick(office.get("message") or {}, lang, ""),
+            office_name=cat.office_name(lang, self.device_name),
+            office_message=cat.office_message(lang),
             hours_today=str(office.get("hours_today") or ""),
             next_open=office.get("next_open"),
             groups=groups,
@@ -653,64 +617,6 @@ class KioskController:
             can_add_more=can_add,
             ticket=ticket,
         )
-
-    def _all_items(self, lang: str) -> list[ServiceItem]:
-        if self._services is None:
-            return []
-        queue = self._queue.services if self._queue else {}
-        out = []
-        for svc in self._services.services:
-            if not svc.enabled:
-                continue
-            q = queue.get(svc.id)
-            out.append(
-                ServiceItem(
-                    id=svc.id,
-                    name=_pick(svc.names, lang, svc.id),
-                    info=_pick(svc.info, lang, ""),
-                    group=svc.group,
-                    open=svc.open,
-                    waiting=q.waiting if q else 0,
-                    est_wait_s=q.est_wait_s if q else 0,
-                )
-            )
-        return out
-
-    @staticmethod
-    def _groups(items: list[ServiceItem], office: dict[str, Any], lang: str) -> tuple[GroupItem, ...]:
-        names = office.get("groups") or {}
-        order: list[str] = []
-        for i in items:
-            if i.group not in order:
-                order.append(i.group)
-        return tuple(
-            GroupItem(
-                id=g,
-                name=_pick(names.get(g) or {}, lang, g) if isinstance(names.get(g), dict) else (g or ""),
-                services=sum(1 for i in items if i.group == g),
-                open=any(i.open for i in items if i.group == g),
-            )
-            for g in order
-        )
-
-    @staticmethod
-    def _find(items: list[ServiceItem], sid: str) -> ServiceItem | None:
-        return next((i for i in items if i.id == sid), None)
-
-    def _service_item(self, sid: str) -> ServiceItem | None:
-        return self._find(self._all_items(self._state.lang), sid)
-
-    def _service_info(self, sid: str):
-        if self._services is None:
-            return None
-        return next((s for s in self._services.services if s.id == sid), None)
-
-    def _office_name(self, lang: str) -> str:
-        office = self._services.office if self._services else {}
-        name = office.get("name")
-        if isinstance(name, dict):
-            return _pick(name, lang, self.device_name)
-        return str(name or self.device_name)
 
     def _set(self, **changes: Any) -> None:
         new = replace(self._state, **changes)
@@ -722,23 +628,6 @@ class KioskController:
                 listener(new)
             except Exception:
                 log.exception("view listener failed")
-
-
-def _pick(texts: dict[str, str], lang: str, default: str) -> str:
-    """The text in ``lang``, else Hungarian, else English, else any, else ``default``."""
-    if not texts:
-        return default
-    for key in (lang, "hu", "en"):
-        if texts.get(key):
-            return texts[key]
-    return next((v for v in texts.values() if v), default)
-
-
-def _log_alert_failure(future: Future) -> None:
-    try:
-        future.result()
-    except Exception as err:
-        log.warning("could not raise a printer alert on the hub: %s", err)
 
 
 __all__ = ["Bus", "KioskController", "PrinterPort"]

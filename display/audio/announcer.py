@@ -142,7 +142,7 @@ class Announcer:
         self.volume = volume or VolumeSchedule()
         self.chime = chime
         self.max_age_s = max_age_s
-        self._now = now
+        self.now_fn = now
         self._mono = monotonic
         self._on_played = on_played
         self._queue: queue.Queue[_Item | None] = queue.Queue(maxsize=max_queue)
@@ -212,7 +212,7 @@ class Announcer:
         return self._queue.qsize()
 
     def render(self, announcement: Announcement, volume: int | None = None) -> Pcm:
-        vol = self.volume.at(self._now()) if volume is None else volume
+        vol = self.volume.at(self.now_fn()) if volume is None else volume
         return render(self.voice, announcement, mode=self.mode, volume=vol, chime=self.chime)
 
     # ---- worker ---------------------------------------------------------------------
@@ -236,7 +236,7 @@ class Announcer:
             self.dropped += 1
             log.warning("dropping stale announcement %s (%.0f s old)", item.announcement.written, age)
             return
-        volume = self.volume.at(self._now())
+        volume = self.volume.at(self.now_fn())
         if volume <= 0:
             return
         pcm = self.render(item.announcement, volume)

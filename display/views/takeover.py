@@ -39,6 +39,8 @@ class TakeoverOverlay(QWidget):
         self._hide_timer = QTimer(self)
         self._hide_timer.setSingleShot(True)
         self._hide_timer.timeout.connect(self.end)
+        # it covers the window with opaque paint: Qt then skips the widgets underneath
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.hide()
 
     def show_call(self, call: CallView, sentence: str, seconds: float) -> None:

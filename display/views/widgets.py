@@ -351,14 +351,24 @@ class QueuePanel(Panel):
     def two_lines(self) -> bool:
         return self.width() < self.text_px * 22
 
+    def _row_em(self) -> float:
+        return 2.5 if self.two_lines else 1.45
+
+    @property
+    def px(self) -> int:
+        """The text size: ``text_px``, or up to a third larger when the rows leave room."""
+        rows = max(1, len(self.rows))
+        fit = (self.height() - 0.4 * self.text_px) / (1.8 + rows * self._row_em())
+        return int(max(self.text_px, min(self.text_px * 1.35, fit)))
+
     def _row_h(self) -> float:
-        return self.text_px * (2.5 if self.two_lines else 1.45)
+        return self.px * self._row_em()
 
     def _head_h(self) -> float:
-        return self.text_px * 1.8
+        return self.px * 1.8
 
     def per_page(self) -> int:
-        return max(1, int((self.height() - self._head_h() - self.text_px * 0.4) // self._row_h()))
+        return max(1, int((self.height() - self._head_h() - self.px * 0.4) // self._row_h()))
 
     def pages(self) -> int:
         return max(1, -(-len(self.rows) // self.per_page()))
@@ -373,15 +383,16 @@ class QueuePanel(Panel):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.paint_panel(p)
         w = self.width()
-        pad = self.text_px * 0.7
+        px = self.px
+        pad = px * 0.7
         head = self._head_h()
         two = self.two_lines
-        p.setFont(theme.font(self.text_px, bold=True))
+        p.setFont(theme.font(px, bold=True))
         p.setPen(theme.TEXT)
         p.drawText(QRectF(pad, 0, w * 0.6, head), ALIGN_LEFT, self.t.gettext("Waiting"))
         est_w = w * (0.5 if two else 0.28)
         count_w = w * 0.15
-        small = theme.font(int(self.text_px * 0.75))
+        small = theme.font(int(px * 0.75))
         p.setFont(theme.fitted(small, self.t.gettext("Est. wait"), w * 0.38))
         p.setPen(theme.MUTED)
         p.drawText(QRectF(w * 0.6 - pad, 0, w * 0.4, head), ALIGN_RIGHT, self.t.gettext("Est. wait"))
@@ -391,9 +402,9 @@ class QueuePanel(Panel):
         row_h = self._row_h()
         line_h = row_h / 2 if two else row_h
         name_space = (w - 2 * pad) if two else (w - 2 * pad - est_w - count_w - pad)
-        # one size for every name: the longest shrinks to at most 80 %, then it is elided
+        # one size for every name: the longest shrinks (to 80 % of the base size), then it is elided
         longest = max((r.name for r in shown), key=len, default="")
-        name_f = theme.elided_font(theme.fitted(theme.font(self.text_px), longest, name_space),
+        name_f = theme.elided_font(theme.fitted(theme.font(px), longest, name_space),
                                    self.text_px * 0.8)
         for i, r in enumerate(shown):
             y = head + i * row_h
@@ -404,7 +415,7 @@ class QueuePanel(Panel):
             name = QFontMetricsF(name_f).elidedText(r.name, Qt.TextElideMode.ElideRight, name_space)
             p.drawText(QRectF(pad, y, name_space, line_h), ALIGN_LEFT, name)
             fy = y + line_h if two else y
-            p.setFont(theme.font(self.text_px, bold=True))
+            p.setFont(theme.font(px, bold=True))
             p.setPen(theme.ACCENT)
             if two:
                 p.drawText(QRectF(pad, fy, count_w * 2, line_h), ALIGN_LEFT, str(r.waiting))
@@ -416,13 +427,13 @@ class QueuePanel(Panel):
                 color = theme.MUTED
             else:
                 est, color = self.t.gettext("Closed"), theme.CLOSED
-            p.setFont(theme.fitted(theme.font(int(self.text_px * 0.9)), est, est_w))
+            p.setFont(theme.fitted(theme.font(int(px * 0.9)), est, est_w))
             p.setPen(color)
             p.drawText(QRectF(w - pad - est_w, fy, est_w, line_h), ALIGN_RIGHT, est)
         if self.pages() > 1:
             p.setPen(theme.MUTED)
-            p.setFont(theme.font(int(self.text_px * 0.6)))
-            p.drawText(QRectF(0, self.height() - self.text_px, w - pad, self.text_px), ALIGN_RIGHT,
+            p.setFont(theme.font(int(px * 0.6)))
+            p.drawText(QRectF(0, self.height() - px, w - pad, px), ALIGN_RIGHT,
                        f"{self.page + 1}/{self.pages()}")
         p.end()
 

@@ -39,9 +39,10 @@ class DisplayWindow(QWidget):
         display: DisplaySection | None = None,
         audio: AudioSection | None = None,
         lang: str = "hu",
-        now: Callable[[], datetime] = datetime.now,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
+        now = now or controller.now  # the office's time zone once the hub has told it
         self.controller = controller
         self.display = display or controller.display
         self.audio = audio or controller.audio

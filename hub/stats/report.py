@@ -40,42 +40,91 @@ def day_range(start: str, end: str) -> list[str]:
 
 # ---- distributions -------------------------------------------------------------
 
-def _quantile(sorted_vals: np.ndarray, q: float) -> float:
-    n = len(sorted_vals)
+EMPTY = {"n": 0, "mean": None, "median": None, "p90": None, "max": None, "total": 0}
+CELLS = 4_000_000  # groups × distinct values counted at once (bounds memory)
+
+
+def _quantile(at: Any, n: int, q: float) -> float:
+    """Linear interpolation between order statistics; ``at(r)`` is the value of 0-based rank r."""
     pos = q * (n - 1)
     lo = int(np.floor(pos))
-    hi = min(lo + 1, n - 1)
-    frac = pos - lo
-    a, b = float(sorted_vals[lo]), float(sorted_vals[hi])
-    return a + (b - a) * frac
+    a = float(at(lo))
+    if pos == lo:
+        return a
+    return a + (float(at(min(lo + 1, n - 1))) - a) * (pos - lo)
 
 
 def _dist_sorted(v: np.ndarray) -> dict[str, Any]:
     n = int(len(v))
     if n == 0:
-        return {"n": 0, "mean": None, "median": None, "p90": None, "max": None, "total": 0}
+        return dict(EMPTY)
     total = int(v.sum(dtype=np.int64))
-    return {"n": n, "mean": total / n, "median": _quantile(v, 0.5), "p90": _quantile(v, 0.9),
-            "max": int(v[-1]), "total": total}
+    return {"n": n, "mean": total / n, "median": _quantile(lambda r: v[r], n, 0.5),
+            "p90": _quantile(lambda r: v[r], n, 0.9), "max": int(v[-1]), "total": total}
+
+
+class Ranked:
+    """Whole-second values, ranked once, for exact grouped percentiles by counting (no sorting)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values.astype(np.uint16, copy=False)
+        present = np.bincount(self.values) if len(values) else np.zeros(0, np.int64)
+        self.vals = np.flatnonzero(present)
+        lut = np.zeros(len(present), np.int64)
+        lut[self.vals] = np.arange(len(self.vals))
+        self.rank = lut[self.values] if len(values) else np.zeros(0, np.int64)
+
+    def overall(self) -> dict[str, Any]:
+        return self.grouped(np.zeros(len(self.values), np.uint8), 1)[0]
+
+    def grouped(self, groups: np.ndarray, ngroups: int) -> list[dict[str, Any]]:
+        d = len(self.vals)
+        if d == 0 or ngroups == 0:
+            return [dict(EMPTY) for _ in range(ngroups)]
+        step = max(1, CELLS // d)
+        if ngroups <= step:
+            return self._block(self.rank, self.values, groups.astype(np.int64), 0, ngroups)
+        out: list[dict[str, Any]] = []
+        order = np.argsort(groups, kind="stable")  # radix sort (small integers)
+        g_sorted = groups[order]
+        bounds = np.searchsorted(g_sorted, np.arange(0, ngroups + step, step))
+        for i, lo in enumerate(range(0, ngroups, step)):
+            hi = min(ngroups, lo + step)
+            sel = order[bounds[i]:bounds[i + 1]]
+            out += self._block(self.rank[sel], self.values[sel], groups[sel].astype(np.int64) - lo, lo, hi - lo)
+        return out
+
+    def _block(self, rank: np.ndarray, values: np.ndarray, groups: np.ndarray, first: int,
+               ngroups: int) -> list[dict[str, Any]]:
+        d = len(self.vals)
+        hist = np.bincount(groups * d + rank, minlength=ngroups * d).reshape(ngroups, d)
+        counts = hist.sum(axis=1)
+        sums = np.bincount(groups, weights=values, minlength=ngroups)
+        cum = np.cumsum(hist, axis=1)
+        vals = self.vals
+        out = []
+        for g in range(ngroups):
+            n = int(counts[g])
+            if n == 0:
+                out.append(dict(EMPTY))
+                continue
+            row = cum[g]
+
+            def at(r: int, row: np.ndarray = row) -> int:
+                return int(vals[np.searchsorted(row, r, side="right")])
+
+            total = int(round(sums[g]))
+            out.append({"n": n, "mean": total / n, "median": _quantile(at, n, 0.5), "p90": _quantile(at, n, 0.9),
+                        "max": at(n - 1), "total": total})
+        return out
 
 
 def dist(values: np.ndarray) -> dict[str, Any]:
-    return _dist_sorted(np.sort(values.astype(np.uint16, copy=False), kind="stable"))
+    return Ranked(values).overall()
 
 
 def grouped_dist(values: np.ndarray, groups: np.ndarray, ngroups: int) -> list[dict[str, Any]]:
-    """Distribution of ``values`` per group index 0…ngroups-1 (radix sorts, linear time)."""
-    if len(values) == 0:
-        return [_dist_sorted(values) for _ in range(ngroups)]
-    order = np.argsort(values, kind="stable")
-    v = values[order]
-    g = groups[order]
-    order2 = np.argsort(g, kind="stable")
-    v = v[order2]
-    counts = np.bincount(g, minlength=ngroups)
-    ends = np.cumsum(counts)
-    starts = ends - counts
-    return [_dist_sorted(v[starts[i]:ends[i]]) for i in range(ngroups)]
+    return Ranked(values).grouped(groups, ngroups)
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -104,8 +153,28 @@ class _Keys:
         return np.array([self.add(n) for n in local], dtype=np.uint16)
 
 
-def _concat(parts: list[np.ndarray], dtype: np.dtype) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype)
+def _gather(packs: list[P.Pack], maps: list[dict[str, np.ndarray]], table: str) -> dict[str, np.ndarray]:
+    """One table's columns over all days, names remapped to the report's indices, plus the day index."""
+    out: dict[str, np.ndarray] = {}
+    for col, dtype in P.SCHEMA[table]:
+        parts = [m[col][getattr(p, table)[col]] if col in m else getattr(p, table)[col]
+                 for p, m in zip(packs, maps, strict=True)]
+        out[col] = np.concatenate(parts) if parts else np.zeros(0, dtype)
+    sizes = [p.size(table) for p in packs]
+    out["day"] = np.repeat(np.arange(len(packs), dtype=np.uint16), sizes) if packs else np.zeros(0, np.uint16)
+    return out
+
+
+def _table2(groups: np.ndarray, kinds: np.ndarray, ngroups: int, nkinds: int) -> np.ndarray:
+    """Counts per (group, kind) in one pass: shape (ngroups, nkinds)."""
+    key = groups.astype(np.int64) * nkinds + kinds
+    return np.bincount(key, minlength=ngroups * nkinds).reshape(ngroups, nkinds)
+
+
+def _csat(row: np.ndarray) -> dict[str, Any]:
+    good, neutral, bad = (int(x) for x in row)
+    n = good + neutral + bad
+    return {"good": good, "neutral": neutral, "bad": bad, "n": n, "pct": _pct(good, n)}
 
 
 def compute(conn: sqlite3.Connection, start: str, end: str, *, services: dict[str, dict[str, Any]] | None = None,
@@ -119,178 +188,137 @@ def compute(conn: sqlite3.Connection, start: str, end: str, *, services: dict[st
     clerks = clerks or {}
     days = day_range(start, end)
     packs = P.load(conn, days, save=save_packs)
-    skeys = _Keys(sorted(services))
-    ckeys = _Keys(sorted(clerks))
-    chkeys = _Keys()
-    c_parts, t_parts, k_parts, f_parts = [], [], [], []
-    c_day, t_day, f_day = [], [], []
-    for di, p in enumerate(packs):
-        smap, cmap, chmap = skeys.remap(p.services), ckeys.remap(p.clerks), chkeys.remap(p.channels)
-        c = p.contacts.copy()
-        c["svc"], c["clerk"] = smap[c["svc"]], cmap[c["clerk"]]
-        t = p.tickets.copy()
-        t["svc"], t["clerk"], t["channel"] = smap[t["svc"]], cmap[t["clerk"]], chmap[t["channel"]]
-        k = p.cases.copy()
-        k["svc"], k["clerk"] = smap[k["svc"]], cmap[k["clerk"]]
-        f = p.feedback.copy()
-        f["svc"], f["clerk"] = smap[f["svc"]], cmap[f["clerk"]]
-        c_parts.append(c), t_parts.append(t), k_parts.append(k), f_parts.append(f)
-        c_day.append(np.full(len(c), di, np.uint16))
-        t_day.append(np.full(len(t), di, np.uint16))
-        f_day.append(np.full(len(f), di, np.uint16))
-    C = _concat(c_parts, P.CONTACT)
-    T = _concat(t_parts, P.TICKET)
-    K = _concat(k_parts, P.CASE)
-    F = _concat(f_parts, P.FEEDBACK)
-    cday = _concat(c_day, np.dtype(np.uint16))
-    tday = _concat(t_day, np.dtype(np.uint16))
-    fday = _concat(f_day, np.dtype(np.uint16))
+    skeys, ckeys, chkeys = _Keys(sorted(services)), _Keys(sorted(clerks)), _Keys()
+    maps = [{"svc": skeys.remap(p.services), "clerk": ckeys.remap(p.clerks), "channel": chkeys.remap(p.channels)}
+            for p in packs]
+    C, T, K, F = (_gather(packs, maps, t) for t in P.TABLES)
     ns, nc, nd = len(skeys.items), len(ckeys.items), len(days)
+    n_co, n_to, n_sc = len(P.CONTACT_OUTCOMES), len(P.TICKET_OUTCOMES), len(P.SCORES)
+    co = {name: i for i, name in enumerate(P.CONTACT_OUTCOMES)}
 
-    waits = C["has_wait"] == 1
-    serves = C["has_serve"] == 1
-    W, Wsvc, Wday, Whour, Wclerk = C["wait"][waits], C["svc"][waits], cday[waits], C["whour"][waits], C["clerk"][waits]
-    S, Ssvc, Sday, Shour, Sclerk = C["serve"][serves], C["svc"][serves], cday[serves], C["chour"][serves], C["clerk"][serves]
+    # Durations: rows without a wait (or a service time) go to an extra group that is dropped.
+    has_w, has_s = C["has_wait"].astype(bool), C["has_serve"].astype(bool)
+    RW, RS = Ranked(np.where(has_w, C["wait"], 0)), Ranked(np.where(has_s, C["serve"], 0))
+
+    def wait_by(groups: np.ndarray, n: int) -> list[dict[str, Any]]:
+        return RW.grouped(np.where(has_w, groups, n).astype(np.uint16), n + 1)[:n]
+
+    def serve_by(groups: np.ndarray, n: int) -> list[dict[str, Any]]:
+        return RS.grouped(np.where(has_s, groups, n).astype(np.uint16), n + 1)[:n]
 
     # SLA: a wait meets it when within its service's target; services without one do not count.
     sla = np.zeros(ns, np.int64)
     for sid, info in services.items():
         sla[skeys.index[sid]] = int(info.get("sla_s") or 0)
-    has_sla = sla[Wsvc] > 0
-    within = has_sla & (W.astype(np.int64) <= sla[Wsvc])
+    has_sla = has_w & (sla[C["svc"]] > 0)
+    within = has_sla & (C["wait"].astype(np.int64) <= sla[C["svc"]])
+    sla_kind = has_sla.astype(np.int64) + within  # 0: not counted, 1: missed, 2: met
 
-    def counts(groups: np.ndarray, n: int, mask: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(groups if mask is None else groups[mask], minlength=n)
+    t_svc = _table2(T["svc"], T["outcome"], ns, n_to)
+    t_day = _table2(T["day"], T["outcome"], nd, n_to)
+    t_clerk = _table2(T["clerk"], T["outcome"], nc, n_to)
+    fcr_svc = np.bincount(T["svc"], weights=T["fcr"], minlength=ns)
+    fcr_clerk = np.bincount(T["clerk"], weights=T["fcr"], minlength=nc)
+    k_svc = _table2(K["svc"], K["outcome"], ns, n_to)
+    k_clerk = _table2(K["clerk"], K["outcome"], nc, n_to)
+    c_svc = _table2(C["svc"], C["outcome"], ns, n_co)
+    c_clerk = _table2(C["clerk"], C["outcome"], nc, n_co)
+    sla_svc = _table2(C["svc"], sla_kind, ns, 3)
+    sla_day = _table2(C["day"], sla_kind, nd, 3)
+    f_svc = _table2(F["svc"], F["score"], ns, n_sc)
+    f_clerk = _table2(F["clerk"], F["score"], nc, n_sc)
+    f_day = _table2(F["day"], F["score"], nd, n_sc)
+    t_out = t_svc.sum(axis=0)
+    served_t = int(t_out[P.TICKET_OUTCOMES.index("served")])
+    fcr_total = int(fcr_svc.sum())
+    sla_tot = sla_svc.sum(axis=0)
+    channels = np.bincount(T["channel"], minlength=len(chkeys.items))
 
-    t_out = {name: T["outcome"] == i for i, name in enumerate(P.TICKET_OUTCOMES)}
-    k_out = {name: K["outcome"] == i for i, name in enumerate(P.TICKET_OUTCOMES)}
-    f_score = {name: F["score"] == i for i, name in enumerate(P.SCORES)}
-    fcr = T["fcr"] == 1
-
-    def csat(mask: np.ndarray | None, groups: np.ndarray | None = None, n: int = 0) -> Any:
-        if groups is None:
-            sel = slice(None) if mask is None else mask
-            good, neutral, bad = (int(f_score[s][sel].sum()) for s in P.SCORES)
-            return {"good": good, "neutral": neutral, "bad": bad, "n": good + neutral + bad,
-                    "pct": _pct(good, good + neutral + bad)}
-        per = {s: counts(groups, n, f_score[s]) for s in P.SCORES}
-        out = []
-        for i in range(n):
-            good, neutral, bad = int(per["good"][i]), int(per["neutral"][i]), int(per["bad"][i])
-            out.append({"good": good, "neutral": neutral, "bad": bad, "n": good + neutral + bad,
-                        "pct": _pct(good, good + neutral + bad)})
-        return out
-
-    served_t = int(t_out["served"].sum())
     totals = {
-        "issued": int(len(T)),
-        **{name: int(mask.sum()) for name, mask in t_out.items()},
-        "cases": int(len(K)),
-        "contacts": int(len(C)),
-        "calls": int(waits.sum()),
+        "issued": int(len(T["outcome"])),
+        **{name: int(t_out[i]) for i, name in enumerate(P.TICKET_OUTCOMES)},
+        "cases": int(len(K["outcome"])),
+        "contacts": int(len(C["outcome"])),
+        "calls": int(has_w.sum()),
         "transfers": int(T["transfers"].sum(dtype=np.int64)),
         "returns": int(T["returns"].sum(dtype=np.int64)),
         "priority": int(T["priority"].sum(dtype=np.int64)),
         "appointments": int(T["appt"].sum(dtype=np.int64)),
-        "fcr": int(fcr.sum()),
-        "fcr_pct": _pct(int(fcr.sum()), served_t),
-        "wait": dist(W),
-        "service": dist(S),
-        "sla_n": int(has_sla.sum()),
-        "sla_within": int(within.sum()),
-        "sla_pct": _pct(int(within.sum()), int(has_sla.sum())),
-        "csat": csat(None),
-        "channels": {chkeys.items[i]: int(n) for i, n in enumerate(counts(T["channel"], len(chkeys.items))) if n},
+        "fcr": fcr_total,
+        "fcr_pct": _pct(fcr_total, served_t),
+        "wait": RW.grouped(np.where(has_w, 0, 1).astype(np.uint8), 2)[0],
+        "service": RS.grouped(np.where(has_s, 0, 1).astype(np.uint8), 2)[0],
+        "sla_n": int(sla_tot[1] + sla_tot[2]),
+        "sla_within": int(sla_tot[2]),
+        "sla_pct": _pct(int(sla_tot[2]), int(sla_tot[1] + sla_tot[2])),
+        "csat": _csat(f_svc.sum(axis=0)),
+        "channels": {chkeys.items[i]: int(n) for i, n in enumerate(channels) if n},
     }
 
     # ---- by service -----------------------------------------------------------
-    w_svc = grouped_dist(W, Wsvc, ns)
-    s_svc = grouped_dist(S, Ssvc, ns)
-    k_counts = {name: counts(K["svc"], ns, mask) for name, mask in k_out.items()}
-    k_all = counts(K["svc"], ns)
-    t_first = counts(T["svc"], ns)
-    t_served = counts(T["svc"], ns, t_out["served"])
-    t_fcr = counts(T["svc"], ns, fcr)
-    sla_n = counts(Wsvc, ns, has_sla)
-    sla_in = counts(Wsvc, ns, within)
-    no_show_calls = counts(C["svc"], ns, C["outcome"] == P.CONTACT_OUTCOMES.index("no_show"))
-    cs_svc = csat(None, F["svc"], ns)
+    w_svc, s_svc = wait_by(C["svc"], ns), serve_by(C["svc"], ns)
     by_service = []
     for i, sid in enumerate(skeys.items):
-        if not (k_all[i] or w_svc[i]["n"] or s_svc[i]["n"]) and (i == 0 or sid not in services):
+        issued = int(k_svc[i].sum())
+        if not (issued or w_svc[i]["n"] or s_svc[i]["n"]) and (i == 0 or sid not in services):
             continue
         info = services.get(sid, {})
         by_service.append({
             "id": sid, "name": info.get("name") or sid, "sla_s": int(sla[i]),
-            "issued": int(k_all[i]), **{name: int(k_counts[name][i]) for name in P.TICKET_OUTCOMES},
-            "tickets_first": int(t_first[i]), "no_show_calls": int(no_show_calls[i]),
+            "issued": issued, **{name: int(k_svc[i][j]) for j, name in enumerate(P.TICKET_OUTCOMES)},
+            "tickets_first": int(t_svc[i].sum()), "no_show_calls": int(c_svc[i][co["no_show"]]),
             "wait": w_svc[i], "service": s_svc[i],
-            "sla_pct": _pct(int(sla_in[i]), int(sla_n[i])),
-            "fcr_pct": _pct(int(t_fcr[i]), int(t_served[i])),
-            "csat": cs_svc[i],
+            "sla_pct": _pct(int(sla_svc[i][2]), int(sla_svc[i][1] + sla_svc[i][2])),
+            "fcr_pct": _pct(int(fcr_svc[i]), int(t_svc[i][P.TICKET_OUTCOMES.index("served")])),
+            "csat": _csat(f_svc[i]),
         })
 
     # ---- by clerk -------------------------------------------------------------
-    s_clerk = grouped_dist(S, Sclerk, nc)
-    w_clerk = counts(Wclerk, nc)
-    finished = C["outcome"] == P.CONTACT_OUTCOMES.index("finished")
-    contacts_clerk = counts(C["clerk"], nc)
-    finished_clerk = counts(C["clerk"], nc, finished)
-    no_show_clerk = counts(C["clerk"], nc, C["outcome"] == P.CONTACT_OUTCOMES.index("no_show"))
-    transfer_clerk = counts(C["clerk"], nc, C["outcome"] == P.CONTACT_OUTCOMES.index("transferred"))
-    cases_clerk = counts(K["clerk"], nc, k_out["served"])
-    tserved_clerk = counts(T["clerk"], nc, t_out["served"])
-    tfcr_clerk = counts(T["clerk"], nc, fcr)
-    cs_clerk = csat(None, F["clerk"], nc)
+    s_clerk = serve_by(C["clerk"], nc)
+    w_clerk = np.bincount(C["clerk"], weights=has_w, minlength=nc)
     time_rows = _clerk_time(conn, days[0], days[-1])
+    served_i = P.TICKET_OUTCOMES.index("served")
     by_clerk = []
     for i, cid in enumerate(ckeys.items):
         t = time_rows.get(cid, {})
-        if not (contacts_clerk[i] or t) and (i == 0 or cid not in clerks):
+        contacts = int(c_clerk[i].sum())
+        if not (contacts or t) and (i == 0 or cid not in clerks):
             continue
         logged = t.get("logged_in_s", 0.0)
         paused = t.get("paused_s", 0.0)
         available = max(0.0, logged - paused)
         serving = s_clerk[i]["total"]
+        background_s = round(t.get("background_s", 0.0))
         by_clerk.append({
-            "id": cid, "name": clerks.get(cid, cid) if cid else "", "contacts": int(contacts_clerk[i]),
-            "calls": int(w_clerk[i]), "finished": int(finished_clerk[i]), "served_cases": int(cases_clerk[i]),
-            "served_tickets": int(tserved_clerk[i]), "no_shows": int(no_show_clerk[i]),
-            "transfers": int(transfer_clerk[i]), "service": s_clerk[i], "serving_s": int(serving),
-            "background_n": t.get("background_n", 0), "background_s": round(t.get("background_s", 0.0)),
+            "id": cid, "name": clerks.get(cid, cid) if cid else "", "contacts": contacts,
+            "calls": int(w_clerk[i]), "finished": int(c_clerk[i][co["finished"]]),
+            "served_cases": int(k_clerk[i][served_i]), "served_tickets": int(t_clerk[i][served_i]),
+            "no_shows": int(c_clerk[i][co["no_show"]]), "transfers": int(c_clerk[i][co["transferred"]]),
+            "service": s_clerk[i], "serving_s": int(serving),
+            "background_n": t.get("background_n", 0), "background_s": background_s,
             "logged_in_s": round(logged), "paused_s": round(paused),
-            "utilisation_pct": _pct(serving + round(t.get("background_s", 0.0)), round(available)) if available else None,
-            "fcr_pct": _pct(int(tfcr_clerk[i]), int(tserved_clerk[i])),
-            "csat": cs_clerk[i],
+            "utilisation_pct": _pct(serving + background_s, round(available)) if available else None,
+            "fcr_pct": _pct(int(fcr_clerk[i]), int(t_clerk[i][served_i])),
+            "csat": _csat(f_clerk[i]),
         })
 
     # ---- by hour ----------------------------------------------------------------
-    w_hour = grouped_dist(W, Whour.astype(np.uint16), 24)
-    s_hour = grouped_dist(S, Shour.astype(np.uint16), 24)
-    issued_hour = counts(T["hour"].astype(np.int64), 24)
-    calls_hour = counts(C["chour"].astype(np.int64), 24, waits)
+    w_hour, s_hour = wait_by(C["whour"], 24), serve_by(C["chour"], 24)
+    issued_hour = np.bincount(T["hour"], minlength=24)
+    calls_hour = np.bincount(C["chour"], weights=has_w, minlength=24)
     by_hour = [{"hour": h, "issued": int(issued_hour[h]), "calls": int(calls_hour[h]), "wait": w_hour[h],
                 "service": s_hour[h]} for h in range(24)]
 
     # ---- by day -----------------------------------------------------------------
-    w_day = grouped_dist(W, Wday, nd)
-    s_day = grouped_dist(S, Sday, nd)
-    d_issued = counts(tday, nd)
-    d_out = {name: counts(tday, nd, mask) for name, mask in t_out.items()}
-    d_sla_n = counts(Wday, nd, has_sla)
-    d_sla_in = counts(Wday, nd, within)
-    cs_day = csat(None, fday, nd)
-    by_day = []
-    weekday_hour = np.zeros((7, 24), np.int64)
-    for i, day in enumerate(days):
-        wd = date.fromisoformat(day).weekday()
-        by_day.append({"day": day, "weekday": wd, "issued": int(d_issued[i]),
-                       **{name: int(d_out[name][i]) for name in P.TICKET_OUTCOMES},
-                       "wait": w_day[i], "service": s_day[i], "sla_pct": _pct(int(d_sla_in[i]), int(d_sla_n[i])),
-                       "csat": cs_day[i]})
-    if len(T):
-        np.add.at(weekday_hour, (np.array([date.fromisoformat(d).weekday() for d in days], np.int64)[tday],
-                                 T["hour"].astype(np.int64)), 1)
+    w_day, s_day = wait_by(C["day"], nd), serve_by(C["day"], nd)
+    weekdays = np.array([date.fromisoformat(d).weekday() for d in days], np.int64)
+    by_day = [{"day": day, "weekday": int(weekdays[i]), "issued": int(t_day[i].sum()),
+               **{name: int(t_day[i][j]) for j, name in enumerate(P.TICKET_OUTCOMES)},
+               "wait": w_day[i], "service": s_day[i],
+               "sla_pct": _pct(int(sla_day[i][2]), int(sla_day[i][1] + sla_day[i][2])), "csat": _csat(f_day[i])}
+              for i, day in enumerate(days)]
+    weekday_hour = (np.bincount(weekdays[T["day"]] * 24 + T["hour"], minlength=7 * 24).reshape(7, 24)
+                    if len(T["hour"]) else np.zeros((7, 24), np.int64))
     backgrounds = _background_kinds(conn, days[0], days[-1])
     totals["background"] = {"n": sum(b["n"] for b in backgrounds), "total_s": sum(b["total_s"] for b in backgrounds)}
     return {

@@ -25,6 +25,17 @@ def _nice_max(value: float) -> float:
     return 10 * exp
 
 
+STEPS_S = (30, 60, 120, 300, 600, 900, 1200, 1800, 2400, 3600, 5400, 7200, 10800, 14400, 21600, 28800, 43200, 86400)
+
+
+def nice_seconds(value: float) -> float:
+    """A round top for a time axis: 5:00, 10:00, 20:00, 1:00:00 …"""
+    for step in STEPS_S:
+        if value <= step:
+            return float(step)
+    return _nice_max(value)
+
+
 def _ticks(top: float, n: int = 4) -> list[float]:
     return [top * i / n for i in range(n + 1)]
 
@@ -38,7 +49,8 @@ def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
 
 def stacked_bars(labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[float]]], *, label: str,
                  fmt: Fmt = lambda v: f"{v:g}", line: tuple[str, Sequence[float | None], Fmt] | None = None,
-                 width: int = 900, height: int = 260, every: int = 1) -> Markup:
+                 width: int = 900, height: int = 260, every: int = 1,
+                 line_nice: Callable[[float], float] = nice_seconds) -> Markup:
     """Vertical stacked bars per label; series = (name, css class, values). Optional line on a right axis."""
     n = max(1, len(labels))
     left, right, top, bottom = 48, 52 if line else 12, 12, 34
@@ -68,7 +80,7 @@ def stacked_bars(labels: Sequence[str], series: Sequence[tuple[str, str, Sequenc
                         f'text-anchor="middle">{escape(lab)}</text>')
     if line is not None:
         lname, lvalues, lfmt = line
-        lmax = _nice_max(max((v for v in lvalues if v is not None), default=0))
+        lmax = line_nice(max((v for v in lvalues if v is not None), default=0) or 1)
         pts = []
         for i, v in enumerate(lvalues):
             if v is None:
@@ -90,12 +102,13 @@ def stacked_bars(labels: Sequence[str], series: Sequence[tuple[str, str, Sequenc
 
 
 def hbars(rows: Sequence[tuple[str, float | None, float | None, float | None]], *, label: str, fmt: Fmt,
-          names: tuple[str, str] = ("median", "p90"), target_name: str = "target", width: int = 900) -> Markup:
+          names: tuple[str, str] = ("median", "p90"), target_name: str = "target", width: int = 900,
+          nice: Callable[[float], float] = nice_seconds) -> Markup:
     """Horizontal bars per row: (label, median, p90, target): a bar to the median, a whisker to p90, a target tick."""
     row_h, left, right, top = 30, 180, 70, 8
     height = top + row_h * max(1, len(rows)) + 24
     pw = width - left - right
-    xmax = _nice_max(max((max(v or 0 for v in r[1:]) for r in rows), default=0))
+    xmax = nice(max((max(v or 0 for v in r[1:]) for r in rows), default=0) or 1)
     body: list[str] = []
     for t in _ticks(xmax):
         x = left + pw * t / xmax

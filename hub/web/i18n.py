@@ -89,6 +89,12 @@ def short_date(day: str | date, lang: str) -> str:
     return f"{WEEKDAYS_SHORT['en'][d.weekday()]} {d.day} {MONTHS_EN[d.month - 1]}"
 
 
+def tiny_date(day: str | date, lang: str) -> str:
+    """Axis label: "11. 23." / "23 Nov"."""
+    d = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{d.month:02d}. {d.day:02d}." if lang == "hu" else f"{d.day} {MONTHS_EN[d.month - 1]}"
+
+
 def number(value: Any, lang: str, digits: int = 0) -> str:
     if value is None:
         return "–"

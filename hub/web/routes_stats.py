@@ -74,10 +74,10 @@ def chart_set(r: dict[str, Any], lang: str) -> dict[str, Any]:
     _ = tr.gettext
     mins = i18n.secs
     days = r["by_day"]
-    every = max(1, len(days) // 15)
+    every = max(1, -(-len(days) // 12))
     out: dict[str, Any] = {}
     out["daily"] = charts.stacked_bars(
-        [i18n.short_date(d["day"], lang) for d in days],
+        [i18n.tiny_date(d["day"], lang) for d in days],
         [(_("Served"), "bar-a", [d["served"] for d in days]),
          (_("No-show"), "bar-b", [d["no_show"] for d in days]),
          (_("Cancelled"), "bar-c", [d["cancelled"] for d in days]),

@@ -114,7 +114,8 @@ def browse_hubs(interfaces: list[str], timeout_s: float = 3.0) -> list[HubAdvert
 
 
 def locate(config: DeviceConfig, *, interfaces: Interfaces | None = None, pinned: bool = True,
-           timeout_s: float = 6.0, settle_s: float = 1.0, on_status=None) -> HubLocation:
+           timeout_s: float = 6.0, settle_s: float = 1.0, adopt_after_s: float = 3.0,
+           on_status=None) -> HubLocation:
     """The proven hub for ``config`` (see :func:`sorra.discovery.finder.locate_hub`)."""
     from sorra.discovery.finder import locate_hub
 
@@ -122,7 +123,7 @@ def locate(config: DeviceConfig, *, interfaces: Interfaces | None = None, pinned
     kwargs = {"on_status": on_status} if on_status is not None else {}
     return locate_hub(site=config.device.site, fingerprint=config.hub.fingerprint if pinned else "",
                       host=config.hub.host, port=config.hub.mqtt_port, interfaces=ifaces, tls=config.hub.tls,
-                      timeout_s=timeout_s, settle_s=settle_s, **kwargs)
+                      timeout_s=timeout_s, settle_s=settle_s, adopt_after_s=adopt_after_s, **kwargs)
 
 
 def resolve_hub(config: DeviceConfig, *, timeout_s: float = 6.0,

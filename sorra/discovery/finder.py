@@ -81,13 +81,14 @@ def prove_at(host: str, port: int, site: str, fingerprint: str = "", *, tls: boo
 
 def locate_hub(*, site: str, fingerprint: str = "", host: str = "", port: int = 1883,
                interfaces: Interfaces = None, tls: bool = False, timeout_s: float = 6.0,
-               settle_s: float = 1.0, on_status: Status = _quiet) -> HubLocation:
+               settle_s: float = 1.0, adopt_after_s: float = 3.0, on_status: Status = _quiet) -> HubLocation:
     """The hub this device should talk to, proven. Raises a :class:`DiscoveryError` with advice.
 
     ``host`` set: only that address. Otherwise mDNS on ``interfaces`` (``None``:
     mDNS off, so a ``host`` is needed). ``fingerprint`` set (a paired device):
     only a hub holding that key. Unpaired: after the first hub shows up, wait
-    ``settle_s`` more so a second hub of the same site (a rogue) is noticed.
+    ``settle_s`` more so a second hub of the same site (a rogue) is noticed, and
+    browse at least ``adopt_after_s`` before taking the only hub of another site.
     """
     if host:
         on_status(f"Contacting the hub at {host}:{port}…")
@@ -100,7 +101,8 @@ def locate_hub(*, site: str, fingerprint: str = "", host: str = "", port: int = 
     if interfaces is None:
         raise HubNotFound("mDNS is switched off (SORRA_MDNS_INTERFACES=off): set hub.host to the hub's address")
     on_status("Looking for the hub on the network…")
-    deadline = time.monotonic() + timeout_s
+    started = time.monotonic()
+    deadline = started + timeout_s
     browser = Browser(interfaces, HUB_TYPE, parse_hub)
     tried: set[tuple[str, int, str]] = set()
     impostors: list[str] = []
@@ -120,6 +122,13 @@ def locate_hub(*, site: str, fingerprint: str = "", host: str = "", port: int = 
             if not settled:  # the first hub is here: give a second one of the site a chance to show
                 settled = True
                 browser.wait(max(0.0, min(settle_s, deadline - time.monotonic())))
+                found = browser.wait_quiet(max(0.0, deadline - time.monotonic()))
+            adopting = not fingerprint and not any(a.site == site for a in found)
+            if adopting and time.monotonic() - started < adopt_after_s:
+                # Before taking "the only hub" of another site, give our own site's hub time
+                # to answer: mDNS responders hold back an answer they multicast within 1 s.
+                browser.wait(max(0.0, min(started + adopt_after_s, deadline) - time.monotonic()),
+                             lambda f: any(a.site == site for a in f))
                 found = browser.wait_quiet(max(0.0, deadline - time.monotonic()))
             try:
                 candidates = choose_hubs(found, site, fingerprint)

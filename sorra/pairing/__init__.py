@@ -209,7 +209,7 @@ def _apply(config: DeviceConfig, creds: dict[str, Any], card: wire.HubCard) -> D
 def ensure_paired(config: DeviceConfig, config_path: str | os.PathLike[str] | None,
                   show_code: ShowCode, *, on_status: Status = _quiet, stop: threading.Event | None = None,
                   timeout_s: float | None = None, interfaces: Interfaces | None = None,
-                  settle_s: float = 1.0, advertise: bool = True) -> DeviceConfig:
+                  settle_s: float = 1.0, adopt_after_s: float = 3.0, advertise: bool = True) -> DeviceConfig:
     """Return a paired config, pairing first if needed (see the module docstring)."""
     from sorra import config as cfgmod
     from sorra import discovery
@@ -229,7 +229,7 @@ def ensure_paired(config: DeviceConfig, config_path: str | os.PathLike[str] | No
             try:
                 where = discovery.locate(config, interfaces=ifaces, pinned=bool(config.hub.fingerprint),
                                          timeout_s=min(8.0, left) if left else 8.0, settle_s=settle_s,
-                                         on_status=on_status)
+                                         adopt_after_s=adopt_after_s, on_status=on_status)
             except discovery.DiscoveryError as err:
                 on_status(str(err))
                 _wait(stop, min(backoff, max(0.05, left)) if left else backoff)

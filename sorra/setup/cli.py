@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     tst = sub.add_parser("test", help="test a piece of hardware")
     tst.add_argument("what", choices=["printer", "gpio", "serial", "audio"])
     tst.add_argument("--seconds", type=float, default=15.0, help="gpio: how long to watch the buttons")
+    tst.add_argument("--led-seconds", type=float, default=0.5, help="gpio: how long each LED stays lit")
     tst.add_argument("--text", default=None, help="serial: what to show after 88888888")
     sub.add_parser("check-hub", help="find the hub and check it holds the paired key")
     sub.add_parser("network", help="addresses, gateway, DNS, mDNS, hub")
@@ -187,7 +188,7 @@ def _test(ctl, args: argparse.Namespace) -> int:  # noqa: ANN001
             for name, pin in test.outputs.items():
                 print(f"  {name} (GPIO{pin}) on", flush=True)
                 test.set_output(name, True)
-                time.sleep(0.4)  # a person watches each LED light up in turn
+                time.sleep(max(0.0, args.led_seconds))  # a person watches each LED light up in turn
                 test.set_output(name, False)
             if test.inputs:
                 print(f"Press the buttons now ({args.seconds:.0f} s)…", flush=True)

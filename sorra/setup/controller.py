@@ -161,6 +161,10 @@ class SetupController:
                 return Result(False, f"Too many wrong PINs. Try again in {int(PIN_LOCKOUT_S)} s.")
             return Result(False, "Wrong PIN.")
 
+    def lockout_left(self) -> int:
+        """Seconds until a PIN is accepted again (0: not locked out)."""
+        return max(0, int(self._locked_until - self.clock()) + 1) if self.clock() < self._locked_until else 0
+
     def lock(self) -> None:
         self._unlocked = not self.require_pin
 

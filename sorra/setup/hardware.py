@@ -199,10 +199,13 @@ def serial_test(config: DeviceConfig, text: str | None = None) -> Result:
             display.show("8" * sd.width)
             final = text if text is not None else (str(config.counter.number) if config.counter.number else "TEST")
             display.show(final)
+            healthy = getattr(display, "healthy", True)  # the adapter logs and flags, never raises
         finally:
             display.close()
     except Exception as err:
         return Result(False, f"LED display on {sd.port}: {err}")
+    if not healthy:
+        return Result(False, f"the LED display on {sd.port} cannot be written (see the log for why)")
     return Result(True, f"sent {'8' * sd.width!r} then {final!r} to the {sd.model} display on {sd.port}")
 
 

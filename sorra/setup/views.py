@@ -130,7 +130,7 @@ class PinPage(QWidget):
 
     def __init__(self, ctl: SetupController, _: Callable[[str], str]) -> None:
         super().__init__()
-        self.ctl = ctl
+        self.ctl, self._ = ctl, _
         layout = QVBoxLayout(self)
         title = QLabel(_("Technician setup"))
         title.setObjectName("title")
@@ -167,9 +167,13 @@ class PinPage(QWidget):
     def submit(self) -> None:
         result = self.ctl.enter_pin(self.entry.text())
         self.entry.clear()
-        _say(self.message, result)
         if result.ok:
+            _say(self.message, "", None)
             self.unlocked.emit()
+        elif self.ctl.lockout_left():
+            _say(self.message, self._("Too many wrong PINs. Try again in %d s.") % self.ctl.lockout_left(), False)
+        else:
+            _say(self.message, self._("Wrong PIN."), False)
 
 
 # ---- generic settings form ---------------------------------------------------------------------------
@@ -547,6 +551,8 @@ class SetupWindow(QWidget):
         row = QHBoxLayout(menu)
         self.nav = QListWidget()
         self.nav.setMaximumWidth(mm(70))
+        self.nav.setWordWrap(True)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.content = QStackedWidget()
         for page in self.ctl.pages():
             widget = self._page(page)

@@ -31,11 +31,7 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 def pair(test_hub: TestHub, cfg, path: Path, **approve) -> cfgmod.DeviceConfig:
     p = Pairer(cfg, path)
     code = p.code()
-    try:
-        test_hub.hub.pairing.approve(code, **approve)
-    except Exception:
-        print("DEBUG", code, test_hub.hub.pairing._by_rid, p.status)
-        raise
+    test_hub.hub.pairing.approve(code, **approve)
     return p.finish()
 
 

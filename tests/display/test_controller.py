@@ -167,3 +167,12 @@ def test_memory_is_bounded_over_many_calls() -> None:
     assert len(ctl._seen) == SEEN_KEYS
     assert len(ctl._calls) == MAX_CALLS
     assert len(ctl.state.recent) == 6
+
+
+def test_the_office_time_zone_drives_the_clock() -> None:
+    ctl, bus, _, _, _ = make()
+    assert ctl.now().tzinfo is None  # the system's until the hub says
+    bus.put("services", services_state(tz="America/New_York"))
+    assert str(ctl.now().tzinfo) == "America/New_York"
+    bus.put("services", services_state(tz="Nowhere/Nothing"))  # ignored, with a warning
+    assert str(ctl.now().tzinfo) == "America/New_York"

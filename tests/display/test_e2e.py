@@ -48,10 +48,10 @@ def test_press_to_display(qtbot, office) -> None:
         b1 = kiosk.call("ticket.issue", {"services": ["B"], "lang": "en"})["ticket"]["number"]
         qtbot.waitUntil(lambda: {r.service: r.waiting for r in ctl.state.queue} == {"A": 1, "B": 1},
                         timeout=10000)
-        with qtbot.waitSignal(win.call_panel.painted, timeout=10000, check_params_cb=lambda n: n == a1):
+        with qtbot.waitSignal(win.takeover.painted, timeout=10000, check_params_cb=lambda n: n == a1):
             c3.call("counter.call_next")
         assert ctl.state.current.counter == 3
-        with qtbot.waitSignal(win.call_panel.painted, timeout=10000, check_params_cb=lambda n: n == b1):
+        with qtbot.waitSignal(win.takeover.painted, timeout=10000, check_params_cb=lambda n: n == b1):
             c5.call("counter.call_next")
         assert ctl.state.current.counter_title == "Pénztár"
         assert [r.number for r in ctl.state.recent] == [a1]
