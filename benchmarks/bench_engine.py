@@ -63,7 +63,7 @@ def main() -> dict:
         # many at once, as when a whole office presses and prints together
         t0 = time.perf_counter()
         futures = []
-        for r in range(ROUNDS):
+        for _ in range(ROUNDS):
             futures += [worker.submit(job(kiosk, "ticket.issue", {"services": ["A" if i % 2 else "B"]}))
                         for i in range(COUNTERS)]
             futures += [worker.submit(job(c, "counter.call_next", {})) for c in counters]

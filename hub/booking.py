@@ -31,6 +31,7 @@ from hub.engine.model import State
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 CODE_LEN = 6
 DEFAULT_HOURS = [["08:00", "16:00"]]
+"""Bookable hours on weekdays when the office has no opening hours set (it is "always open")."""
 ACTIVE = ("booked", "checked_in")
 
 
@@ -60,7 +61,7 @@ def hours_for(state: State, service_id: str, day: str) -> list[list[str]]:
         return []
     weekday = str(date.fromisoformat(day).weekday())
     svc = state.services.get(service_id)
-    office = s.hours.get(weekday, []) if s.hours else DEFAULT_HOURS
+    office = s.hours.get(weekday, []) if s.hours else (DEFAULT_HOURS if int(weekday) < 5 else [])
     if svc is not None and svc.hours:
         own = svc.hours.get(weekday, [])
         # within the office's hours too

@@ -308,7 +308,7 @@ def _counter_command(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(number, int):
         raise EngineError("bad_args", "counter: a number")
     inner = str(a.get("op", ""))
-    if not inner.split(".")[0] in {"counter", "clerk", "background", "feedback"}:
+    if inner.split(".")[0] not in {"counter", "clerk", "background", "feedback"}:
         raise EngineError("bad_args", "op: a counter, clerk, background or feedback op")
     sub = Context(ctx.engine, ctx.presenter, Actor(ctx.actor.device, "counter", number), ctx.alert, ctx.hub)
     return execute(sub, inner, a.get("args", {}))

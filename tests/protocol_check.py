@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from sorra.protocol.schema import schema_name_for_topic
 SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "protocol" / "schemas"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str) -> jsonschema.Draft202012Validator:
     schema = json.loads((SCHEMAS / f"{name}.json").read_text())
     return jsonschema.Draft202012Validator(schema)

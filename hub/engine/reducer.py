@@ -21,7 +21,6 @@ from hub.engine.model import (
     CANCELLED,
     CLOSED,
     DONE,
-    FINAL_STATES,
     NO_SHOW,
     PARKED,
     SERVING,

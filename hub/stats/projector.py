@@ -115,8 +115,9 @@ class _Projection:
             self.c.execute("INSERT INTO stat_meta(key, value) VALUES (?, ?)"
                            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            [key, json.dumps(getattr(self, key))])
-        if self.days:
-            days = sorted(self.days)
+        stale = self.days - {self.day}  # only finished days have packs
+        if stale:
+            days = sorted(stale)
             self.c.execute(f"DELETE FROM stat_pack WHERE day IN ({','.join('?' * len(days))})", days)
 
     # ---- events ------------------------------------------------------------------

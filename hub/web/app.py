@@ -140,10 +140,10 @@ class Web:
         self.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
         self.env.globals["version"] = __version__
 
-    def render(self, name: str, lang: str, **values: Any) -> str:
+    def render(self, template: str, lang: str, **values: Any) -> str:
         tr = i18n.translator(lang)
         ctx = {"lang": lang, "_": tr.gettext, "ngettext": tr.ngettext, "tz": self.settings.tz, **values}
-        return self.env.get_template(name).render(**ctx)
+        return self.env.get_template(template).render(**ctx)
 
 
 def web_of(request: Request) -> Web:
@@ -205,13 +205,13 @@ def check_csrf(request: Request, form: Any = None) -> None:
         raise WebError(403, "csrf", "the form has expired or did not come from this site; reload and try again")
 
 
-def page(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+def page(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     web = web_of(request)
     lang = lang_of(request)
     user = current_user(request)
     csrf = csrf_for(request)
     office = i18n.name_in(web.settings.office_names, lang, "Sorra")
-    html = web.render(name, lang, request=request, user=user, csrf=csrf, office=office, path=request.url.path,
+    html = web.render(template, lang, request=request, user=user, csrf=csrf, office=office, path=request.url.path,
                       query=str(request.url.query), msg=request.query_params.get("msg", ""), **values)
     resp = HTMLResponse(html, status_code=status)
     finish(request, resp)

@@ -64,6 +64,17 @@ def clock(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def hours_minutes(seconds: float | None, lang: str) -> str:
+    """A total time: "176 h 40 min" / "176 óra 40 perc" (0 → "0")."""
+    if not seconds:
+        return "0"
+    minutes = int(round(seconds / 60))
+    h, m = divmod(minutes, 60)
+    if lang == "hu":
+        return f"{h} óra {m:02d} perc" if h else f"{m} perc"
+    return f"{h} h {m:02d} min" if h else f"{m} min"
+
+
 def secs(value: float | None) -> str:
     """A statistic in seconds shown as m:ss (or h:mm:ss)."""
     return "–" if value is None else clock(round(value))
@@ -109,6 +120,7 @@ def filters(lang: str) -> dict[str, Any]:
         "duration": lambda s: duration(s, lang),
         "clock": clock,
         "secs": secs,
+        "hours": lambda s: hours_minutes(s, lang),
         "long_date": lambda d: long_date(d, lang),
         "short_date": lambda d: short_date(d, lang),
         "num": lambda v, digits=0: number(v, lang, digits),

@@ -148,7 +148,7 @@ class LiveHub:
                     continue
                 try:
                     await asyncio.wait_for(fresh.wait(), self.keepalive_s)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     yield ": keepalive\n\n"
         finally:
             self.watchers[kind] -= 1

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
-from starlette.datastructures import FormData
 
 from hub.web import forms, kv
 from hub.web.app import check_csrf, lang_of, page, redirect, require, web_of
-from hub.web.routes_public import form_data
+from hub.web.routes_public import FormIn
 from hub.web.security import WebError
 
 router = APIRouter(include_in_schema=False)
@@ -109,7 +108,7 @@ def _draft(form: Any, sid: str) -> dict[str, Any]:
 
 
 @router.post("/admin/services/{sid}")
-def service_save(request: Request, sid: str, form: FormData = Depends(form_data)) -> Response:
+def service_save(request: Request, sid: str, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     web = web_of(request)
@@ -148,7 +147,7 @@ def counter_form(request: Request, number: int) -> Response:
 
 
 @router.post("/admin/counters")
-def counter_add(request: Request, form: FormData = Depends(form_data)) -> Response:
+def counter_add(request: Request, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     number = forms.integer(form, "number", None, 1, 999, "counter number")
@@ -157,7 +156,7 @@ def counter_add(request: Request, form: FormData = Depends(form_data)) -> Respon
 
 
 @router.post("/admin/counters/{number}")
-def counter_save(request: Request, number: int, form: FormData = Depends(form_data)) -> Response:
+def counter_save(request: Request, number: int, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     sids = [s["id"] for s in services_list(request)]
@@ -198,7 +197,7 @@ def clerk_form(request: Request, cid: str) -> Response:
 
 
 @router.post("/admin/clerks")
-def clerk_add(request: Request, form: FormData = Depends(form_data)) -> Response:
+def clerk_add(request: Request, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     cid = forms.text(form, "id", max_len=64)
@@ -212,7 +211,7 @@ def clerk_add(request: Request, form: FormData = Depends(form_data)) -> Response
 
 
 @router.post("/admin/clerks/{cid}")
-def clerk_save(request: Request, cid: str, form: FormData = Depends(form_data)) -> Response:
+def clerk_save(request: Request, cid: str, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     sids = [s["id"] for s in services_list(request)]
@@ -236,7 +235,7 @@ def my_profile(request: Request) -> Response:
 
 
 @router.post("/me/profile")
-def my_profile_save(request: Request, form: FormData = Depends(form_data)) -> Response:
+def my_profile_save(request: Request, form: FormIn) -> Response:
     user = require(request)
     check_csrf(request, form)
     c = next((c for c in clerks_list(request) if user.clerk and c["id"] == user.clerk), None)
@@ -263,7 +262,7 @@ def rules_page(request: Request) -> Response:
 
 
 @router.post("/admin/rules")
-def rule_save(request: Request, form: FormData = Depends(form_data)) -> Response:
+def rule_save(request: Request, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     service = forms.text(form, "service", max_len=32)
@@ -279,7 +278,7 @@ def rule_save(request: Request, form: FormData = Depends(form_data)) -> Response
 
 
 @router.post("/admin/rules/{rid}/delete")
-def rule_delete(request: Request, rid: str, form: FormData = Depends(form_data)) -> Response:
+def rule_delete(request: Request, rid: str, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     web_of(request).call("admin.rule_remove", {"id": rid})
@@ -298,7 +297,7 @@ def settings_page(request: Request) -> Response:
 
 
 @router.post("/admin/settings")
-def settings_save(request: Request, form: FormData = Depends(form_data)) -> Response:
+def settings_save(request: Request, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     web = web_of(request)

@@ -7,15 +7,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import Response
-from starlette.datastructures import FormData
 
 from hub import booking, media
 from hub.web import accounts, forms, kv
 from hub.web.app import check_csrf, page, redirect, require, web_of
 from hub.web.routes_admin import MANAGE, services_list
-from hub.web.routes_public import form_data
+from hub.web.routes_public import FormIn
 from hub.web.security import WebError
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +38,7 @@ def _preview(text: str) -> list[dict[str, Any]] | None:
 
 
 @router.post("/admin/layout")
-def layout_save(request: Request, form: FormData = Depends(form_data)) -> Response:
+def layout_save(request: Request, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     web = web_of(request)
@@ -80,7 +79,7 @@ async def media_upload(request: Request, file: UploadFile) -> Response:
 
 
 @router.post("/admin/media/{sha}/delete")
-def media_delete(request: Request, sha: str, form: FormData = Depends(form_data)) -> Response:
+def media_delete(request: Request, sha: str, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     web = web_of(request)
@@ -114,7 +113,7 @@ def _item_from_form(form: Any) -> dict[str, Any]:
 
 
 @router.post("/admin/playlist")
-def playlist_action(request: Request, form: FormData = Depends(form_data)) -> Response:
+def playlist_action(request: Request, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     web = web_of(request)
@@ -175,7 +174,7 @@ def devices_page(request: Request) -> Response:
 
 
 @router.post("/admin/devices")
-def devices_action(request: Request, form: FormData = Depends(form_data)) -> Response:
+def devices_action(request: Request, form: FormIn) -> Response:
     require(request, "admin")
     check_csrf(request, form)
     web = web_of(request)
@@ -216,7 +215,7 @@ def users_page(request: Request) -> Response:
 
 
 @router.post("/admin/users")
-def users_action(request: Request, form: FormData = Depends(form_data)) -> Response:
+def users_action(request: Request, form: FormIn) -> Response:
     me = require(request, "admin")
     check_csrf(request, form)
     conn = web_of(request).db()
@@ -266,7 +265,7 @@ def appointments_page(request: Request, day: str = "") -> Response:
 
 
 @router.post("/admin/appointments")
-def appointments_action(request: Request, form: FormData = Depends(form_data)) -> Response:
+def appointments_action(request: Request, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     web = web_of(request)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
@@ -32,6 +32,10 @@ router = APIRouter(include_in_schema=False)
 
 async def form_data(request: Request) -> FormData:
     return await request.form()
+
+
+FormIn = Annotated[FormData, Depends(form_data)]
+"""A posted form (parsed before the handler runs on a worker thread)."""
 
 
 def safe_next(target: str | None) -> str:
@@ -65,7 +69,7 @@ def login_form(request: Request, next: str = "") -> Response:
 
 
 @router.post("/login")
-def login(request: Request, form: FormData = Depends(form_data)) -> Response:
+def login(request: Request, form: FormIn) -> Response:
     web = web_of(request)
     check_csrf(request, form)
     name = forms.text(form, "name", max_len=64).lower()
@@ -91,7 +95,7 @@ def login(request: Request, form: FormData = Depends(form_data)) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request, form: FormData = Depends(form_data)) -> Response:
+def logout(request: Request, form: FormIn) -> Response:
     check_csrf(request, form)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -247,7 +251,7 @@ def book_contact(request: Request, sid: str, at: float) -> Response:
 
 
 @router.post("/book/{sid}")
-def book_submit(request: Request, sid: str, form: FormData = Depends(form_data)) -> Response:
+def book_submit(request: Request, sid: str, form: FormIn) -> Response:
     check_csrf(request, form)
     limit(request, "book")
     web = web_of(request)
@@ -329,7 +333,7 @@ def book_manage(request: Request, code: str, sig: str = "", day: str = "") -> Re
 
 
 @router.post("/book/manage/{code}/cancel")
-def book_cancel(request: Request, code: str, form: FormData = Depends(form_data)) -> Response:
+def book_cancel(request: Request, code: str, form: FormIn) -> Response:
     check_csrf(request, form)
     limit(request, "book")
     sig = forms.text(form, "sig")
@@ -339,7 +343,7 @@ def book_cancel(request: Request, code: str, form: FormData = Depends(form_data)
 
 
 @router.post("/book/manage/{code}/move")
-def book_move(request: Request, code: str, form: FormData = Depends(form_data)) -> Response:
+def book_move(request: Request, code: str, form: FormIn) -> Response:
     check_csrf(request, form)
     limit(request, "book")
     sig = forms.text(form, "sig")

@@ -6,14 +6,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
-from starlette.datastructures import FormData
 
 from hub import stats
 from hub.web import charts, i18n
 from hub.web.app import check_csrf, lang_of, page, redirect, require, web_of
-from hub.web.routes_public import form_data
+from hub.web.routes_public import FormIn
 from hub.web.security import WebError
 
 router = APIRouter(include_in_schema=False)
@@ -156,7 +155,7 @@ def export_xlsx(request: Request, start: str = "", end: str = "") -> Response:
 
 
 @router.post("/stats/rebuild")
-def stats_rebuild(request: Request, form: FormData = Depends(form_data)) -> Response:
+def stats_rebuild(request: Request, form: FormIn) -> Response:
     require(request, "admin")
     check_csrf(request, form)
     web = web_of(request)

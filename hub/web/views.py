@@ -84,6 +84,7 @@ def dashboard_snapshot(engine: Engine, hub: Any) -> dict[str, Any]:
             "totals": totals, "rules": rules, "devices": devices_snapshot(hub),
             "alerts": hub.alerts.snapshot()["alerts"] if hub.alerts is not None else [],
             "office_open": engine.office_open(now), "tz": s.settings.tz,
+            "service_names": {sid: svc.names for sid, svc in s.services.items()},
             "appointments": due_today(s, now)}
 
 

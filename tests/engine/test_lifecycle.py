@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.engine import Engine, EngineError, State, apply
+from hub.engine import EngineError, State, apply
 from hub.engine.pins import hash_pin
 from tests.engine.helpers import Clock, office
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import select
 import sys
 import tty
 
@@ -120,8 +121,12 @@ def test_serial_display_test_writes_to_the_port(tmp_path):
                                                 "counter.number": "7"})
         result = ctl.test_serial()
         assert result.ok, result.message
-        sent = os.read(master, 1024)
-        assert b"88888888" in sent and b"7" in sent.split(b"88888888", 1)[1]
+        sent = b""
+        while b"7" not in sent.split(b"88888888", 1)[-1]:  # both frames were written before test_serial returned
+            ready, _, _ = select.select([master], [], [], 2)
+            assert ready, f"the display got only {sent!r}"
+            sent += os.read(master, 1024)
+        assert sent.startswith(b"88888888")
     finally:
         os.close(master)
         os.close(slave)

@@ -205,8 +205,9 @@ def test_exports(office: Office) -> None:
     assert lines[0].startswith("Service,Name,Issued,Served")
     assert lines[1].startswith("A,Okmány,4,3")
     data = to_xlsx(r, lambda s: s)
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["Summary", "Services", "Clerks", "Hours", "Days"]
