@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hub.engine import hours, routing
+from hub.engine.configuration import Configuration
 from hub.engine.errors import EngineError, bad_args, conflict, not_found
 from hub.engine.estimate import Estimate, simulate
 from hub.engine.model import (
@@ -36,7 +37,6 @@ from hub.engine.model import (
     Counter,
     Rule,
     Service,
-    Settings,
     State,
     Ticket,
 )
@@ -48,7 +48,7 @@ PREFIX_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 MAX_NUMBER = 9999  # A001 … A999, then A1000: never reused within a day
 
 
-class Engine:
+class Engine(Configuration):
     def __init__(self, clock: Clock, state: State | None = None) -> None:
         self.clock = clock
         self.state = state or State()
@@ -112,132 +112,6 @@ class Engine:
     def end_of_day(self) -> None:
         """Run the day roll now if the date has changed (the hub's timer calls this)."""
         self._begin()
-
-    # ---- configuration -----------------------------------------------------
-
-    def update_settings(self, **changes: Any) -> Settings:
-        self._begin()
-        known = set(Settings().to_dict())
-        unknown = set(changes) - known
-        if unknown:
-            raise bad_args(f"unknown settings: {', '.join(sorted(unknown))}")
-        if "hours" in changes:
-            try:
-                hours.validate(changes["hours"])
-            except ValueError as err:
-                raise bad_args(str(err)) from None
-        if "tz" in changes:
-            try:
-                hours.day_of(self._now, changes["tz"])
-            except Exception:
-                raise bad_args(f"unknown time zone {changes['tz']!r}") from None
-        self._emit("settings.updated", settings=changes)
-        return self.state.settings
-
-    def upsert_service(self, service: dict[str, Any]) -> Service:
-        self._begin()
-        data = {**(self.state.services[service["id"]].to_dict() if service.get("id") in self.state.services else {}), **service}
-        sid = str(data.get("id", ""))
-        if not sid or len(sid) > 32 or not all(ch.isalnum() or ch in "_-" for ch in sid):
-            raise bad_args("service id: 1–32 letters, digits, '-' or '_'")
-        prefix = str(data.get("prefix", ""))
-        if not (1 <= len(prefix) <= 2 and set(prefix) <= PREFIX_CHARS):
-            raise bad_args("prefix: one or two capital letters A–Z")
-        names = data.get("names") or {}
-        if not isinstance(names, dict) or not names.get("hu") and not names.get("en"):
-            raise bad_args("names: at least a Hungarian or an English name")
-        if "hours" in data:
-            try:
-                hours.validate(data["hours"])
-            except ValueError as err:
-                raise bad_args(str(err)) from None
-        clash = [s.id for s in self.state.services.values() if s.prefix == prefix and s.id != sid and s.enabled]
-        if clash:
-            raise conflict(f"prefix {prefix} is already used by service {clash[0]}")
-        try:
-            svc = Service.from_dict(data)
-        except TypeError as err:
-            raise bad_args(str(err)) from None
-        self._emit("service.upserted", service=svc.to_dict())
-        return self.state.services[sid]
-
-    def upsert_counter(self, number: int, name: str | None = None, profile: list[dict] | None = None,
-                       enabled: bool | None = None) -> Counter:
-        self._begin()
-        if not isinstance(number, int) or not 1 <= number <= 999:
-            raise bad_args("counter number: 1–999")
-        data: dict[str, Any] = {"number": number}
-        if name is not None:
-            data["name"] = name
-        if profile is not None:
-            data["profile"] = self._check_profile(profile)
-        if enabled is not None:
-            data["enabled"] = enabled
-        self._emit("counter.upserted", counter=data)
-        return self.state.counters[number]
-
-    def upsert_clerk(self, clerk: dict[str, Any]) -> Clerk:
-        self._begin()
-        cid = str(clerk.get("id", ""))
-        if not cid or len(cid) > 64:
-            raise bad_args("clerk id: 1–64 characters")
-        data = dict(clerk)
-        if "profile" in data:
-            data["profile"] = self._check_profile(data["profile"])
-        data.pop("counter", None)
-        if cid not in self.state.clerks and not data.get("name"):
-            raise bad_args("a new clerk needs a name")
-        self._emit("clerk.upserted", clerk=data)
-        return self.state.clerks[cid]
-
-    def _check_profile(self, profile: list[dict]) -> list[dict]:
-        out = []
-        seen = set()
-        for entry in profile:
-            sid = entry.get("service")
-            if sid not in self.state.services:
-                raise not_found(f"no service {sid!r}")
-            if sid in seen:
-                raise bad_args(f"service {sid!r} twice in the profile")
-            seen.add(sid)
-            weight = int(entry.get("weight", 1))
-            if not 1 <= weight <= 100:
-                raise bad_args("weight: 1–100")
-            out.append({"service": sid, "weight": weight})
-        return out
-
-    def set_profile(self, profile: list[dict], *, counter: int | None = None, clerk: str | None = None,
-                    by_clerk: bool = False) -> list[dict]:
-        self._begin()
-        if clerk is not None:
-            c = self.state.clerks.get(clerk)
-            if c is None:
-                raise not_found(f"no clerk {clerk!r}")
-            if by_clerk and not c.may_edit_profile:
-                raise EngineError("forbidden", "the manager has not allowed this clerk to change the profile")
-        elif counter is None or counter not in self.state.counters:
-            raise not_found(f"no counter {counter!r}")
-        checked = self._check_profile(profile)
-        self._emit("profile.set", counter=counter, clerk=clerk, profile=checked)
-        return checked
-
-    def upsert_rule(self, rule: dict[str, Any]) -> Rule:
-        self._begin()
-        r = Rule.from_dict(rule)
-        if r.service not in self.state.services:
-            raise not_found(f"no service {r.service!r}")
-        if r.min_waiting <= 0 and r.min_wait_s <= 0:
-            raise bad_args("a rule needs min_waiting or min_wait_s")
-        if not 1 <= r.boost <= 100:
-            raise bad_args("boost: 1–100")
-        self._emit("rule.upserted", rule=r.to_dict())
-        return self.state.rules[r.id]
-
-    def remove_rule(self, rule_id: str) -> None:
-        self._begin()
-        if rule_id not in self.state.rules:
-            raise not_found(f"no rule {rule_id!r}")
-        self._emit("rule.removed", id=rule_id)
 
     # ---- opening hours -------------------------------------------------------
 
@@ -570,38 +444,6 @@ class Engine:
         if score not in ("good", "neutral", "bad"):
             raise bad_args("score: good, neutral or bad")
         self._emit("feedback.submitted", counter=c.number, clerk=c.clerk, ticket=tid, score=score)
-
-    # ---- appointments -------------------------------------------------------
-
-    def book(self, appointment: dict[str, Any]) -> dict[str, Any]:
-        self._begin()
-        a = dict(appointment)
-        if a.get("service") not in self.state.services:
-            raise not_found(f"no service {a.get('service')!r}")
-        code = str(a.get("code", "")).upper()
-        if not code or code in self.state.appointments:
-            raise conflict("appointment code missing or already used")
-        if float(a.get("at", 0)) < self._now:
-            raise bad_args("that time has passed")
-        a.update(code=code, booked_at=self._now, state="booked")
-        self._emit("appointment.booked", appointment=a)
-        return self.state.appointments[code].to_dict()
-
-    def cancel_appointment(self, code: str) -> None:
-        self._begin()
-        a = self.state.appointments.get(code.upper())
-        if a is None or a.state != "booked":
-            raise not_found("no open appointment with this code")
-        self._emit("appointment.cancelled", code=a.code)
-
-    def move_appointment(self, code: str, to: float) -> None:
-        self._begin()
-        a = self.state.appointments.get(code.upper())
-        if a is None or a.state != "booked":
-            raise not_found("no open appointment with this code")
-        if to < self._now:
-            raise bad_args("that time has passed")
-        self._emit("appointment.moved", code=a.code, to=to)
 
     # ---- queries ------------------------------------------------------------
 
