@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
+from functools import wraps
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,22 +120,43 @@ def touched(event: Event) -> set[tuple[str, str]]:
     return out
 
 
+def _locked(fn: Callable) -> Callable:
+    @wraps(fn)
+    def inner(self: Store, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            return fn(self, *args, **kwargs)
+
+    return inner
+
+
 class Store:
+    """One SQLite connection, shared by the hub's threads through :attr:`lock`.
+
+    The engine worker commits through it; the web app, pairing and the CLI
+    path read and write devices through it. Every method takes the lock, so a
+    read from another thread never lands inside the worker's transaction.
+    Code that uses :attr:`db` directly must hold :attr:`lock` too.
+    """
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self.lock = threading.RLock()
         self.db = open_db(self.path)
         self.projectors: list[Projector] = []
         """Extra writers run inside every commit (statistics tables, …)."""
 
+    @_locked
     def close(self) -> None:
         self.db.close()
 
     # ---- loading -------------------------------------------------------------
 
+    @_locked
     def meta(self, key: str, default: Any = None) -> Any:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         return json.loads(row[0]) if row else default
 
+    @_locked
     def load_state(self) -> State:
         s = State()
         settings = self.db.execute("SELECT data FROM entities WHERE kind='settings' AND key='office'").fetchone()
@@ -157,9 +180,10 @@ class Store:
         """The whole event log in order (streamed)."""
         last = since_seq
         while True:
-            rows = self.db.execute(
-                "SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", [last, batch]
-            ).fetchall()
+            with self.lock:
+                rows = self.db.execute(
+                    "SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", [last, batch]
+                ).fetchall()
             if not rows:
                 return
             for seq, data in rows:
@@ -168,6 +192,7 @@ class Store:
 
     # ---- writing ---------------------------------------------------------------
 
+    @_locked
     def commit(self, state: State, events: list[Event], replies: Iterable[ReplyRow] = ()) -> None:
         """Write events, the rows they touched and the replies atomically."""
         with self.db.atomic():
@@ -263,12 +288,14 @@ class Store:
 
     # ---- idempotency -------------------------------------------------------
 
+    @_locked
     def reply_for(self, device: str, req: str) -> dict[str, Any] | None:
         row = self.db.execute(
             "SELECT reply FROM requests WHERE device = ? AND req = ?", [device, req]
         ).fetchone()
         return json.loads(row[0]) if row else None
 
+    @_locked
     def prune_replies(self, older_than: float) -> int:
         with self.db.atomic():
             cur = self.db.execute("DELETE FROM requests WHERE at < ?", [older_than])
@@ -276,13 +303,16 @@ class Store:
 
     # ---- devices -----------------------------------------------------------
 
+    @_locked
     def devices(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.query("SELECT * FROM devices ORDER BY id")]
 
+    @_locked
     def device(self, device_id: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM devices WHERE id = ?", [device_id]))
         return dict(rows[0]) if rows else None
 
+    @_locked
     def put_device(self, row: dict[str, Any]) -> None:
         with self.db.atomic():
             self.db.execute(
@@ -293,6 +323,7 @@ class Store:
                 {"name": "", "data": "{}", **row},
             )
 
+    @_locked
     def remove_device(self, device_id: str) -> bool:
         with self.db.atomic():
             cur = self.db.execute("DELETE FROM devices WHERE id = ?", [device_id])
