@@ -25,14 +25,15 @@ def sla_state(longest_s: float, sla_s: int, waiting: int) -> str:
     return "warn" if longest_s >= SLA_WARN * sla_s else "ok"
 
 
-def _service_rows(engine: Engine, est_new: dict[str, float], now: float) -> list[dict[str, Any]]:
+def _service_rows(engine: Engine, presenter: Any, est_new: dict[str, float], now: float) -> list[dict[str, Any]]:
     s = engine.state
     boosts = engine.boosts()
+    by_service = presenter.waiting_by_service() if hasattr(presenter, "waiting_by_service") else None
     rows = []
     for svc in sorted(s.services.values(), key=lambda x: (x.order, x.id)):
         if not svc.enabled:
             continue
-        queue = waiting_for_service(s, svc.id)
+        queue = by_service.get(svc.id, []) if by_service is not None else waiting_for_service(s, svc.id)
         longest = max((now - t.queued_at for t in queue), default=0.0)
         rows.append({
             "id": svc.id, "names": svc.names, "prefix": svc.prefix, "waiting": len(queue),
@@ -48,7 +49,17 @@ def dashboard_snapshot(engine: Engine, hub: Any) -> dict[str, Any]:
     s = engine.state
     now = engine.clock()
     est = engine.estimate()
-    services = _service_rows(engine, est.new_ticket_s, now)
+    services = _service_rows(engine, hub.presenter, est.new_ticket_s, now)
+    # one pass over today's tickets (this runs on the engine's thread: keep it short)
+    states: dict[str, int] = {}
+    targeted: dict[int, int] = {}
+    parked: dict[int, list[str]] = {}
+    for t in s.tickets.values():
+        states[t.state] = states.get(t.state, 0) + 1
+        if t.state == WAITING and t.target_counter is not None:
+            targeted[t.target_counter] = targeted.get(t.target_counter, 0) + 1
+        elif t.state == PARKED and t.counter is not None:
+            parked.setdefault(t.counter, []).append(t.number)
     counters = []
     for c in sorted(s.counters.values(), key=lambda c: c.number):
         if not c.enabled:
@@ -62,21 +73,17 @@ def dashboard_snapshot(engine: Engine, hub: Any) -> dict[str, Any]:
             "ticket": {"number": t.number, "services": list(t.services), "called_at": t.called_at,
                        "started_at": t.started_at, "priority": t.priority, "recalls": t.recalls} if t else None,
             "background": {"kind": bg.kind, "note": bg.note, "started_at": bg.started_at} if bg else None,
-            "parked": [p.number for p in engine.parked_at(c.number)],
-            "waiting_here": sum(1 for x in s.tickets.values() if x.state == WAITING and x.target_counter == c.number),
+            "parked": parked.get(c.number, []), "waiting_here": targeted.get(c.number, 0),
         })
     backgrounds = []
     for b in sorted(s.backgrounds.values(), key=lambda b: b.started_at):
         clerk = s.clerks.get(b.clerk) if b.clerk else None
         backgrounds.append({"counter": b.counter, "clerk": b.clerk, "clerk_name": clerk.name if clerk else b.clerk,
                             "kind": b.kind, "note": b.note, "started_at": b.started_at})
-    tickets = list(s.tickets.values())
     totals = {
-        "issued": len(tickets), "waiting": sum(1 for t in tickets if t.state == WAITING),
-        "served": sum(1 for t in tickets if t.state == DONE),
-        "no_show": sum(1 for t in tickets if t.state == NO_SHOW),
-        "at_counters": sum(1 for t in tickets if t.state in (CALLED, SERVING)),
-        "parked": sum(1 for t in tickets if t.state == PARKED),
+        "issued": len(s.tickets), "waiting": states.get(WAITING, 0), "served": states.get(DONE, 0),
+        "no_show": states.get(NO_SHOW, 0), "at_counters": states.get(CALLED, 0) + states.get(SERVING, 0),
+        "parked": states.get(PARKED, 0),
         "open_counters": sum(1 for c in counters if c["state"] in ("open", "called", "serving")),
     }
     rules = [{"id": r.id, "service": r.service, "boost": r.boost} for r in engine.active_rules()]
@@ -109,7 +116,7 @@ def public_snapshot(engine: Engine, presenter: Any) -> dict[str, Any]:
     now = engine.clock()
     est = engine.estimate()
     services = [{k: row[k] for k in ("id", "names", "waiting", "est_wait_s", "open")}
-                for row in _service_rows(engine, est.new_ticket_s, now)]
+                for row in _service_rows(engine, presenter, est.new_ticket_s, now)]
     counters = []
     for c in sorted(s.counters.values(), key=lambda c: c.number):
         if not c.enabled:
