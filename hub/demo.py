@@ -18,6 +18,7 @@ import random
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -51,6 +52,7 @@ COUNTERS = [
     (3, "3-as ablak", [("ado", 2), ("anyakonyv", 1)]),
     (4, "4-es ablak", []),
 ]
+DEMO_ADMIN = ("admin", "sorra-demo-2026")
 CLERKS = [("kata", "Kovács Kata", "1234"), ("peter", "Nagy Péter", "2345"), ("anna", "Szabó Anna", "3456")]
 
 
@@ -74,6 +76,15 @@ def _setup_office(hub: Hub) -> None:
                                       "profile": [{"service": s, "weight": w} for s, w in profile]})
     for cid, name, pin in CLERKS:
         call("admin.clerk_upsert", {"id": cid, "name": name, "pin": pin, "may_edit_profile": cid == "kata"})
+    try:
+        from hub.web import accounts
+    except ImportError:
+        return
+    conn = sqlite3.connect(hub.data_dir / "sorra.db")
+    try:
+        accounts.add_user(conn, DEMO_ADMIN[0], "admin", DEMO_ADMIN[1], replace=True)
+    finally:
+        conn.close()
 
 
 def _device_config(hub: Hub, device: str, role: str, creds: dict[str, Any], data: Path,
@@ -91,10 +102,15 @@ def _device_config(hub: Hub, device: str, role: str, creds: dict[str, Any], data
     cfg.serial_display.model = "dummy"
     cfg.display.resolution = "1280x720"
     cfg.display.media_cache = str(data / "media-cache")
-    cfg.audio.mode = "chime" if shutil.which("aplay") else "silent"
+    cfg.audio.mode = "voice" if _has_sound_card() else "silent"
     if counter is not None:
         cfg.counter.number = counter
     return save(cfg, data / "devices" / f"{device}.toml")
+
+
+def _has_sound_card() -> bool:
+    cards = Path("/proc/asound/cards")
+    return cards.exists() and "no soundcards" not in cards.read_text() and bool(shutil.which("aplay"))
 
 
 class Traffic:
@@ -206,7 +222,7 @@ def main(argv: list[str]) -> int:
         traffic.start()
         print(f"""
 Sorra demo is running ({'headless' if args.headless else 'with windows'}).
-  web (dashboard, admin, booking): {hub.public_url}/
+  web (dashboard, admin, booking): {hub.public_url}/   (sign in: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]})
   office status:                   {hub.public_url}/status
   broker:                          mqtt://127.0.0.1:{hub.config.mqtt_port} (site "office")
   data:                            {data}
