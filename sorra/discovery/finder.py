@@ -159,10 +159,12 @@ def locate_hub(*, site: str, fingerprint: str = "", host: str = "", port: int = 
     if impostors:
         raise HubIdentityError(
             f"refusing every box that claims to be the hub of site {site!r}: " + "; ".join(impostors))
+    if isinstance(last_error, HubIdentityError):
+        raise last_error
+    if silent:  # more useful than "not found": it is there, but does not answer (a stale record)
+        raise HubNotFound(f"the hub of site {site!r} is announced but does not answer: " + "; ".join(silent))
     if last_error is not None:
         raise last_error
-    if silent:
-        raise HubNotFound(f"the hub of site {site!r} is announced but does not answer: " + "; ".join(silent))
     raise HubNotFound(f"no Sorra hub found on the network within {timeout_s:.0f} s "
                       "(is it running, and on this LAN?)")
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import ifaddr
 from zeroconf import (
+    DNSQuestionType,
     InterfaceChoice,
     IPVersion,
     ServiceBrowser,
@@ -229,7 +230,11 @@ class Browser:
         self._resolving: set[str] = set()
         self._again: set[str] = set()
         self._closed = False
-        self._browser = ServiceBrowser(self._zc, type_, handlers=[self._on_change])
+        # QM questions: answers come back by multicast. A QU question's unicast answer goes to
+        # port 5353 of the asking host, where several mDNS stacks may share the port (SO_REUSEPORT)
+        # and the kernel hands the datagram to any one of them: often not ours.
+        self._browser = ServiceBrowser(self._zc, type_, handlers=[self._on_change],
+                                       question_type=DNSQuestionType.QM)
 
     def _on_change(self, zeroconf: Zeroconf, service_type: str, name: str,
                    state_change: ServiceStateChange) -> None:
@@ -254,7 +259,8 @@ class Browser:
             info = None
             if not self._closed:
                 try:
-                    info = zeroconf.get_service_info(service_type, name, timeout=1500)
+                    info = zeroconf.get_service_info(service_type, name, timeout=1500,
+                                                      question_type=DNSQuestionType.QM)
                 except Exception:  # closed while resolving
                     info = None
             advert = None

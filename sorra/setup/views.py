@@ -10,28 +10,20 @@ Opened from a device app with :func:`sorra.setup.gesture.install_setup_gesture`
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QGuiApplication
 from PyQt6.QtWidgets import (
     QApplication,
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -41,85 +33,10 @@ from sorra import config as cfgmod
 from sorra.config import DeviceConfig
 from sorra.i18n import package_translator
 from sorra.setup.controller import Page, SetupController
-from sorra.setup.hardware import GpioTest, Result
+from sorra.setup.pages import GpioPage, HubPage, ResetPage, SettingsPage, TextPage
+from sorra.setup.widgets import Runner, make_button, mm, say, stylesheet
 
-FONT = "DejaVu Sans"
-INK, PAPER, ACCENT, GOOD, BAD = "#111111", "#ffffff", "#0b3d91", "#0a6b2d", "#a4000f"
-
-
-def mm(millimetres: float) -> int:
-    """Pixels for a physical size on the primary screen (touch targets are ≥ 15 mm)."""
-    screen = QGuiApplication.primaryScreen()
-    dpi = screen.physicalDotsPerInch() if screen is not None else 96.0
-    dpi = dpi if 50 < dpi < 600 else 96.0
-    return round(millimetres * dpi / 25.4)
-
-
-def stylesheet() -> str:
-    target = mm(15)
-    return f"""
-    QWidget {{ font-family: "{FONT}"; font-size: 18px; color: {INK}; background: {PAPER}; }}
-    QPushButton {{ min-height: {target}px; min-width: {target}px; padding: 0 16px; border-radius: 6px;
-                   background: {ACCENT}; color: #ffffff; font-weight: bold; }}
-    QPushButton:disabled {{ background: #8a8a8a; color: #ffffff; }}
-    QPushButton[kind="danger"] {{ background: {BAD}; }}
-    QPushButton[kind="key"] {{ font-size: 28px; }}
-    QListWidget {{ font-size: 20px; border: 1px solid #666666; }}
-    QListWidget::item {{ min-height: {target}px; padding-left: 12px; }}
-    QListWidget::item:selected {{ background: {ACCENT}; color: #ffffff; }}
-    QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox {{ min-height: {mm(10)}px; border: 1px solid #444444;
-                                                     padding: 0 8px; }}
-    QCheckBox::indicator {{ width: {mm(9)}px; height: {mm(9)}px; }}
-    QPushButton[kind="board"] {{ font-size: 16px; padding: 0 4px; }}
-    QLabel#title {{ font-size: 26px; font-weight: bold; }}
-    QLabel#code {{ font-family: "DejaVu Sans Mono"; font-size: 64px; font-weight: bold; color: {ACCENT}; }}
-    QLabel[state="ok"] {{ color: {GOOD}; font-weight: bold; }}
-    QLabel[state="error"] {{ color: {BAD}; font-weight: bold; }}
-    QLabel[lit="true"] {{ background: {GOOD}; color: #ffffff; font-weight: bold; }}
-    QLabel[lit="false"] {{ background: #e6e6e6; color: {INK}; }}
-    """
-
-
-def _restyle(widget: QWidget) -> None:
-    style = widget.style()
-    if style is not None:
-        style.unpolish(widget)
-        style.polish(widget)
-
-
-def _say(label: QLabel, result: Result | str, ok: bool | None = None) -> None:
-    if isinstance(result, Result):
-        ok, text = result.ok, result.message
-    else:
-        text = result
-    label.setText(text)
-    label.setProperty("state", "" if ok is None else ("ok" if ok else "error"))
-    _restyle(label)
-
-
-def _button(text: str, kind: str = "") -> QPushButton:
-    b = QPushButton(text)
-    if kind:
-        b.setProperty("kind", kind)
-    return b
-
-
-class _Runner:
-    """Runs slow calls off the GUI thread and hands the result back on it."""
-
-    def __init__(self, invoke: Callable[[Callable[[], None]], None]) -> None:
-        self.invoke = invoke
-
-    def run(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        def work() -> None:
-            try:
-                result = fn()
-            except Exception as err:  # shown to the technician
-                result = Result(False, str(err))
-            self.invoke(lambda: done(result))
-
-        threading.Thread(target=work, name="setup-task", daemon=True).start()
-
+__all__ = ["PinPage", "SetupWindow", "mm", "open_setup", "run_window"]
 
 # ---- PIN --------------------------------------------------------------------------------------------
 
@@ -144,7 +61,7 @@ class PinPage(QWidget):
         grid = QGridLayout()
         self.keys: dict[str, QPushButton] = {}
         for i, key in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]):
-            b = _button(key, "key")
+            b = make_button(key, "key")
             b.clicked.connect(lambda _c=False, k=key: self._key(k))
             grid.addWidget(b, i // 3, i % 3)
             self.keys[key] = b
@@ -152,7 +69,7 @@ class PinPage(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        close = _button(_("Close"))
+        close = make_button(_("Close"))
         close.clicked.connect(self.closed.emit)
         layout.addWidget(close)
 
@@ -168,323 +85,12 @@ class PinPage(QWidget):
         result = self.ctl.enter_pin(self.entry.text())
         self.entry.clear()
         if result.ok:
-            _say(self.message, "", None)
+            say(self.message, "", None)
             self.unlocked.emit()
         elif self.ctl.lockout_left():
-            _say(self.message, self._("Too many wrong PINs. Try again in %d s.") % self.ctl.lockout_left(), False)
+            say(self.message, self._("Too many wrong PINs. Try again in %d s.") % self.ctl.lockout_left(), False)
         else:
-            _say(self.message, self._("Wrong PIN."), False)
-
-
-# ---- generic settings form ---------------------------------------------------------------------------
-
-
-class Form(QWidget):
-    """One editor per config key, chosen from the schema; Save applies them all, validated."""
-
-    saved = pyqtSignal(object)
-
-    def __init__(self, ctl: SetupController, keys: list[str], _: Callable[[str], str]) -> None:
-        super().__init__()
-        self.ctl, self._ = ctl, _
-        self.editors: dict[str, QWidget] = {}
-        layout = QFormLayout(self)
-        for key in keys:
-            editor = self._editor(key)
-            editor.setToolTip(cfgmod.field_doc(key))
-            self.editors[key] = editor
-            layout.addRow(QLabel(key.split(".", 1)[1].replace("_", " ")), editor)
-        self.save_button = _button(_("Save"))
-        self.save_button.clicked.connect(self.save)
-        layout.addRow(self.save_button)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        layout.addRow(self.message)
-        self.reload()
-
-    def _editor(self, key: str) -> QWidget:
-        value = self.ctl.value(key)
-        choices = cfgmod.choices(key)
-        if choices:
-            box = QComboBox()
-            box.addItems([str(c) for c in choices])
-            return box
-        if isinstance(value, bool):
-            return QCheckBox()
-        annotation = self.ctl.config.__class__.model_fields[key.split(".")[0]].annotation
-        field_type = annotation.model_fields[key.split(".")[1]].annotation  # type: ignore[union-attr]
-        if field_type is float:
-            spin = QDoubleSpinBox()
-            spin.setRange(0, 10_000)
-            spin.setDecimals(1)
-            return spin
-        if field_type is int:
-            spin = QSpinBox()
-            spin.setRange(0, 65535)
-            return spin
-        edit = QLineEdit()
-        if cfgmod.is_secret(key):
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setPlaceholderText(self._("unchanged"))
-        elif type(None) in (getattr(field_type, "__args__", ()) or ()):
-            edit.setPlaceholderText(self._("none"))
-        return edit
-
-    def reload(self) -> None:
-        for key, editor in self.editors.items():
-            value = self.ctl.value(key)
-            if isinstance(editor, QComboBox):
-                editor.setCurrentText(str(value))
-            elif isinstance(editor, QCheckBox):
-                editor.setChecked(bool(value))
-            elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
-                editor.setValue(value)
-            elif isinstance(editor, QLineEdit):
-                editor.setText("" if cfgmod.is_secret(key) or value is None else cfgmod.shown(value))
-
-    def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, editor in self.editors.items():
-            if isinstance(editor, QComboBox):
-                out[key] = editor.currentText()
-            elif isinstance(editor, QCheckBox):
-                out[key] = editor.isChecked()
-            elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
-                out[key] = editor.value()
-            elif isinstance(editor, QLineEdit):
-                if cfgmod.is_secret(key) and not editor.text():
-                    continue  # left empty: unchanged
-                out[key] = editor.text()
-        return out
-
-    def save(self) -> None:
-        result = self.ctl.apply(self.values())
-        _say(self.message, result)
-        if result.ok:
-            self.reload()
-            self.saved.emit(self.ctl.config)
-
-
-class SettingsPage(QWidget):
-    """A form plus optional action buttons (tests) with one result line."""
-
-    def __init__(self, ctl: SetupController, page: Page, _: Callable[[str], str], runner: _Runner) -> None:
-        super().__init__()
-        self.ctl, self._, self.runner = ctl, _, runner
-        self.layout_ = QVBoxLayout(self)
-        title = QLabel(_(page.title))
-        title.setObjectName("title")
-        self.layout_.addWidget(title)
-        self.actions = QHBoxLayout()
-        self.layout_.addLayout(self.actions)
-        self.result = QLabel("")
-        self.result.setWordWrap(True)
-        self.layout_.addWidget(self.result)
-        self.extra = QVBoxLayout()
-        """Page-specific widgets between the result line and the settings (live test board)."""
-        self.layout_.addLayout(self.extra)
-        self.form = Form(ctl, ctl.keys(page.id), _)
-        self.layout_.addWidget(self.form)
-        self.layout_.addStretch(1)
-
-    def add_test(self, text: str, fn: Callable[[], Result]) -> QPushButton:
-        button = _button(text)
-
-        def start() -> None:
-            button.setEnabled(False)
-            _say(self.result, self._("Testing…"))
-
-            def done(result: Result) -> None:
-                button.setEnabled(True)
-                _say(self.result, result)
-
-            self.runner.run(fn, done)
-
-        button.clicked.connect(start)
-        self.actions.addWidget(button)
-        return button
-
-
-# ---- hub and pairing ---------------------------------------------------------------------------------
-
-
-class HubPage(SettingsPage):
-    def __init__(self, ctl: SetupController, page: Page, _: Callable[[str], str], runner: _Runner) -> None:
-        super().__init__(ctl, page, _, runner)
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
-        self.extra.addWidget(self.summary)
-        self.code = QLabel("")
-        self.code.setObjectName("code")
-        self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.extra.addWidget(self.code)
-        self.pair_button = _button(_("Pair now"))
-        self.pair_button.clicked.connect(self.start_pairing)
-        self.cancel_button = _button(_("Cancel pairing"))
-        self.cancel_button.clicked.connect(self.cancel_pairing)
-        self.cancel_button.setEnabled(False)
-        self.actions.addWidget(self.pair_button)
-        self.actions.addWidget(self.cancel_button)
-        self.add_test(_("Check the hub"), ctl.check_hub)
-        self.job: Any = None
-        self.refresh()
-
-    def refresh(self) -> None:
-        s = self.ctl.hub_summary()
-        _ = self._
-        lines = [f"{_('Paired')}: {_(s['paired'])}", f"{_('Site')}: {s['site']}", f"{_('Device')}: {s['device']}",
-                 f"{_('Hub')}: {s['hub']}"]
-        if s["key"]:
-            lines.append(f"{_('Hub key')}: {s['key']}")
-        self.summary.setText("\n".join(lines))
-        self.pair_button.setEnabled(s["paired"] == "no" and self.job is None)
-
-    def start_pairing(self) -> None:
-        invoke = self.runner.invoke
-        self.pair_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        _say(self.result, self._("Looking for the hub…"))
-        self.job = self.ctl.start_pairing(
-            lambda code: invoke(lambda: self.code.setText(code)),
-            lambda text: invoke(lambda: _say(self.result, text)),
-            lambda result: invoke(lambda: self._finished(result)))
-
-    def _finished(self, result: Result) -> None:
-        self.job = None
-        self.code.setText("")
-        self.cancel_button.setEnabled(False)
-        _say(self.result, result)
-        self.form.reload()
-        self.refresh()
-
-    def cancel_pairing(self) -> None:
-        if self.job is not None:
-            self.job.stop.set()
-
-
-# ---- GPIO live test ------------------------------------------------------------------------------------
-
-
-class GpioPage(SettingsPage):
-    def __init__(self, ctl: SetupController, page: Page, _: Callable[[str], str], runner: _Runner) -> None:
-        super().__init__(ctl, page, _, runner)
-        self.test: GpioTest | None = None
-        self.lights: dict[str, QLabel] = {}
-        self.toggles: dict[str, QPushButton] = {}
-        self.start_button = _button(_("Start live test"))
-        self.start_button.clicked.connect(self.toggle_test)
-        self.actions.addWidget(self.start_button)
-        self.board = QGridLayout()
-        self.extra.addLayout(self.board)
-
-    def toggle_test(self) -> None:
-        if self.test is not None:
-            self.stop_test()
-            return
-        invoke = self.runner.invoke
-        test = self.ctl.open_gpio_test(lambda name, pressed: invoke(lambda: self._light(name, pressed)))
-        if isinstance(test, Result):
-            _say(self.result, test)
-            return
-        self.test = test
-        self.start_button.setText(self._("Stop live test"))
-        _say(self.result, self._("Press each button; tap an LED to switch it."))
-        row = 0
-        for name, pin in test.inputs.items():
-            lamp = QLabel(f"{name.replace('_', ' ')}\nGPIO{pin}")
-            lamp.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            lamp.setMinimumHeight(mm(12))
-            lamp.setProperty("lit", "true" if test.state.get(name) else "false")
-            self.board.addWidget(lamp, row // 3, row % 3)
-            self.lights[name] = lamp
-            row += 1
-        for name, pin in test.outputs.items():
-            b = _button(f"{name.replace('led_', 'LED ').replace('_', ' ')}\nGPIO{pin}", "board")
-            b.setCheckable(True)
-            b.toggled.connect(lambda on, n=name: self.test and self.test.set_output(n, on))
-            self.board.addWidget(b, row // 3, row % 3)
-            self.toggles[name] = b
-            row += 1
-
-    def _light(self, name: str, pressed: bool) -> None:
-        lamp = self.lights.get(name)
-        if lamp is not None:
-            lamp.setProperty("lit", "true" if pressed else "false")
-            _restyle(lamp)
-
-    def stop_test(self) -> None:
-        if self.test is not None:
-            self.test.close()
-            self.test = None
-        for w in list(self.lights.values()) + list(self.toggles.values()):
-            self.board.removeWidget(w)
-            w.deleteLater()
-        self.lights.clear()
-        self.toggles.clear()
-        self.start_button.setText(self._("Start live test"))
-
-
-# ---- information and reset --------------------------------------------------------------------------------
-
-
-class TextPage(QWidget):
-    def __init__(self, title: str, fill: Callable[[], str], _: Callable[[str], str]) -> None:
-        super().__init__()
-        layout = QVBoxLayout(self)
-        label = QLabel(title)
-        label.setObjectName("title")
-        layout.addWidget(label)
-        self.text = QPlainTextEdit()
-        self.text.setReadOnly(True)
-        self.text.setStyleSheet('font-family: "DejaVu Sans Mono"; font-size: 15px;')
-        layout.addWidget(self.text)
-        refresh = _button(_("Refresh"))
-        refresh.clicked.connect(self.refresh)
-        layout.addWidget(refresh)
-        self._fill = fill
-        self.refresh()
-
-    def refresh(self) -> None:
-        self.text.setPlainText(self._fill())
-        bar = self.text.verticalScrollBar()
-        if bar is not None:
-            bar.setValue(bar.maximum())
-
-
-class ResetPage(SettingsPage):
-    """Unpair, factory reset (each asks for a second press), and the setup PIN."""
-
-    changed = pyqtSignal()
-
-    def __init__(self, ctl: SetupController, page: Page, _: Callable[[str], str], runner: _Runner) -> None:
-        super().__init__(ctl, page, _, runner)
-        self.unpair_button = self._confirming(_("Unpair from the hub"), lambda: ctl.unpair())
-        self.reset_button = self._confirming(_("Factory reset"), lambda: ctl.factory_reset())
-
-    def _confirming(self, text: str, action: Callable[[], Result]) -> QPushButton:
-        button = _button(text, "danger")
-        armed = {"on": False}
-
-        def press() -> None:
-            if not armed["on"]:
-                armed["on"] = True
-                button.setText(self._("Press again to confirm"))
-                return
-            armed["on"] = False
-            button.setText(text)
-            button.setEnabled(False)
-
-            def done(result: Result) -> None:
-                button.setEnabled(True)
-                _say(self.result, result)
-                self.form.reload()
-                self.changed.emit()
-
-            self.runner.run(action, done)
-
-        button.clicked.connect(press)
-        self.actions.addWidget(button)
-        return button
+            say(self.message, self._("Wrong PIN."), False)
 
 
 # ---- the window --------------------------------------------------------------------------------------------
@@ -504,7 +110,7 @@ class SetupWindow(QWidget):
         self.ctl = ctl
         translator = package_translator(__file__, "sorra", lang or ctl.config.device.lang)
         self._ = translator.gettext
-        self.runner = _Runner(invoke or main_thread_invoker())
+        self.runner = Runner(invoke or main_thread_invoker())
         self.setWindowTitle(self._("Sorra technician setup"))
         self.setStyleSheet(stylesheet())
         self.stack = QStackedWidget()
@@ -566,7 +172,7 @@ class SetupWindow(QWidget):
         self.nav.setCurrentRow(0)
         left = QVBoxLayout()
         left.addWidget(self.nav)
-        close = _button(_("Close"))
+        close = make_button(_("Close"))
         close.clicked.connect(self.close)
         left.addWidget(close)
         row.addLayout(left)

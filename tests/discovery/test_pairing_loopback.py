@@ -81,9 +81,13 @@ def test_a_new_counter_pairs_through_the_cli_and_works(hub_factory, tmp_path, ca
 
     with pytest.raises(EngineError, match="--counter"):  # a counter needs its number
         h.hub.pairing.approve(code)
+    other = h.client("display-1", "display")  # already working: approval must not drop it
+    drops: list[bool] = []
+    other.on_connection(lambda online: drops.append(online))
     assert hub_cli.main(["--data", str(h.data_dir), "device", "approve", code.replace(" ", ""),
                          "--counter", "3"]) == 0
     new = p.finish()
+    assert other.connected and False not in drops  # (a late "online" from its own connect is fine)
 
     saved = cfgmod.load(path)
     assert saved == new
