@@ -12,9 +12,9 @@ import json
 import sqlite3
 import threading
 import time
-from functools import wraps
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
