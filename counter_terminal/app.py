@@ -1,11 +1,20 @@
-"""Assembling the counter terminal: config → bus, hardware, controller (no Qt here)."""
+"""Assembling the counter terminal: start-up, config → bus, hardware, controller (no Qt here).
+
+Start-up (:func:`find_hub`): a terminal whose ``[hub].username`` is empty pairs
+first, showing the code on its LED display (and the clerk screen when it has
+one); then it finds the hub (mDNS, or ``[hub].host``) and checks that the hub
+holds the key it paired with. A terminal with credentials set by hand and no
+pinned key connects to ``[hub].host`` as it is (the demo, tests).
+"""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
 
 from counter_terminal.actions import HOLD_BUTTONS
 from counter_terminal.controller import CounterController, Invoke, Settings
@@ -20,26 +29,31 @@ from counter_terminal.hardware import (
 )
 from counter_terminal.runner import SerialInvoker, Ticker
 from counter_terminal.texts import Texts
+from sorra import discovery, pairing
 from sorra.bus import BusClient, BusSettings
 from sorra.config import DeviceConfig
 
 log = logging.getLogger(__name__)
 
 TICK_S = 0.25
+FROM_CONFIG: Any = object()
+"""``interfaces`` default: ``[hub].mdns_interfaces`` (or ``$SORRA_MDNS_INTERFACES``)."""
 
 
 class SetupError(RuntimeError):
     """The device is not set up for this (message for the technician)."""
 
 
-def bus_settings(config: DeviceConfig) -> BusSettings:
-    if not config.hub.host:
+def bus_settings(config: DeviceConfig, host: str | None = None, port: int | None = None) -> BusSettings:
+    """How this terminal logs in to the broker; ``host``/``port``: where :func:`find_hub` found the hub."""
+    host = host or config.hub.host
+    if not host:
         raise SetupError("[hub] host is empty: pair this terminal with the hub (sorra setup)")
     if not config.device.id:
         raise SetupError("[device] id is empty: pair this terminal with the hub (sorra setup)")
     return BusSettings(
-        host=config.hub.host,
-        port=config.hub.mqtt_port,
+        host=host,
+        port=port or config.hub.mqtt_port,
         username=config.hub.username or config.device.id,
         password=config.hub.password.get_secret_value(),
         site=config.device.site,
@@ -79,7 +93,9 @@ class CounterApp:
         pin_factory: Any = None,
         invoke: Invoke | None = None,
         button_options: dict[str, Any] | None = None,
+        display: NumberDisplay | None = None,
     ) -> None:
+        """``display``: the LED display already opened for the start-up (else built from the config)."""
         self.config = config
         self.headless = config.counter.headless if headless is None else headless
         self.bus = bus if bus is not None else BusClient(bus_settings(config))
@@ -87,7 +103,7 @@ class CounterApp:
             raise SetupError("[counter] number is 0: set the counter this terminal is paired with (sorra setup)")
         factory = pin_factory if pin_factory is not None else make_pin_factory(config.gpio.pin_factory)
         self.lights: StatusLights = build_lights(config, factory)
-        self.display: NumberDisplay | None = build_display(config)
+        self.display: NumberDisplay | None = display if display is not None else build_display(config)
         self.buttons: ButtonInput = build_buttons(config, factory, HOLD_BUTTONS, **(button_options or {}))
         self._own_invoker: SerialInvoker | None = None
         if invoke is None:
@@ -142,27 +158,240 @@ class CounterApp:
             self._own_invoker.stop()
 
 
-def run_headless(app: CounterApp) -> int:
+# ---- start-up: pairing and finding the hub ------------------------------------------------
+
+
+class StartupView(Protocol):
+    """Where the start-up reports: the LED display, the clerk screen (any thread)."""
+
+    def show_code(self, code: str) -> None: ...
+
+    def show_status(self, text: str) -> None: ...
+
+    def show_connecting(self) -> None: ...
+
+    def show_refused(self, text: str) -> None: ...
+
+    def show_problem(self, text: str) -> None: ...
+
+
+class Views:
+    """Several :class:`StartupView` at once (the LED display and the clerk screen)."""
+
+    def __init__(self, *views: Any) -> None:
+        self._views = [v for v in views if v is not None]
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        methods = [getattr(v, name) for v in self._views]
+
+        def call(*args: Any) -> None:
+            for method in methods:
+                method(*args)
+
+        return call
+
+
+class LedStartupView:
+    """The start-up on the LED display above the desk, and in the log (journal, ``systemctl status``).
+
+    The pairing code fits an 8-character display as ``123 456`` (``123456``
+    on 6); dashes while the hub is looked for; ``HUB ERR`` for a refused hub.
+    """
+
+    def __init__(self, display: NumberDisplay | None) -> None:
+        self.display = display
+        self.width = int(getattr(display, "width", 8))
+        self.refused = False
+
+    def _show(self, text: str) -> None:
+        if self.display is not None:
+            self.display.show(text)
+
+    def show_code(self, code: str) -> None:
+        self._show(code if len(code) <= self.width else code.replace(" ", ""))
+        message = f"pairing code {code}: approve it on the hub (sorra hub device approve {code.replace(' ', '')})"
+        log.info("%s", message)
+        _sd_status(message)
+
+    def show_status(self, text: str) -> None:
+        log.info("%s", text)
+
+    def show_connecting(self) -> None:
+        if not self.refused:  # a refused hub stays on the display while the next try runs
+            self._show("-" * min(self.width, 8))
+            _sd_status("looking for the hub")
+
+    def show_refused(self, text: str) -> None:
+        self.refused = True
+        self._show("HUB ERR")
+        _sd_status(f"refused hub: {text}")
+
+    def show_problem(self, text: str) -> None:
+        _sd_status(text)
+
+
+def _sd_status(text: str) -> None:
+    try:
+        from sorra import sdnotify
+    except ImportError:  # pragma: no cover - part of sorra
+        return
+    sdnotify.status(text[:200])
+
+
+def uses_fixed_address(config: DeviceConfig) -> bool:
+    """Credentials set by hand with no pinned hub key (the demo, tests): connect to ``[hub].host`` as it is."""
+    return bool(config.hub.username and not config.hub.fingerprint)
+
+
+def find_hub(config: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event, *,
+             interfaces: Any = FROM_CONFIG, advertiser: Any = None, resolve_timeout_s: float = 6.0,
+             settle_s: float = 1.0) -> tuple[DeviceConfig, BusSettings]:
+    """Pair if needed, find the hub and prove its key: the (new) config and the settings to connect with.
+
+    Blocks, and keeps trying while the hub cannot be found or is refused (the
+    reason goes to ``view``). A paired config is written to ``config_path``.
+    Raises :class:`sorra.pairing.PairingCancelled` once ``stop`` is set.
+    """
+    ifaces = discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces
+    delay = 1.0
+    while True:
+        try:
+            if not config.hub.username:
+                config = pairing.ensure_paired(config, config_path, view.show_code, on_status=view.show_status,
+                                               stop=stop, interfaces=ifaces, settle_s=settle_s, advertise=False)
+                if advertiser is not None:
+                    advertiser.update(config)
+            if uses_fixed_address(config):
+                return config, bus_settings(config)
+            view.show_connecting()
+            host, port = discovery.resolve_hub(config, interfaces=ifaces, timeout_s=resolve_timeout_s)
+            log.info("hub of site %r proved its key at %s:%d", config.device.site, host, port)
+            return config, bus_settings(config, host, port)
+        except pairing.PairingCancelled:
+            raise
+        except discovery.HubIdentityError as err:
+            log.error("%s", err)
+            view.show_refused(str(err))
+        except (discovery.DiscoveryError, pairing.PairingError) as err:
+            log.warning("%s", err)
+            view.show_problem(str(err))
+        if stop.wait(delay):
+            raise pairing.PairingCancelled("stopped")
+        delay = min(delay * 2, 30.0)
+
+
+def start_advertising(config: DeviceConfig, interfaces: Any = FROM_CONFIG) -> Any:
+    """Announce this terminal on mDNS (the hub lists it, paired or not); None when mDNS is off or fails."""
+    ifaces = discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces
+    try:
+        return discovery.advertise_device(config, ifaces)
+    except OSError as err:
+        log.warning("cannot announce this terminal on mDNS: %s", err)
+        return None
+
+
+def check_startup(config: DeviceConfig, interfaces: Any = FROM_CONFIG) -> None:
+    """Refuse at once what start-up could never get past (``SetupError`` with what to do)."""
+    ifaces = discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces
+    if not config.hub.host and ifaces is None and (not config.hub.username or config.hub.fingerprint):
+        raise SetupError("[hub] host is empty and mDNS is switched off (SORRA_MDNS_INTERFACES=off): "
+                         "set hub.host to the hub's address (sorra setup set hub.host ADDRESS)")
+    if uses_fixed_address(config):
+        bus_settings(config)  # the address and id are there
+        if not config.counter.number:
+            raise SetupError("[counter] number is 0: set the counter this terminal is paired with (sorra setup)")
+
+
+class HeadlessTerminal:
+    """A counter terminal without a screen: start-up on the LED display, then buttons, LEDs and the display.
+
+    ``start()`` blocks until the terminal runs (``app`` is set) or ``stop`` is
+    set (returns False). Tests run it on a thread with their own pin factory.
+    """
+
+    def __init__(self, config: DeviceConfig, config_path: str | Path | None, *, interfaces: Any = FROM_CONFIG,
+                 pin_factory: Any = None, button_options: dict[str, Any] | None = None,
+                 resolve_timeout_s: float = 6.0, settle_s: float = 1.0, tick: bool = True) -> None:
+        self.config = config
+        self.path = config_path
+        self.interfaces = discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces
+        check_startup(config, self.interfaces)
+        self.pin_factory, self.button_options, self.tick = pin_factory, button_options, tick
+        self.resolve_timeout_s, self.settle_s = resolve_timeout_s, settle_s
+        self.stop_event = threading.Event()
+        self.display = build_display(config)
+        self.view = LedStartupView(self.display)
+        self.app: CounterApp | None = None
+        self.advertiser: Any = None
+
+    def start(self) -> bool:
+        self.advertiser = start_advertising(self.config, self.interfaces)
+        try:
+            config, settings = find_hub(self.config, self.path, self.view, self.stop_event,
+                                        interfaces=self.interfaces, advertiser=self.advertiser,
+                                        resolve_timeout_s=self.resolve_timeout_s, settle_s=self.settle_s)
+        except pairing.PairingCancelled:
+            return False
+        self.config = config
+        app = CounterApp(config, headless=True, bus=BusClient(settings), pin_factory=self.pin_factory,
+                         button_options=self.button_options, display=self.display)
+        app.start(tick=self.tick)
+        self.app = app
+        log.info("counter terminal running headless (counter %s)", config.counter.number)
+        return True
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.app is not None:
+            self.app.stop()
+        elif self.display is not None:
+            self.display.close()
+        if self.advertiser is not None:
+            self.advertiser.stop()
+
+
+def run_headless(config: DeviceConfig, config_path: str | Path | None = None, *,
+                 interfaces: Any = FROM_CONFIG) -> int:
     """Buttons, LEDs and the LED display only; runs until SIGTERM/SIGINT."""
-    stop = threading.Event()
+    terminal = HeadlessTerminal(config, config_path, interfaces=interfaces)
+    done = threading.Event()
+
+    def quit_(*_: Any) -> None:
+        terminal.stop_event.set()
+        done.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    app.start()
-    watchdog = _systemd_ready(app)
-    log.info("counter terminal running headless (counter %s)", app.config.counter.number)
-    stop.wait()
-    if watchdog is not None:
-        watchdog.stop()
-    app.stop()
+        signal.signal(sig, quit_)
+    health = {"alive": lambda: True}  # during the start-up: this process answers signals
+    watchdog = _systemd_ready(health)
+    try:
+        if terminal.start() and terminal.app is not None:
+            health["alive"] = _heartbeat(terminal.app)
+            done.wait()
+    finally:
+        if watchdog is not None:
+            watchdog.stop()
+        terminal.stop()
     return 0
 
 
-def _systemd_ready(app: CounterApp) -> Any:
+def _heartbeat(app: CounterApp) -> Callable[[], bool]:
+    """Alive while the controller's thread turns (it renders at least every tick)."""
+    try:
+        from sorra import sdnotify
+    except ImportError:  # pragma: no cover
+        return lambda: True
+    heartbeat = sdnotify.Heartbeat(max_age_s=10)
+    heartbeat.beat()
+    app.controller.add_listener(lambda vm: heartbeat.beat())
+    return heartbeat.alive
+
+
+def _systemd_ready(health: Any) -> Any:
+    """READY once the process serves (the start-up included); the watchdog asks ``health["alive"]()``."""
     try:
         from sorra import sdnotify
     except ImportError:  # pragma: no cover - the module is part of sorra now
         return None
-    heartbeat = sdnotify.Heartbeat(max_age_s=10)
-    app.controller.add_listener(lambda vm: heartbeat.beat())
     sdnotify.ready("counter terminal up")
-    return sdnotify.start_watchdog(heartbeat.alive)
+    return sdnotify.start_watchdog(lambda: health["alive"]())

@@ -4,6 +4,13 @@ The screen comes up first, with whatever was cached (the last playlist, the
 office logo) and the offline mark; the hub is found and connected in the
 background, so a display with no network still shows something useful and
 never a blank or frozen screen.
+
+Start-up (in that background thread, :func:`find_hub`): a display whose
+``[hub].username`` is empty pairs first and shows the code full screen
+(:class:`display.views.startup.StartupOverlay`); then the hub is found (mDNS,
+or ``[hub].host``) and must prove the key the display paired with, or it is
+refused on screen. Credentials set by hand with no pinned key (the demo,
+tests) connect to ``[hub].host`` as they are.
 """
 
 from __future__ import annotations
@@ -12,23 +19,29 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtWidgets import QApplication, QWidget
 
 from display.audio import announcer_from_config
 from display.controller import DisplayController
 from display.media import MediaCache, MediaSync
 from display.sizing import parse_resolution
+from display.views.startup import StartupOverlay
 from display.views.window import DisplayWindow
+from sorra import discovery, pairing
 from sorra.bus import BusClient, BusSettings
 from sorra.config import DeviceConfig
 
 log = logging.getLogger(__name__)
 
-__all__ = ["run", "bus_settings", "open_cache"]
+__all__ = ["DisplayApp", "bus_settings", "find_hub", "open_cache", "run"]
+
+FROM_CONFIG: Any = object()
+"""``interfaces`` default: ``[hub].mdns_interfaces`` (or ``$SORRA_MDNS_INTERFACES``)."""
 
 
 def bus_settings(config: DeviceConfig, host: str | None = None, port: int | None = None,
@@ -56,20 +69,134 @@ def open_cache(path: str) -> MediaCache:
         return MediaCache(fallback)
 
 
+# ---- start-up: pairing and finding the hub ------------------------------------------------
+
+
+class StartupView(Protocol):
+    def show_code(self, code: str) -> None: ...
+
+    def show_status(self, text: str) -> None: ...
+
+    def show_connecting(self) -> None: ...
+
+    def show_refused(self, text: str) -> None: ...
+
+    def show_problem(self, text: str) -> None: ...
+
+
+class OnGui:
+    """A :class:`StartupView` whose calls run through ``invoke`` (on the GUI thread)."""
+
+    def __init__(self, view: StartupView, invoke: Callable[[Callable[[], None]], None]) -> None:
+        self._view, self._invoke = view, invoke
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        method = getattr(self._view, name)
+        return lambda *args: self._invoke(lambda: method(*args))
+
+
+def uses_fixed_address(config: DeviceConfig) -> bool:
+    """Credentials set by hand with no pinned hub key (the demo, tests): connect to ``[hub].host`` as it is."""
+    return bool(config.hub.username and not config.hub.fingerprint)
+
+
+def find_hub(config: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event, *,
+             interfaces: Any = FROM_CONFIG, advertiser: Any = None, resolve_timeout_s: float = 6.0,
+             settle_s: float = 1.0) -> tuple[DeviceConfig, str, int]:
+    """Pair if needed, find the hub and prove its key: the (new) config and where the hub is.
+
+    Blocks, and keeps trying while the hub cannot be found or is refused (the
+    reason goes to ``view``). A paired config is written to ``config_path``.
+    Raises :class:`sorra.pairing.PairingCancelled` once ``stop`` is set.
+    """
+    ifaces = discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces
+    delay = 2.0
+    while True:
+        try:
+            if not config.hub.username:
+                config = pairing.ensure_paired(config, config_path, _logged(view.show_code),
+                                               on_status=_logged_status(view.show_status),
+                                               stop=stop, interfaces=ifaces, settle_s=settle_s, advertise=False)
+                if advertiser is not None:
+                    advertiser.update(config)
+            view.show_connecting()
+            host, port = discovery.resolve_hub(config, interfaces=ifaces, timeout_s=resolve_timeout_s)
+            log.info("hub of site %r proved its key at %s:%d", config.device.site, host, port)
+            return config, host, port
+        except pairing.PairingCancelled:
+            raise
+        except discovery.HubIdentityError as err:
+            log.error("%s", err)
+            view.show_refused(str(err))
+        except (discovery.DiscoveryError, pairing.PairingError) as err:
+            log.warning("hub not found yet: %s", err)
+            view.show_problem(str(err))
+        if stop.wait(delay):
+            raise pairing.PairingCancelled("stopped")
+        delay = min(30.0, delay * 2)
+
+
+def _logged(show_code: Callable[[str], None]) -> Callable[[str], None]:
+    """``show_code`` that also puts the code in the journal and ``systemctl status``."""
+
+    def show(code: str) -> None:
+        message = f"pairing code {code}: approve it on the hub (sorra hub device approve {code.replace(' ', '')})"
+        log.info("%s", message)
+        try:
+            from sorra import sdnotify
+        except ImportError:  # pragma: no cover - part of sorra
+            pass
+        else:
+            sdnotify.status(message)
+        show_code(code)
+
+    return show
+
+
+def _logged_status(show_status: Callable[[str], None]) -> Callable[[str], None]:
+    """``on_status`` that also logs each new line (the journal tells what the screen says)."""
+    last = [""]
+
+    def show(text: str) -> None:
+        if text != last[0]:
+            last[0] = text
+            log.info("%s", text)
+        show_status(text)
+
+    return show
+
+
+def start_advertising(config: DeviceConfig, interfaces: Any = FROM_CONFIG) -> Any:
+    """Announce this display on mDNS (the hub lists it, paired or not); None when mDNS is off or fails."""
+    ifaces = discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces
+    try:
+        return discovery.advertise_device(config, ifaces)
+    except OSError as err:
+        log.warning("cannot announce this display on mDNS: %s", err)
+        return None
+
+
 class DisplayApp:
     """Everything of one running display; ``start()`` after the QApplication exists."""
 
-    def __init__(self, config: DeviceConfig, **bus_options: Any) -> None:
-        """``bus_options``: extra :class:`BusSettings` fields (tests shorten the reconnect delay)."""
+    def __init__(self, config: DeviceConfig, *, config_path: str | Path | None = None,
+                 interfaces: Any = FROM_CONFIG, resolve_timeout_s: float = 6.0, settle_s: float = 1.0,
+                 **bus_options: Any) -> None:
+        """``config_path``: where pairing writes the credentials; ``bus_options``: extra
+        :class:`BusSettings` fields (tests shorten the reconnect delay); the others are for tests."""
         from sorra.qt import main_thread_invoker
 
         self.config = config
+        self.config_path = config_path
+        self.interfaces = discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces
+        self.resolve_timeout_s, self.settle_s = resolve_timeout_s, settle_s
         self.bus_options = bus_options
+        self.invoke = main_thread_invoker()
         self.cache = open_cache(config.display.media_cache)
         self.announcer = announcer_from_config(config.audio)
         self.controller = DisplayController(
             config.display, config.audio, lang=config.device.lang, announcer=self.announcer,
-            media=self.cache, invoke=main_thread_invoker(),
+            media=self.cache, invoke=self.invoke,
         )
         self.announcer.now_fn = self.controller.now  # quiet hours in the office's time
         self.announcer.start()
@@ -77,7 +204,9 @@ class DisplayApp:
                               on_status=self._media_status)
         self.controller.sync = self.sync
         self.window = DisplayWindow(self.controller, lang=config.device.lang)
+        self.startup = StartupOverlay(self.window, config.device.lang)
         self.bus: BusClient | None = None
+        self.advertiser: Any = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._missing = 0
@@ -87,6 +216,9 @@ class DisplayApp:
         self.sync.start()
         # the cached playlist plays at once; the sync also fetches anything missing
         self.sync.update(self.controller.state.playlist, extra_urls=None)
+        self.advertiser = start_advertising(self.config, self.interfaces)
+        if not uses_fixed_address(self.config) and not self.config.hub.username:
+            self.startup.show_searching()  # a new display: nothing cached to show, it pairs first
         threading.Thread(target=self._connect, name="hub-connect", daemon=True).start()
 
     def _verify_cache(self) -> None:
@@ -101,13 +233,20 @@ class DisplayApp:
 
     def _connect(self) -> None:
         host, port = self.config.hub.host, self.config.hub.mqtt_port
-        if not self.config.device.id:
-            log.error("[device] id is empty: pair this display with the hub (sorra setup); showing cached content")
-            return
-        if not host:
-            host, port = self._discover()
-            if not host:
+        if uses_fixed_address(self.config):
+            if not self.config.device.id or not host:
+                log.error("[device] id or [hub] host is empty: pair this display with the hub (sorra setup); "
+                          "showing cached content")
                 return
+        else:
+            try:
+                self.config, host, port = find_hub(
+                    self.config, self.config_path, OnGui(self.startup, self.invoke), self._stop,
+                    interfaces=self.interfaces, advertiser=self.advertiser,
+                    resolve_timeout_s=self.resolve_timeout_s, settle_s=self.settle_s)
+            except pairing.PairingCancelled:
+                return
+            self.invoke(self.startup.done)
         bus = BusClient(bus_settings(self.config, host, port, **self.bus_options))
         self.controller.attach(bus)
         w, h = parse_resolution(self.config.display.resolution)
@@ -120,36 +259,25 @@ class DisplayApp:
             self.bus = bus
         log.info("display %s connecting to the hub at %s:%s", self.config.device.id, host, port)
 
-    def _discover(self) -> tuple[str, int]:
-        from sorra import discovery
-
-        delay = 2.0
-        while not self._stop.is_set():
-            try:
-                return discovery.resolve_hub(self.config)
-            except discovery.NotPaired as err:
-                log.error("%s; showing cached content", err)
-                return "", 0
-            except discovery.DiscoveryError as err:
-                log.warning("hub not found yet: %s", err)
-            self._stop.wait(delay)
-            delay = min(30.0, delay * 2)
-        return "", 0
-
     def stop(self) -> None:
         with self._lock:
             self._stop.set()
             bus = self.bus
         if bus is not None:
             bus.stop()
+        if self.advertiser is not None:
+            self.advertiser.stop()
         self.sync.stop()
         self.announcer.stop()
 
 
-def run(config: DeviceConfig, windowed: bool = False) -> int:
+def run(config: DeviceConfig, windowed: bool = False, config_path: str | Path | None = None,
+        interfaces: Any = FROM_CONFIG) -> int:
     app = QApplication.instance() or QApplication(["sorra-display"])
-    display = DisplayApp(config)
+    display = DisplayApp(config, config_path=config_path, interfaces=interfaces)
     win = display.window
+    if config_path is not None:
+        _install_setup_gesture(win, config_path, app)
     w, h = parse_resolution(config.display.resolution)
     if config.display.fullscreen and not windowed:
         win.setCursor(Qt.CursorShape.BlankCursor)
@@ -170,7 +298,32 @@ def run(config: DeviceConfig, windowed: bool = False) -> int:
     code = app.exec()
     _systemd_stopping(watchdog)
     display.stop()
+    # the window goes now, on this thread, while the QApplication exists (not in PyQt's exit clean-up)
+    from PyQt6 import sip
+
+    win.close()
+    sip.delete(win)
     return int(code)
+
+
+def _install_setup_gesture(window: QWidget, config_path: str | Path, app: Any) -> None:
+    """Ctrl+Alt+S (or five taps top left) opens the setup menu; a saved change restarts the display
+    once the menu closes (systemd starts it again with the new configuration)."""
+    from sorra.setup.gesture import install_setup_gesture
+
+    state: dict[str, Any] = {"restart": False}
+
+    def restart() -> None:
+        log.info("the setup menu changed this device's configuration: restarting the display")
+        app.quit()
+
+    def changed(_cfg: Any) -> None:
+        setup = state["gesture"].opened.get("window")
+        if setup is not None and not state["restart"]:
+            state["restart"] = True
+            setup.closed.connect(restart)
+
+    state["gesture"] = install_setup_gesture(window, config_path, on_changed=changed)
 
 
 def _systemd_ready() -> Any:

@@ -1,6 +1,6 @@
 """``sorra display``: the waiting-room TV, its screenshots and its announcement tools.
 
-    sorra display [--config FILE] [--windowed]
+    sorra display [--config FILE] [--windowed] [--mdns-interface IP ...]
     sorra display --screenshots DIR [--resolution 1920x1080 ...|all] [--lang hu|en ...]
     sorra display announce TICKET COUNTER [--lang hu|en] [--recall] [--text] [--out FILE.wav]
     sorra display voicepack [--lang hu|en]
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from sorra import config as sorra_config
+from sorra import discovery
 
 RESOLUTIONS = ("1920x1080", "1280x720", "1080x1920", "720x1280")
 
@@ -101,6 +102,7 @@ def _app_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--config", default=None, help="device TOML (default: /etc/sorra/device.toml)")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    discovery.add_mdns_option(parser)
     parser.add_argument("--screenshots", metavar="DIR",
                         help="render every layout to PNG (HU and EN, landscape and portrait) and exit")
     parser.add_argument("--resolution", action="append", choices=RESOLUTIONS + ("all",),
@@ -130,4 +132,6 @@ def main(argv: list[str]) -> int:
         return 0
     from display.app import run
 
-    return run(cfg, windowed=args.windowed)
+    path = Path(args.config) if args.config else sorra_config.default_path()
+    return run(cfg, windowed=args.windowed, config_path=path,
+               interfaces=discovery.device_interfaces(cfg, args.mdns_interface))

@@ -1,6 +1,6 @@
 """``sorra kiosk``: the touch ticket dispenser, its test print and its screenshots.
 
-    sorra kiosk [--config FILE] [--windowed]
+    sorra kiosk [--config FILE] [--windowed] [--mdns-interface IP ...]
     sorra kiosk --screenshots DIR [--screen 1280x800 ...]
     sorra kiosk test-print [--printer dummy|configured|usb|serial|network|file] [--out FILE] [--lang hu|en]
 """
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from sorra import config as sorra_config
+from sorra import discovery
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ def _app_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="sorra kiosk", description="Touch ticket dispenser (full screen).")
     parser.add_argument("--config", default=None, help="device TOML (default: /etc/sorra/device.toml)")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    discovery.add_mdns_option(parser)
     parser.add_argument("--screenshots", metavar="DIR", help="render every screen to PNG (HU and EN) and exit")
     parser.add_argument(
         "--screen",
@@ -142,4 +144,5 @@ def main(argv: list[str]) -> int:
         return 0
     from kiosk.app import run
 
-    return run(cfg, windowed=args.windowed)
+    path = Path(args.config) if args.config else sorra_config.default_path()
+    return run(cfg, path, windowed=args.windowed, interfaces=discovery.device_interfaces(cfg, args.mdns_interface))

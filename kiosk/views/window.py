@@ -16,6 +16,7 @@ from typing import Any
 from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QStackedWidget,
@@ -153,11 +154,15 @@ class InputFilter(QObject):
     Enter. A pause longer than ``gap_s`` starts a new code.
     """
 
-    def __init__(self, on_touch: Callable[[], None], on_scan: Callable[[str], None], gap_s: float = 0.5) -> None:
+    def __init__(self, on_touch: Callable[[], None], on_scan: Callable[[str], None], gap_s: float = 0.5,
+                 scope: QWidget | None = None) -> None:
+        """``scope``: the kiosk window; keys typed while another window is active (the technician's
+        setup menu) are left alone."""
         super().__init__()
         self._on_touch = on_touch
         self._on_scan = on_scan
         self._gap_s = gap_s
+        self._scope = scope
         self._buffer = ""
         self._last = 0.0
 
@@ -166,6 +171,12 @@ class InputFilter(QObject):
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
             self._on_touch()
         elif kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            active = QApplication.activeWindow() if self._scope is not None else None
+            if active is not None and active is not self._scope:
+                return False
+            if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                                    | Qt.KeyboardModifier.MetaModifier):
+                return False  # a shortcut (Ctrl+Alt+S: the setup menu), not a scanner's character
             return self._key(event)
         return False
 

@@ -55,7 +55,8 @@ def test_app_needs_the_counter_number_of_its_pairing(hub):
         CounterApp(paired_config(hub, number=0), invoke=lambda fn: fn())
 
 
-def test_command_explains_a_terminal_that_is_not_paired(tmp_path, capsys):
+def test_command_explains_a_terminal_that_is_not_paired(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SORRA_MDNS_INTERFACES", "off")  # no hub address and no mDNS: it cannot even pair
     path = tmp_path / "device.toml"
     path.write_text('[device]\nid = "counter-3"\nrole = "counter"\n[gpio]\npin_factory = "mock"\n')
     assert main(["--config", str(path), "--headless"]) == 3
