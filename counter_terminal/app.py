@@ -14,7 +14,7 @@ import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from counter_terminal.actions import HOLD_BUTTONS
 from counter_terminal.controller import CounterController, Invoke, Settings
@@ -29,38 +29,35 @@ from counter_terminal.hardware import (
 )
 from counter_terminal.runner import SerialInvoker, Ticker
 from counter_terminal.texts import Texts
-from sorra import discovery, pairing
+from sorra import discovery, pairing, startup
 from sorra.bus import BusClient, BusSettings
 from sorra.config import DeviceConfig
+from sorra.startup import FROM_CONFIG, SetupError, StartupView, uses_fixed_address  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
+ROLE = "counter"
+
+
+def bus_settings(config: DeviceConfig, host: str | None = None, port: int | None = None, **kwargs: Any) -> BusSettings:
+    settings = startup.bus_settings(config, ROLE, host, port)
+    for key, value in kwargs.items():
+        setattr(settings, key, value)
+    return settings
+
+
+def find_hub(config: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event,
+             **kwargs: Any) -> tuple[DeviceConfig, BusSettings]:
+    """Pair if needed, find the hub and prove its key: the (new) config and the settings to connect with."""
+    config, host, port = startup.locate_hub(config, config_path, view, stop, **kwargs)
+    return config, bus_settings(config, host, port)
+
+
+def start_advertising(config: DeviceConfig, interfaces: Any = FROM_CONFIG) -> Any:
+    return startup.start_advertising(config, ROLE, interfaces)
+
+
 TICK_S = 0.25
-FROM_CONFIG: Any = object()
-"""``interfaces`` default: ``[hub].mdns_interfaces`` (or ``$SORRA_MDNS_INTERFACES``)."""
-
-
-class SetupError(RuntimeError):
-    """The device is not set up for this (message for the technician)."""
-
-
-def bus_settings(config: DeviceConfig, host: str | None = None, port: int | None = None) -> BusSettings:
-    """How this terminal logs in to the broker; ``host``/``port``: where :func:`find_hub` found the hub."""
-    host = host or config.hub.host
-    if not host:
-        raise SetupError("[hub] host is empty: pair this terminal with the hub (sorra setup)")
-    if not config.device.id:
-        raise SetupError("[device] id is empty: pair this terminal with the hub (sorra setup)")
-    return BusSettings(
-        host=host,
-        port=port or config.hub.mqtt_port,
-        username=config.hub.username or config.device.id,
-        password=config.hub.password.get_secret_value(),
-        site=config.device.site,
-        device=config.device.id,
-        role="counter",
-        tls=config.hub.tls,
-    )
 
 
 def controller_settings(config: DeviceConfig, headless: bool) -> Settings:
@@ -161,20 +158,6 @@ class CounterApp:
 # ---- start-up: pairing and finding the hub ------------------------------------------------
 
 
-class StartupView(Protocol):
-    """Where the start-up reports: the LED display, the clerk screen (any thread)."""
-
-    def show_code(self, code: str) -> None: ...
-
-    def show_status(self, text: str) -> None: ...
-
-    def show_connecting(self) -> None: ...
-
-    def show_refused(self, text: str) -> None: ...
-
-    def show_problem(self, text: str) -> None: ...
-
-
 class Views:
     """Several :class:`StartupView` at once (the LED display and the clerk screen)."""
 
@@ -236,58 +219,6 @@ def _sd_status(text: str) -> None:
     except ImportError:  # pragma: no cover - part of sorra
         return
     sdnotify.status(text[:200])
-
-
-def uses_fixed_address(config: DeviceConfig) -> bool:
-    """Credentials set by hand with no pinned hub key (the demo, tests): connect to ``[hub].host`` as it is."""
-    return bool(config.hub.username and not config.hub.fingerprint)
-
-
-def find_hub(config: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event, *,
-             interfaces: Any = FROM_CONFIG, advertiser: Any = None, resolve_timeout_s: float = 6.0,
-             settle_s: float = 1.0) -> tuple[DeviceConfig, BusSettings]:
-    """Pair if needed, find the hub and prove its key: the (new) config and the settings to connect with.
-
-    Blocks, and keeps trying while the hub cannot be found or is refused (the
-    reason goes to ``view``). A paired config is written to ``config_path``.
-    Raises :class:`sorra.pairing.PairingCancelled` once ``stop`` is set.
-    """
-    ifaces = discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces
-    delay = 1.0
-    while True:
-        try:
-            if not config.hub.username:
-                config = pairing.ensure_paired(config, config_path, view.show_code, on_status=view.show_status,
-                                               stop=stop, interfaces=ifaces, settle_s=settle_s, advertise=False)
-                if advertiser is not None:
-                    advertiser.update(config)
-            if uses_fixed_address(config):
-                return config, bus_settings(config)
-            view.show_connecting()
-            host, port = discovery.resolve_hub(config, interfaces=ifaces, timeout_s=resolve_timeout_s)
-            log.info("hub of site %r proved its key at %s:%d", config.device.site, host, port)
-            return config, bus_settings(config, host, port)
-        except pairing.PairingCancelled:
-            raise
-        except discovery.HubIdentityError as err:
-            log.error("%s", err)
-            view.show_refused(str(err))
-        except (discovery.DiscoveryError, pairing.PairingError) as err:
-            log.warning("%s", err)
-            view.show_problem(str(err))
-        if stop.wait(delay):
-            raise pairing.PairingCancelled("stopped")
-        delay = min(delay * 2, 30.0)
-
-
-def start_advertising(config: DeviceConfig, interfaces: Any = FROM_CONFIG) -> Any:
-    """Announce this terminal on mDNS (the hub lists it, paired or not); None when mDNS is off or fails."""
-    ifaces = discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces
-    try:
-        return discovery.advertise_device(config, ifaces)
-    except OSError as err:
-        log.warning("cannot announce this terminal on mDNS: %s", err)
-        return None
 
 
 def check_startup(config: DeviceConfig, interfaces: Any = FROM_CONFIG) -> None:

@@ -19,9 +19,8 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QApplication, QWidget
@@ -32,31 +31,37 @@ from display.media import MediaCache, MediaSync
 from display.sizing import parse_resolution
 from display.views.startup import StartupOverlay
 from display.views.window import DisplayWindow
-from sorra import discovery, pairing
+from sorra import discovery, pairing, startup
 from sorra.bus import BusClient, BusSettings
 from sorra.config import DeviceConfig
+from sorra.startup import FROM_CONFIG, OnGui, SetupError, StartupView, uses_fixed_address  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
+ROLE = "display"
+
+
+def bus_settings(config: DeviceConfig, host: str | None = None, port: int | None = None, **kwargs: Any) -> BusSettings:
+    settings = startup.bus_settings(config, ROLE, host, port)
+    for key, value in kwargs.items():
+        setattr(settings, key, value)
+    return settings
+
+
+def find_hub(config: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event,
+             **kwargs: Any) -> tuple[DeviceConfig, str, int]:
+    """Pair if needed, find the hub and prove its key: the (new) config and where the hub is."""
+    kwargs.setdefault("first_delay_s", 2.0)
+    config, host, port = startup.locate_hub(config, config_path, view, stop, **kwargs)
+    return config, host or config.hub.host, port or config.hub.mqtt_port
+
+
+def start_advertising(config: DeviceConfig, interfaces: Any = FROM_CONFIG) -> Any:
+    return startup.start_advertising(config, ROLE, interfaces)
+
+
 __all__ = ["DisplayApp", "bus_settings", "find_hub", "open_cache", "run"]
 
-FROM_CONFIG: Any = object()
-"""``interfaces`` default: ``[hub].mdns_interfaces`` (or ``$SORRA_MDNS_INTERFACES``)."""
-
-
-def bus_settings(config: DeviceConfig, host: str | None = None, port: int | None = None,
-                 **options: Any) -> BusSettings:
-    return BusSettings(
-        host=host or config.hub.host,
-        port=port or config.hub.mqtt_port,
-        username=config.hub.username or config.device.id,
-        password=config.hub.password.get_secret_value(),
-        site=config.device.site,
-        device=config.device.id,
-        role="display",
-        tls=config.hub.tls,
-        **options,
-    )
 
 
 def open_cache(path: str) -> MediaCache:
@@ -70,110 +75,6 @@ def open_cache(path: str) -> MediaCache:
 
 
 # ---- start-up: pairing and finding the hub ------------------------------------------------
-
-
-class StartupView(Protocol):
-    def show_code(self, code: str) -> None: ...
-
-    def show_status(self, text: str) -> None: ...
-
-    def show_connecting(self) -> None: ...
-
-    def show_refused(self, text: str) -> None: ...
-
-    def show_problem(self, text: str) -> None: ...
-
-
-class OnGui:
-    """A :class:`StartupView` whose calls run through ``invoke`` (on the GUI thread)."""
-
-    def __init__(self, view: StartupView, invoke: Callable[[Callable[[], None]], None]) -> None:
-        self._view, self._invoke = view, invoke
-
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        method = getattr(self._view, name)
-        return lambda *args: self._invoke(lambda: method(*args))
-
-
-def uses_fixed_address(config: DeviceConfig) -> bool:
-    """Credentials set by hand with no pinned hub key (the demo, tests): connect to ``[hub].host`` as it is."""
-    return bool(config.hub.username and not config.hub.fingerprint)
-
-
-def find_hub(config: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event, *,
-             interfaces: Any = FROM_CONFIG, advertiser: Any = None, resolve_timeout_s: float = 6.0,
-             settle_s: float = 1.0) -> tuple[DeviceConfig, str, int]:
-    """Pair if needed, find the hub and prove its key: the (new) config and where the hub is.
-
-    Blocks, and keeps trying while the hub cannot be found or is refused (the
-    reason goes to ``view``). A paired config is written to ``config_path``.
-    Raises :class:`sorra.pairing.PairingCancelled` once ``stop`` is set.
-    """
-    ifaces = discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces
-    delay = 2.0
-    while True:
-        try:
-            if not config.hub.username:
-                config = pairing.ensure_paired(config, config_path, _logged(view.show_code),
-                                               on_status=_logged_status(view.show_status),
-                                               stop=stop, interfaces=ifaces, settle_s=settle_s, advertise=False)
-                if advertiser is not None:
-                    advertiser.update(config)
-            view.show_connecting()
-            host, port = discovery.resolve_hub(config, interfaces=ifaces, timeout_s=resolve_timeout_s)
-            log.info("hub of site %r proved its key at %s:%d", config.device.site, host, port)
-            return config, host, port
-        except pairing.PairingCancelled:
-            raise
-        except discovery.HubIdentityError as err:
-            log.error("%s", err)
-            view.show_refused(str(err))
-        except (discovery.DiscoveryError, pairing.PairingError) as err:
-            log.warning("hub not found yet: %s", err)
-            view.show_problem(str(err))
-        if stop.wait(delay):
-            raise pairing.PairingCancelled("stopped")
-        delay = min(30.0, delay * 2)
-
-
-def _logged(show_code: Callable[[str], None]) -> Callable[[str], None]:
-    """``show_code`` that also puts the code in the journal and ``systemctl status``."""
-
-    def show(code: str) -> None:
-        message = f"pairing code {code}: approve it on the hub (sorra hub device approve {code.replace(' ', '')})"
-        log.info("%s", message)
-        try:
-            from sorra import sdnotify
-        except ImportError:  # pragma: no cover - part of sorra
-            pass
-        else:
-            sdnotify.status(message)
-        show_code(code)
-
-    return show
-
-
-def _logged_status(show_status: Callable[[str], None]) -> Callable[[str], None]:
-    """``on_status`` that also logs each new line (the journal tells what the screen says)."""
-    last = [""]
-
-    def show(text: str) -> None:
-        if text != last[0]:
-            last[0] = text
-            log.info("%s", text)
-        show_status(text)
-
-    return show
-
-
-def start_advertising(config: DeviceConfig, interfaces: Any = FROM_CONFIG) -> Any:
-    """Announce this display on mDNS (the hub lists it, paired or not); None when mDNS is off or fails."""
-    ifaces = discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces
-    try:
-        return discovery.advertise_device(config, ifaces)
-    except OSError as err:
-        log.warning("cannot announce this display on mDNS: %s", err)
-        return None
 
 
 class DisplayApp:

@@ -23,156 +23,41 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from kiosk.controller import Invoke, KioskController
 from kiosk.printing import PrinterService, TicketRenderer, load_template, open_device
 from kiosk.printing.device import PrinterDevice
 from kiosk.printing.template import Template, TemplateError, parse_template
 from kiosk.scanner import SerialScanner
-from sorra import discovery, pairing
+from sorra import discovery, pairing, startup
 from sorra.bus import BusClient, BusSettings
 from sorra.config import DeviceConfig
+from sorra.startup import FROM_CONFIG, OnGui, SetupError, StartupView, uses_fixed_address  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
 TICK_S = 0.25
-FROM_CONFIG: Any = object()
-"""``interfaces`` default: ``[hub].mdns_interfaces`` (or ``$SORRA_MDNS_INTERFACES``)."""
 
 
-class SetupError(RuntimeError):
-    """The device is not set up for this (the message tells the technician what to do)."""
+# ---- start-up: pairing and finding the hub (sorra.startup) ----------------------------------
+
+ROLE = "kiosk"
 
 
 def bus_settings(cfg: DeviceConfig, host: str | None = None, port: int | None = None) -> BusSettings:
-    """How this kiosk logs in to the broker; ``host``/``port``: where :func:`find_hub` found the hub."""
-    host = host or cfg.hub.host
-    if not host:
-        raise SetupError("[hub] host is empty: pair this kiosk with the hub (sorra setup)")
-    if not cfg.device.id:
-        raise SetupError("[device] id is empty: pair this kiosk with the hub (sorra setup)")
-    return BusSettings(
-        host=host,
-        port=port or cfg.hub.mqtt_port,
-        username=cfg.hub.username or cfg.device.id,
-        password=cfg.hub.password.get_secret_value(),
-        site=cfg.device.site,
-        device=cfg.device.id,
-        role="kiosk",
-        tls=cfg.hub.tls,
-    )
+    return startup.bus_settings(cfg, ROLE, host, port)
 
 
-# ---- start-up: pairing and finding the hub ------------------------------------------------
-
-
-class StartupView(Protocol):
-    """Where the start-up reports (the start-up screen; any thread: wrap it with :class:`OnGui`)."""
-
-    def show_code(self, code: str) -> None: ...
-
-    def show_status(self, text: str) -> None: ...
-
-    def show_connecting(self) -> None: ...
-
-    def show_refused(self, text: str) -> None: ...
-
-    def show_problem(self, text: str) -> None: ...
-
-
-class OnGui:
-    """A :class:`StartupView` whose calls run through ``invoke`` (on the GUI thread)."""
-
-    def __init__(self, view: StartupView, invoke: Invoke) -> None:
-        self._view, self._invoke = view, invoke
-
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        method = getattr(self._view, name)
-        return lambda *args: self._invoke(lambda: method(*args))
-
-
-def uses_fixed_address(cfg: DeviceConfig) -> bool:
-    """Credentials set by hand with no pinned hub key (the demo, tests): connect to ``[hub].host`` as it is."""
-    return bool(cfg.hub.username and not cfg.hub.fingerprint)
-
-
-def find_hub(cfg: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event, *,
-             interfaces: Any = FROM_CONFIG, advertiser: Any = None, resolve_timeout_s: float = 6.0,
-             settle_s: float = 1.0) -> tuple[DeviceConfig, BusSettings]:
-    """Pair if needed, find the hub and prove its key: the (new) config and the settings to connect with.
-
-    Blocks, and keeps trying while the hub cannot be found or is refused (the
-    reason goes to ``view``). A paired config is written to ``config_path``.
-    Raises :class:`sorra.pairing.PairingCancelled` once ``stop`` is set.
-    """
-    ifaces = discovery.device_interfaces(cfg) if interfaces is FROM_CONFIG else interfaces
-    delay = 1.0
-    while True:
-        try:
-            if not cfg.hub.username:
-                cfg = pairing.ensure_paired(cfg, config_path, _logged(view.show_code),
-                                            on_status=_logged_status(view.show_status),
-                                            stop=stop, interfaces=ifaces, settle_s=settle_s, advertise=False)
-                if advertiser is not None:
-                    advertiser.update(cfg)
-            if uses_fixed_address(cfg):
-                return cfg, bus_settings(cfg)
-            view.show_connecting()
-            host, port = discovery.resolve_hub(cfg, interfaces=ifaces, timeout_s=resolve_timeout_s)
-            log.info("hub of site %r proved its key at %s:%d", cfg.device.site, host, port)
-            return cfg, bus_settings(cfg, host, port)
-        except pairing.PairingCancelled:
-            raise
-        except discovery.HubIdentityError as err:
-            log.error("%s", err)
-            view.show_refused(str(err))
-        except (discovery.DiscoveryError, pairing.PairingError) as err:
-            log.warning("%s", err)
-            view.show_problem(str(err))
-        if stop.wait(delay):
-            raise pairing.PairingCancelled("stopped")
-        delay = min(delay * 2, 30.0)
-
-
-def _logged(show_code: Callable[[str], None]) -> Callable[[str], None]:
-    """``show_code`` that also puts the code in the journal and ``systemctl status``."""
-
-    def show(code: str) -> None:
-        message = f"pairing code {code}: approve it on the hub (sorra hub device approve {code.replace(' ', '')})"
-        log.info("%s", message)
-        try:
-            from sorra import sdnotify
-        except ImportError:  # pragma: no cover - part of sorra
-            pass
-        else:
-            sdnotify.status(message)
-        show_code(code)
-
-    return show
-
-
-def _logged_status(show_status: Callable[[str], None]) -> Callable[[str], None]:
-    """``on_status`` that also logs each new line (the journal tells what the screen says)."""
-    last = [""]
-
-    def show(text: str) -> None:
-        if text != last[0]:
-            last[0] = text
-            log.info("%s", text)
-        show_status(text)
-
-    return show
+def find_hub(cfg: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event,
+             **kwargs: Any) -> tuple[DeviceConfig, BusSettings]:
+    """Pair if needed, find the hub and prove its key: the (new) config and the settings to connect with."""
+    cfg, host, port = startup.locate_hub(cfg, config_path, view, stop, **kwargs)
+    return cfg, bus_settings(cfg, host, port)
 
 
 def start_advertising(cfg: DeviceConfig, interfaces: Any = FROM_CONFIG) -> Any:
-    """Announce this kiosk on mDNS (the hub lists it, paired or not); None when mDNS is off or fails."""
-    ifaces = discovery.device_interfaces(cfg) if interfaces is FROM_CONFIG else interfaces
-    try:
-        return discovery.advertise_device(cfg, ifaces)
-    except OSError as err:  # no usable interface: the kiosk works without being listed
-        log.warning("cannot announce this kiosk on mDNS: %s", err)
-        return None
+    return startup.start_advertising(cfg, ROLE, interfaces)
 
 
 def renderer_for(cfg: DeviceConfig) -> TicketRenderer:

@@ -170,3 +170,15 @@ def hub(hub_factory: Callable[..., TestHub]) -> TestHub:
 
 
 __all__ = ["Admin", "TestHub", "hash_pin", "hub", "hub_factory"]
+
+
+def later_today(now: float, seconds: float, tz: str = "Europe/Budapest") -> float:
+    """``now + seconds``, but never past the office's local midnight (an appointment
+    booked for "soon" must still be today's, whenever the suite runs)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    local = datetime.fromtimestamp(now, ZoneInfo(tz))
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = midnight.timestamp()
+    return now + seconds if now + seconds < end else (now + end) / 2

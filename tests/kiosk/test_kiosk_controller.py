@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from kiosk.model import PrintState, Problem, Screen
 from kiosk.printing import PrinterState
 from sorra.config.kiosk import KioskSection
+from tests.hub_fixture import later_today
 from tests.kiosk.conftest import SERVICES, Observer, add_services, make_rig
 
 S = PrinterState
@@ -301,7 +302,7 @@ def test_service_closing_meanwhile_is_refused_by_the_hub_and_shown(rig):
 
 def test_appointment_check_in_by_keypad_and_by_scanner(rig):
     now = rig.hub.hub.engine.clock()
-    rig.hub.admin.call("admin.appointment_book", {"code": "K7Q2M9", "service": "idcard", "at": now + 600, "name": "Kiss Anna"})
+    rig.hub.admin.call("admin.appointment_book", {"code": "K7Q2M9", "service": "idcard", "at": later_today(now, 600), "name": "Kiss Anna"})
     ctl = rig.ctl
     ctl.start_check_in()
     for ch in "k7q2m":

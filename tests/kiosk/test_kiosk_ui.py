@@ -21,6 +21,7 @@ from kiosk.views.widgets import Tile
 from sorra.config import DeviceConfig
 from sorra.config.kiosk import KioskSection, PrinterSection
 from sorra.qt import main_thread_invoker
+from tests.hub_fixture import later_today
 from tests.kiosk.conftest import FakeClock, add_services
 from tests.kiosk.escpos_decode import decode
 from tests.kiosk.printer_peers import NetworkPrinterPeer, PtyPrinterPeer
@@ -172,7 +173,7 @@ def test_double_tap_on_print_issues_one_ticket(ui):
 
 def test_appointment_by_keypad_and_by_keyboard_wedge_scanner(ui):
     now = ui.hub.hub.engine.clock()
-    ui.hub.admin.call("admin.appointment_book", {"code": "K7Q2M9", "service": "tax", "at": now + 900})
+    ui.hub.admin.call("admin.appointment_book", {"code": "K7Q2M9", "service": "tax", "at": later_today(now, 900)})
     ui.tap(ui.button("checkIn"))
     ui.wait_screen(Screen.CHECK_IN)
     keys = {b.text(): b for b in ui.current().key_buttons}
