@@ -13,6 +13,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,8 @@ log = logging.getLogger(__name__)
 ROLE = "counter"
 
 
-def bus_settings(config: DeviceConfig, host: str | None = None, port: int | None = None, **kwargs: Any) -> BusSettings:
-    settings = startup.bus_settings(config, ROLE, host, port)
-    for key, value in kwargs.items():
-        setattr(settings, key, value)
-    return settings
+bus_settings = partial(startup.bus_settings, role=ROLE)
+"""How this device logs in to the broker (see :func:`sorra.startup.bus_settings`)."""
 
 
 def find_hub(config: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event,

@@ -19,6 +19,7 @@ import logging
 import os
 import signal
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from display.sizing import parse_resolution
 from display.views.startup import StartupOverlay
 from display.views.window import DisplayWindow
 from sorra import discovery, pairing, startup
-from sorra.bus import BusClient, BusSettings
+from sorra.bus import BusClient
 from sorra.config import DeviceConfig
 from sorra.startup import FROM_CONFIG, OnGui, SetupError, StartupView, uses_fixed_address  # noqa: F401 (re-exported)
 
@@ -41,11 +42,8 @@ log = logging.getLogger(__name__)
 ROLE = "display"
 
 
-def bus_settings(config: DeviceConfig, host: str | None = None, port: int | None = None, **kwargs: Any) -> BusSettings:
-    settings = startup.bus_settings(config, ROLE, host, port)
-    for key, value in kwargs.items():
-        setattr(settings, key, value)
-    return settings
+bus_settings = partial(startup.bus_settings, role=ROLE)
+"""How this device logs in to the broker (see :func:`sorra.startup.bus_settings`)."""
 
 
 def find_hub(config: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event,

@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,8 @@ TICK_S = 0.25
 ROLE = "kiosk"
 
 
-def bus_settings(cfg: DeviceConfig, host: str | None = None, port: int | None = None) -> BusSettings:
-    return startup.bus_settings(cfg, ROLE, host, port)
+bus_settings = partial(startup.bus_settings, role=ROLE)
+"""How this device logs in to the broker (see :func:`sorra.startup.bus_settings`)."""
 
 
 def find_hub(cfg: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event,

@@ -69,28 +69,6 @@ class BusSettings:
     """Send a request again (same req) when no reply came within this time."""
 
 
-def settings_from_config(config: Any, role: str) -> BusSettings:
-    """Bus settings of a paired device from its :class:`sorra.config.DeviceConfig`.
-
-    Raises ValueError with a technician's message when the device has no hub
-    address or identity yet (it has to be paired first).
-    """
-    if not config.hub.host:
-        raise ValueError(f"[hub] host is empty: pair this {role} with the hub (sorra setup)")
-    if not config.device.id:
-        raise ValueError(f"[device] id is empty: pair this {role} with the hub (sorra setup)")
-    return BusSettings(
-        host=config.hub.host,
-        port=config.hub.mqtt_port,
-        username=config.hub.username or config.device.id,
-        password=config.hub.password.get_secret_value(),
-        site=config.device.site,
-        device=config.device.id,
-        role=role,
-        tls=config.hub.tls,
-    )
-
-
 @dataclass
 class _Pending:
     req: str

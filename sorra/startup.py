@@ -27,8 +27,10 @@ class SetupError(RuntimeError):
     """The device is not set up for this (the message tells the technician what to do)."""
 
 
-def bus_settings(cfg: DeviceConfig, role: str, host: str | None = None, port: int | None = None) -> BusSettings:
-    """How this device logs in to the broker; ``host``/``port``: where :func:`locate_hub` found the hub."""
+def bus_settings(cfg: DeviceConfig, host: str | None = None, port: int | None = None, *, role: str,
+                 **options: Any) -> BusSettings:
+    """How this device logs in to the broker; ``host``/``port``: where :func:`locate_hub` found the hub;
+    ``options``: further :class:`BusSettings` fields (reconnect timing …)."""
     host = host or cfg.hub.host
     if not host:
         raise SetupError(f"[hub] host is empty: pair this {role} with the hub (sorra setup)")
@@ -43,6 +45,7 @@ def bus_settings(cfg: DeviceConfig, role: str, host: str | None = None, port: in
         device=cfg.device.id,
         role=role,
         tls=cfg.hub.tls,
+        **options,
     )
 
 
