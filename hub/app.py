@@ -265,6 +265,8 @@ class Hub:
         if self.devices is not None:
             self.devices.forget(device)
         self.reload_broker_accounts()
+        if self.web is not None:
+            self.web.device_added(device, role)
         return {**creds, "site": self.config.site, "mqtt_host": self.mqtt_host, "mqtt_port": self.config.mqtt_port}
 
     def remove_device(self, device: str) -> bool:

@@ -283,8 +283,9 @@ def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) 
             hub.bus.listeners.append(web.live.on_publish)
         try:
             kv.publish_playlist(web)
+            kv.publish_layout(web)  # kiosks paired while the hub was down get it too
         except Exception:
-            log.exception("could not publish the playlist")
+            log.exception("could not publish the playlist or the ticket layout")
         yield
         if hub.bus is not None and web.live.on_publish in hub.bus.listeners:
             hub.bus.listeners.remove(web.live.on_publish)

@@ -50,6 +50,13 @@ class WebServer:
                                "message": f"The web app could not listen on port {self.port}" if not ok else ""})
         return ok
 
+    def device_added(self, device: str, role: str) -> None:
+        """A kiosk paired now gets the office's ticket layout at once."""
+        if role == "kiosk":
+            from hub.web import kv
+
+            kv.publish_layout(self.app.state.web)
+
     def stop(self) -> None:
         self.app.state.web.live.close()
         self.server.should_exit = True
