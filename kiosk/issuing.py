@@ -1,0 +1,185 @@
+"""The kiosk controller's ticket attempts: requests to the hub, replies, print jobs and reprints."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from kiosk.catalogue import Catalogue
+from kiosk.model import PrintState, Problem, Screen, ServiceItem, TicketView, ViewState
+from kiosk.ports import Bus, Invoke, PrinterPort
+from kiosk.printing.report import PrinterReporter
+from kiosk.printing.service import PrintResult
+from kiosk.printing.status import PrinterStatus
+from kiosk.printing.ticket import TicketData
+from sorra.bus import RequestError, new_request_id
+from sorra.config.kiosk import KioskSection
+from sorra.protocol.messages import TicketInfo
+
+log = logging.getLogger("kiosk.controller")  # same logger name as before the split
+
+LANGS = ("hu", "en")
+RETRYABLE = (Problem.OFFLINE, Problem.NO_REPLY)
+
+
+@dataclass
+class _Attempt:
+    """One citizen's confirmed request: one request id, however often it is sent."""
+
+    n: int
+    op: str
+    args: dict[str, Any]
+    req: str
+    touched_at: float
+    sent_at: float = 0.0
+    done: bool = False
+    ticket: TicketInfo | None = None
+    data: TicketData | None = None
+    print_sent_at: float | None = None
+
+
+class IssuingMixin:
+    """Attempts and printing for :class:`kiosk.controller.KioskController` (its state lives there)."""
+
+    bus: Bus
+    printer: PrinterPort
+    settings: KioskSection
+    last_touch_to_print_s: float | None
+    last_print_sent_at: float | None
+    _invoke: Invoke
+    _clock: Callable[[], float]
+    _catalogue: Catalogue
+    _attempts: int
+    _attempt: _Attempt | None
+    _last_activity: float
+    _reporter: PrinterReporter
+    _state: ViewState
+
+    if TYPE_CHECKING:
+
+        def _set(self, **changes: Any) -> None: ...
+
+    # ---- attempts --------------------------------------------------------------------
+
+    def _begin(self, op: str, args: dict[str, Any]) -> None:
+        self._attempts += 1
+        a = _Attempt(self._attempts, op, args, new_request_id(), touched_at=self._clock())
+        self._attempt = a
+        log.info("%s %s (req %s)", op, args, a.req)
+        self._set(screen=Screen.ISSUING, problem=None, ticket=None, idle_warning_s=None)
+        self._send(a)
+
+    def _send(self, a: _Attempt) -> None:
+        a.sent_at = self._clock()
+        future = self.bus.request(a.op, a.args, req=a.req, send_deadline_s=self.settings.issue_timeout_s)
+        future.add_done_callback(lambda f: self._invoke(lambda: self._on_reply(a, f)))
+
+    def _on_reply(self, a: _Attempt, future: Future) -> None:
+        if a.done:
+            return  # the same future seen twice (a retry while it was still pending)
+        if a is not self._attempt:
+            try:
+                result = future.result()
+                log.warning("late reply for an abandoned attempt (req %s): %s", a.req, result)
+            except Exception as err:
+                log.info("abandoned attempt %s ended: %s", a.req, err)
+            return
+        try:
+            result = future.result()
+        except RequestError as err:
+            self._on_refused(a, err)
+            return
+        except Exception as err:  # the bus stopped, or a bug
+            log.exception("request %s failed", a.req)
+            self._on_refused(a, RequestError("internal", str(err)))
+            return
+        a.done = True
+        try:
+            ticket = TicketInfo.model_validate(result.get("ticket") or {})
+        except ValueError:
+            log.error("the hub answered %s without a ticket: %s", a.op, result)
+            self._set(screen=Screen.ERROR, problem=Problem.FAILED)
+            return
+        a.ticket = ticket
+        a.data = self._ticket_data(ticket)
+        view = TicketView(
+            number=ticket.number,
+            services=tuple(self._catalogue.item(sid, self._state.lang) or ServiceItem(sid, sid) for sid in ticket.services),
+            ahead=ticket.ahead,
+            est_wait_s=ticket.est_wait_s,
+            status_url=ticket.status_url,
+            priority=ticket.priority,
+            appointment=ticket.appointment or "",
+            print_state=PrintState.PRINTING,
+            printer_state=self._reporter.status.state.value,
+        )
+        self._last_activity = self._clock()
+        self._set(screen=Screen.TICKET, ticket=view, problem=None, code="", idle_warning_s=None)
+        self._print(a)
+
+    def _on_refused(self, a: _Attempt, err: RequestError) -> None:
+        problem = {
+            "offline": Problem.OFFLINE,
+            "timeout": Problem.NO_REPLY,
+            "closed": Problem.CLOSED,
+            "not_found": Problem.NOT_FOUND,
+            "conflict": Problem.CONFLICT,
+            "bad_args": Problem.BAD_CODE if a.op == "appointment.check_in" else Problem.FAILED,
+        }.get(err.code, Problem.FAILED)
+        if problem not in RETRYABLE:
+            a.done = True
+        log.warning("%s refused (req %s): %s", a.op, a.req, err)
+        self._last_activity = self._clock()
+        if a.op == "appointment.check_in" and problem in (Problem.NOT_FOUND, Problem.BAD_CODE, Problem.CONFLICT):
+            self._set(screen=Screen.CHECK_IN, problem=problem, code=str(a.args.get("code", "")))
+        else:
+            self._set(screen=Screen.ERROR, problem=problem)
+
+    # ---- printing ----------------------------------------------------------------------
+
+    def _print(self, a: _Attempt) -> None:
+        assert a.data is not None
+        self.printer.submit(a.data, lambda result: self._invoke(lambda: self._on_printed(a, result)))
+
+    def _on_printed(self, a: _Attempt, result: PrintResult) -> None:
+        if result.sent_at is not None and a.print_sent_at is None:
+            a.print_sent_at = result.sent_at
+            self.last_print_sent_at = result.sent_at
+            self.last_touch_to_print_s = result.sent_at - a.touched_at
+        self._on_printer_status(result.status)
+        t = self._state.ticket
+        if a is not self._attempt or t is None or self._state.screen is not Screen.TICKET:
+            return
+        if result.ok:
+            log.info("printed ticket %s", t.number)
+            self._last_activity = self._clock()
+            self._set(ticket=replace(t, print_state=PrintState.PRINTED, printer_state=result.status.state.value))
+        else:
+            log.warning("ticket %s not printed: %s", t.number, result.error)
+            self._last_activity = self._clock()
+            self._set(ticket=replace(t, print_state=PrintState.FAILED, printer_state=result.status.state.value))
+
+    def _on_printer_status(self, status: PrinterStatus) -> None:
+        if self._reporter.report(status):
+            self._set(printer=status.state.value)
+
+    def _ticket_data(self, t: TicketInfo) -> TicketData:
+        lang = t.lang if t.lang in LANGS else self._state.lang
+        cat = self._catalogue
+        return TicketData(
+            number=t.number,
+            office=cat.office_name(lang, self.device_name),
+            services=cat.ticket_lines(t.services, lang),
+            ahead=t.ahead,
+            est_wait_s=t.est_wait_s,
+            status_url=t.status_url,
+            issued_at=cat.local_time(t.issued_at),
+            lang=lang,
+            priority=t.priority,
+            note=t.note,
+            appointment=t.appointment or "",
+            ticket_id=t.id,
+        )
