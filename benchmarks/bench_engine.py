@@ -1,7 +1,8 @@
 """Engine operations per second, durably: WAL + synchronous=FULL on a real file.
 
 Requests are queued to the engine worker the way the bus queues them (each
-with its own request id, so the idempotency table is written too); the
+with its own request id, so the idempotency table is written too, and the
+statistics projector writes its fact tables in the same commit); the
 worker groups what has queued up into one commit. The figure counts only
 operations whose reply was released, i.e. after their commit.
 """
@@ -17,6 +18,7 @@ from benchmarks.common import write_result
 from hub.engine import Engine
 from hub.ops import Actor
 from hub.presenter import Presenter
+from hub.stats import install as install_stats
 from hub.store import Store
 from hub.worker import EngineWorker, Job
 
@@ -27,6 +29,7 @@ ROUNDS = 300  # each round: 10 issues + 10 calls + 10 finishes = 30 ops
 
 def _worker(path: Path) -> EngineWorker:
     store = Store(path)
+    install_stats(store)  # as in the hub: statistics fact tables written in every commit
     engine = Engine(time.time, store.load_state())
     worker = EngineWorker(engine, store, Presenter(engine))
     worker.start()

@@ -21,9 +21,10 @@ class Presenter:
         version = self.engine.version
         if self._waiting is None or self._waiting[0] != version:
             index: dict[str, list[Ticket]] = {sid: [] for sid in self.engine.state.services}
-            for t in sorted(self.engine.state.tickets.values(), key=lambda t: t.queue_seq):
-                if t.state == WAITING and t.pending and t.target_counter is None:
-                    index.setdefault(t.pending[0], []).append(t)
+            queued = [t for t in self.engine.state.tickets.values()
+                      if t.state == WAITING and t.pending and t.target_counter is None]
+            for t in sorted(queued, key=lambda t: t.queue_seq):
+                index.setdefault(t.pending[0], []).append(t)
             self._waiting = (version, index)
         return self._waiting[1]
 

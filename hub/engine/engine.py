@@ -20,7 +20,7 @@ from typing import Any
 from hub.engine import hours, routing
 from hub.engine.configuration import Configuration
 from hub.engine.errors import EngineError, bad_args, conflict, not_found
-from hub.engine.estimate import Estimate, simulate
+from hub.engine.estimate import Estimate, ServiceTimes, simulate
 from hub.engine.model import (
     C_CALLED,
     C_CLOSED,
@@ -56,12 +56,14 @@ class Engine(Configuration):
         self._now = 0.0
         self.version = 0
         self._estimate: tuple[tuple[int, int], Estimate] | None = None
+        self._service_times = ServiceTimes()
 
     # ---- plumbing ----------------------------------------------------------
 
     def _emit(self, kind: str, **data: Any) -> Event:
         event = {"type": kind, "at": self._now, **data}
         apply(self.state, event)
+        self._service_times.observe(self.state, event)
         self._events.append(event)
         self.version += 1
         return event
@@ -78,6 +80,7 @@ class Engine(Configuration):
         """Apply stored events (rebuilding state); emits nothing."""
         for e in events:
             apply(self.state, e)
+        self._service_times.rebuild(self.state)
         self.version += 1
 
     @property
@@ -452,7 +455,8 @@ class Engine(Configuration):
         key = (self.version, int(self.clock() // 5))  # waits age with time, too
         if self._estimate is None or self._estimate[0] != key:
             now = self.clock()
-            self._estimate = (key, simulate(self.state, now, self.boosts()))
+            times = self._service_times.times(self.state)
+            self._estimate = (key, simulate(self.state, now, self.boosts(), times))
         return self._estimate[1]
 
     def waiting(self) -> list[Ticket]:

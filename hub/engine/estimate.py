@@ -28,22 +28,63 @@ RECENT = 30  # learn from this many latest services per service
 MIN_REMAINING_S = 20.0  # a customer over time still needs a moment to finish
 
 
+class ServiceTimes:
+    """The latest measured service durations per service, kept up to date event by event.
+
+    Scanning every ticket of the day for each estimate would make a busy day
+    quadratic; instead finished tickets are observed as they finish, and the
+    day's tickets are scanned only when the state is (re)loaded.
+    """
+
+    def __init__(self) -> None:
+        self._recent: dict[str, deque[tuple[float, float]]] = {}
+        self._state: State | None = None
+
+    def rebuild(self, state: State) -> None:
+        self._recent = {}
+        done = [t for t in state.tickets.values() if _measurable(t)]
+        for t in sorted(done, key=lambda t: t.finished_at or 0.0):
+            self._add(t)
+        self._state = state
+
+    def observe(self, state: State, event: dict) -> None:
+        if self._state is not state:
+            self.rebuild(state)
+        elif event["type"] == "ticket.finished":
+            t = state.tickets.get(event["ticket"])
+            if t is not None and _measurable(t):
+                self._add(t)
+        elif event["type"] == "day.opened":
+            self.rebuild(state)
+
+    def _add(self, t: Ticket) -> None:
+        assert t.finished_at is not None and t.called_at is not None
+        self._recent.setdefault(t.services[-1], deque(maxlen=RECENT)).append(
+            (t.finished_at, t.finished_at - t.called_at))
+
+    def times(self, state: State) -> dict[str, float]:
+        """Expected seconds per service: recent medians pulled towards the prior."""
+        if self._state is not state:
+            self.rebuild(state)
+        out: dict[str, float] = {}
+        for sid, svc in state.services.items():
+            samples = [d for _, d in self._recent.get(sid, ())]
+            if samples:
+                observed = statistics.median(samples)
+                n = len(samples)
+                out[sid] = (svc.mean_service_s * PRIOR_WEIGHT + observed * n) / (PRIOR_WEIGHT + n)
+            else:
+                out[sid] = svc.mean_service_s
+        return out
+
+
+def _measurable(t: Ticket) -> bool:
+    return t.state == DONE and t.called_at is not None and t.finished_at is not None and bool(t.services)
+
+
 def service_times(state: State) -> dict[str, float]:
-    """Expected seconds per service: recent medians pulled towards the prior."""
-    done: dict[str, list[tuple[float, float]]] = {}
-    for t in state.tickets.values():
-        if t.state == DONE and t.called_at is not None and t.finished_at is not None and t.services:
-            done.setdefault(t.services[-1], []).append((t.finished_at, t.finished_at - t.called_at))
-    out: dict[str, float] = {}
-    for sid, svc in state.services.items():
-        samples = [d for _, d in sorted(done.get(sid, []))[-RECENT:]]
-        if samples:
-            observed = statistics.median(samples)
-            n = len(samples)
-            out[sid] = (svc.mean_service_s * PRIOR_WEIGHT + observed * n) / (PRIOR_WEIGHT + n)
-        else:
-            out[sid] = svc.mean_service_s
-    return out
+    """Expected seconds per service, computed from scratch (tests, the naive figure)."""
+    return ServiceTimes().times(state)
 
 
 @dataclass
@@ -60,8 +101,9 @@ def _open_counters(state: State) -> list[Counter]:
     return [c for c in state.counters.values() if c.enabled and c.state in (C_OPEN, C_CALLED, C_SERVING)]
 
 
-def simulate(state: State, now: float, boosts: dict[str, int] | None = None) -> Estimate:
-    times = service_times(state)
+def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
+             times: dict[str, float] | None = None) -> Estimate:
+    times = times if times is not None else service_times(state)
     default_s = statistics.mean(times.values()) if times else 300.0
     boosts = boosts or {}
     counters = _open_counters(state)
