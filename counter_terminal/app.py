@@ -31,7 +31,7 @@ from counter_terminal.hardware import (
 from counter_terminal.runner import SerialInvoker, Ticker
 from counter_terminal.texts import Texts
 from sorra import discovery, pairing, startup
-from sorra.bus import BusClient, BusSettings
+from sorra.bus import BusClient
 from sorra.config import DeviceConfig
 from sorra.startup import FROM_CONFIG, SetupError, StartupView, uses_fixed_address  # noqa: F401 (re-exported)
 
@@ -44,15 +44,12 @@ bus_settings = partial(startup.bus_settings, role=ROLE)
 """How this device logs in to the broker (see :func:`sorra.startup.bus_settings`)."""
 
 
-def find_hub(config: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event,
-             **kwargs: Any) -> tuple[DeviceConfig, BusSettings]:
-    """Pair if needed, find the hub and prove its key: the (new) config and the settings to connect with."""
-    config, host, port = startup.locate_hub(config, config_path, view, stop, **kwargs)
-    return config, bus_settings(config, host, port)
+find_hub = partial(startup.find_hub, role=ROLE)
+"""Pair if needed, find the hub and prove its key (see :func:`sorra.startup.find_hub`)."""
 
 
-def start_advertising(config: DeviceConfig, interfaces: Any = FROM_CONFIG) -> Any:
-    return startup.start_advertising(config, ROLE, interfaces)
+start_advertising = partial(startup.start_advertising, role=ROLE)
+"""Announce this device on mDNS (see :func:`sorra.startup.start_advertising`)."""
 
 
 TICK_S = 0.25

@@ -54,8 +54,8 @@ def find_hub(config: DeviceConfig, config_path: str | Path | None, view: Startup
     return config, host or config.hub.host, port or config.hub.mqtt_port
 
 
-def start_advertising(config: DeviceConfig, interfaces: Any = FROM_CONFIG) -> Any:
-    return startup.start_advertising(config, ROLE, interfaces)
+start_advertising = partial(startup.start_advertising, role=ROLE)
+"""Announce this device on mDNS (see :func:`sorra.startup.start_advertising`)."""
 
 
 __all__ = ["DisplayApp", "bus_settings", "find_hub", "open_cache", "run"]

@@ -50,15 +50,12 @@ bus_settings = partial(startup.bus_settings, role=ROLE)
 """How this device logs in to the broker (see :func:`sorra.startup.bus_settings`)."""
 
 
-def find_hub(cfg: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event,
-             **kwargs: Any) -> tuple[DeviceConfig, BusSettings]:
-    """Pair if needed, find the hub and prove its key: the (new) config and the settings to connect with."""
-    cfg, host, port = startup.locate_hub(cfg, config_path, view, stop, **kwargs)
-    return cfg, bus_settings(cfg, host, port)
+find_hub = partial(startup.find_hub, role=ROLE)
+"""Pair if needed, find the hub and prove its key (see :func:`sorra.startup.find_hub`)."""
 
 
-def start_advertising(cfg: DeviceConfig, interfaces: Any = FROM_CONFIG) -> Any:
-    return startup.start_advertising(cfg, ROLE, interfaces)
+start_advertising = partial(startup.start_advertising, role=ROLE)
+"""Announce this device on mDNS (see :func:`sorra.startup.start_advertising`)."""
 
 
 def renderer_for(cfg: DeviceConfig) -> TicketRenderer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PyQt6.QtCore import QObject, pyqtSignal
+from PyQt6.QtWidgets import QLayout
 
 
 class _Invoker(QObject):
@@ -32,3 +33,16 @@ def main_thread_invoker() -> Callable[[Callable[[], None]], None]:
     if _invoker is None:
         _invoker = _Invoker()
     return _invoker.call.emit
+
+
+def clear_layout(layout: QLayout) -> None:
+    """Remove and delete every widget (and nested layout's widgets) of ``layout``."""
+    while layout.count():
+        item = layout.takeAt(0)
+        w = item.widget()
+        if w is not None:
+            w.hide()
+            w.setParent(None)
+            w.deleteLater()
+        elif item.layout() is not None:
+            clear_layout(item.layout())

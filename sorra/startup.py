@@ -118,6 +118,13 @@ def locate_hub(cfg: DeviceConfig, config_path: str | Path | None, view: StartupV
         delay = min(delay * 2, 30.0)
 
 
+def find_hub(cfg: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event, *,
+             role: str, **kwargs: Any) -> tuple[DeviceConfig, BusSettings]:
+    """:func:`locate_hub`, then the settings to connect with: the (new) config and those settings."""
+    cfg, host, port = locate_hub(cfg, config_path, view, stop, **kwargs)
+    return cfg, bus_settings(cfg, host, port, role=role)
+
+
 def logged_code(show_code: Callable[[str], None]) -> Callable[[str], None]:
     """``show_code`` that also puts the code in the journal and ``systemctl status``."""
 
@@ -145,7 +152,7 @@ def logged_status(show_status: Callable[[str], None]) -> Callable[[str], None]:
     return show
 
 
-def start_advertising(cfg: DeviceConfig, role: str, interfaces: Any = FROM_CONFIG) -> Any:
+def start_advertising(cfg: DeviceConfig, interfaces: Any = FROM_CONFIG, *, role: str) -> Any:
     """Announce this device on mDNS (the hub lists it, paired or not); None when mDNS is off or fails."""
     ifaces = discovery.device_interfaces(cfg) if interfaces is FROM_CONFIG else interfaces
     try:

@@ -10,7 +10,8 @@ from counter_terminal.profile import moved
 from counter_terminal.texts import Texts
 from counter_terminal.viewmodel import ProfileRow, ViewModel
 from counter_terminal.views import theme
-from counter_terminal.views.widgets import Keypad, card, clear_layout, label, touch_button
+from counter_terminal.views.widgets import Keypad, card, label, touch_button
+from sorra.qt import clear_layout
 
 
 class _Page(QWidget):

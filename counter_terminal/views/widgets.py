@@ -57,16 +57,6 @@ def label(text: str = "", *, name: str = "", wrap: bool = False, size: int | Non
     return lab
 
 
-def clear_layout(layout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        w = item.widget()
-        if w is not None:
-            w.hide()
-            w.setParent(None)
-            w.deleteLater()
-        elif item.layout() is not None:
-            clear_layout(item.layout())
 
 
 class Keypad(QWidget):

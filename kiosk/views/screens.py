@@ -23,7 +23,8 @@ from PyQt6.QtWidgets import (
 from kiosk.model import PrintState, Problem, ViewState
 from kiosk.views.texts import Texts
 from kiosk.views.theme import Metrics
-from kiosk.views.widgets import Banner, QrView, Tile, button, clear, label
+from kiosk.views.widgets import Banner, QrView, Tile, button, label
+from sorra.qt import clear_layout as clear
 
 Act = Callable[..., None]
 CENTER = Qt.AlignmentFlag.AlignCenter

@@ -11,7 +11,6 @@ from PyQt6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -44,16 +43,6 @@ def label(text: str = "", name: str = "body", *, wrap: bool = True, align: Qt.Al
     return lab
 
 
-def clear(layout: QLayout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        w = item.widget()
-        if w is not None:
-            w.hide()
-            w.setParent(None)
-            w.deleteLater()
-        elif item.layout() is not None:
-            clear(item.layout())
 
 
 class Tile(QFrame):
