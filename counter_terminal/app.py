@@ -1,17 +1,17 @@
-"""Assembling the counter terminal: start-up, config → bus, hardware, controller (no Qt here).
+"""Assembling the counter terminal: config → bus, hardware, controller (no Qt here).
 
-Start-up (:func:`find_hub`): a terminal whose ``[hub].username`` is empty pairs
-first, showing the code on its LED display (and the clerk screen when it has
+Start-up is the shared runner's (:class:`sorra.runner.DeviceRunner`): a
+terminal whose ``[hub].username`` is empty pairs first, showing the code on
+its LED display (:class:`LedStartupView`, and the clerk screen when it has
 one); then it finds the hub (mDNS, or ``[hub].host``) and checks that the hub
 holds the key it paired with. A terminal with credentials set by hand and no
 pinned key connects to ``[hub].host`` as it is (the demo, tests).
+:class:`HeadlessTerminal` is the terminal without a screen.
 """
 
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -21,6 +21,7 @@ from counter_terminal.actions import HOLD_BUTTONS
 from counter_terminal.controller import CounterController, Invoke, Settings
 from counter_terminal.hardware import (
     ButtonInput,
+    HardwareError,
     NumberDisplay,
     StatusLights,
     build_buttons,
@@ -29,27 +30,21 @@ from counter_terminal.hardware import (
     make_pin_factory,
 )
 from counter_terminal.runner import SerialInvoker, Ticker
+from counter_terminal.selftest import serial_test  # noqa: F401 (registers the setup menu's LED display test)
 from counter_terminal.texts import Texts
-from sorra import discovery, pairing, startup
-from sorra.bus import BusClient
+from sorra import discovery, sdnotify, startup
+from sorra.bus import BusClient, BusSettings
 from sorra.config import DeviceConfig
-from sorra.startup import FROM_CONFIG, SetupError, StartupView, uses_fixed_address  # noqa: F401 (re-exported)
+from sorra.runner import DeviceRunner, Role, run_headless
+from sorra.startup import FROM_CONFIG, SetupError, uses_fixed_address
 
 log = logging.getLogger(__name__)
 
-ROLE = "counter"
+ROLE = Role("counter", "counter terminal", setup_errors=(SetupError, HardwareError))
 
 
-bus_settings = partial(startup.bus_settings, role=ROLE)
+bus_settings = partial(startup.bus_settings, role=ROLE.name)
 """How this device logs in to the broker (see :func:`sorra.startup.bus_settings`)."""
-
-
-find_hub = partial(startup.find_hub, role=ROLE)
-"""Pair if needed, find the hub and prove its key (see :func:`sorra.startup.find_hub`)."""
-
-
-start_advertising = partial(startup.start_advertising, role=ROLE)
-"""Announce this device on mDNS (see :func:`sorra.startup.start_advertising`)."""
 
 
 TICK_S = 0.25
@@ -150,27 +145,11 @@ class CounterApp:
             self._own_invoker.stop()
 
 
-# ---- start-up: pairing and finding the hub ------------------------------------------------
-
-
-class Views:
-    """Several :class:`StartupView` at once (the LED display and the clerk screen)."""
-
-    def __init__(self, *views: Any) -> None:
-        self._views = [v for v in views if v is not None]
-
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        methods = [getattr(v, name) for v in self._views]
-
-        def call(*args: Any) -> None:
-            for method in methods:
-                method(*args)
-
-        return call
+# ---- start-up: the LED display's part, and the terminal without a screen ----------------------
 
 
 class LedStartupView:
-    """The start-up on the LED display above the desk, and in the log (journal, ``systemctl status``).
+    """The start-up on the LED display above the desk (the runner logs each step and the code).
 
     The pairing code fits an 8-character display as ``123 456`` (``123456``
     on 6); dashes while the hub is looked for; ``HUB ERR`` for a refused hub.
@@ -187,33 +166,22 @@ class LedStartupView:
 
     def show_code(self, code: str) -> None:
         self._show(code if len(code) <= self.width else code.replace(" ", ""))
-        message = f"pairing code {code}: approve it on the hub (sorra hub device approve {code.replace(' ', '')})"
-        log.info("%s", message)
-        _sd_status(message)
 
     def show_status(self, text: str) -> None:
-        log.info("%s", text)
+        pass  # one line of detail does not fit; the journal has it
 
     def show_connecting(self) -> None:
         if not self.refused:  # a refused hub stays on the display while the next try runs
             self._show("-" * min(self.width, 8))
-            _sd_status("looking for the hub")
+            sdnotify.status("looking for the hub")
 
     def show_refused(self, text: str) -> None:
         self.refused = True
         self._show("HUB ERR")
-        _sd_status(f"refused hub: {text}")
+        sdnotify.status(f"refused hub: {text}"[:200])
 
     def show_problem(self, text: str) -> None:
-        _sd_status(text)
-
-
-def _sd_status(text: str) -> None:
-    try:
-        from sorra import sdnotify
-    except ImportError:  # pragma: no cover - part of sorra
-        return
-    sdnotify.status(text[:200])
+        sdnotify.status(text[:200])
 
 
 def check_startup(config: DeviceConfig, interfaces: Any = FROM_CONFIG) -> None:
@@ -232,92 +200,53 @@ class HeadlessTerminal:
     """A counter terminal without a screen: start-up on the LED display, then buttons, LEDs and the display.
 
     ``start()`` blocks until the terminal runs (``app`` is set) or ``stop`` is
-    set (returns False). Tests run it on a thread with their own pin factory.
+    called (returns False). Tests run it on a thread with their own pin factory.
     """
 
     def __init__(self, config: DeviceConfig, config_path: str | Path | None, *, interfaces: Any = FROM_CONFIG,
                  pin_factory: Any = None, button_options: dict[str, Any] | None = None,
-                 resolve_timeout_s: float = 6.0, settle_s: float = 1.0, tick: bool = True) -> None:
-        self.config = config
-        self.path = config_path
-        self.interfaces = discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces
-        check_startup(config, self.interfaces)
+                 tick: bool = True, **startup_args: Any) -> None:
+        check_startup(config, discovery.device_interfaces(config) if interfaces is FROM_CONFIG else interfaces)
         self.pin_factory, self.button_options, self.tick = pin_factory, button_options, tick
-        self.resolve_timeout_s, self.settle_s = resolve_timeout_s, settle_s
-        self.stop_event = threading.Event()
         self.display = build_display(config)
         self.view = LedStartupView(self.display)
-        self.app: CounterApp | None = None
-        self.advertiser: Any = None
+        self.runner = DeviceRunner(ROLE, config, config_path, view=self.view, launch=self._launch,
+                                   abandon=self._abandon, interfaces=interfaces, **startup_args)
 
-    def start(self) -> bool:
-        self.advertiser = start_advertising(self.config, self.interfaces)
-        try:
-            config, settings = find_hub(self.config, self.path, self.view, self.stop_event,
-                                        interfaces=self.interfaces, advertiser=self.advertiser,
-                                        resolve_timeout_s=self.resolve_timeout_s, settle_s=self.settle_s)
-        except pairing.PairingCancelled:
-            return False
-        self.config = config
+    @property
+    def config(self) -> DeviceConfig:
+        return self.runner.cfg
+
+    @property
+    def app(self) -> CounterApp | None:
+        return self.runner.app
+
+    def _launch(self, config: DeviceConfig, settings: BusSettings) -> CounterApp:
         app = CounterApp(config, headless=True, bus=BusClient(settings), pin_factory=self.pin_factory,
                          button_options=self.button_options, display=self.display)
         app.start(tick=self.tick)
-        self.app = app
-        log.info("counter terminal running headless (counter %s)", config.counter.number)
-        return True
+        return app
+
+    def _abandon(self) -> None:
+        if self.display is not None:
+            self.display.close()
+
+    def start(self) -> bool:
+        return self.runner.start(wait=True)
 
     def stop(self) -> None:
-        self.stop_event.set()
-        if self.app is not None:
-            self.app.stop()
-        elif self.display is not None:
-            self.display.close()
-        if self.advertiser is not None:
-            self.advertiser.stop()
+        self.runner.stop()
 
 
-def run_headless(config: DeviceConfig, config_path: str | Path | None = None, *,
-                 interfaces: Any = FROM_CONFIG) -> int:
+def run_headless_terminal(config: DeviceConfig, config_path: str | Path | None = None, *,
+                          interfaces: Any = FROM_CONFIG) -> int:
     """Buttons, LEDs and the LED display only; runs until SIGTERM/SIGINT."""
-    terminal = HeadlessTerminal(config, config_path, interfaces=interfaces)
-    done = threading.Event()
-
-    def quit_(*_: Any) -> None:
-        terminal.stop_event.set()
-        done.set()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, quit_)
-    health = {"alive": lambda: True}  # during the start-up: this process answers signals
-    watchdog = _systemd_ready(health)
-    try:
-        if terminal.start() and terminal.app is not None:
-            health["alive"] = _heartbeat(terminal.app)
-            done.wait()
-    finally:
-        if watchdog is not None:
-            watchdog.stop()
-        terminal.stop()
-    return 0
+    return run_headless(HeadlessTerminal(config, config_path, interfaces=interfaces).runner, liveness=_heartbeat)
 
 
 def _heartbeat(app: CounterApp) -> Callable[[], bool]:
     """Alive while the controller's thread turns (it renders at least every tick)."""
-    try:
-        from sorra import sdnotify
-    except ImportError:  # pragma: no cover
-        return lambda: True
     heartbeat = sdnotify.Heartbeat(max_age_s=10)
     heartbeat.beat()
     app.controller.add_listener(lambda vm: heartbeat.beat())
     return heartbeat.alive
-
-
-def _systemd_ready(health: Any) -> Any:
-    """READY once the process serves (the start-up included); the watchdog asks ``health["alive"]()``."""
-    try:
-        from sorra import sdnotify
-    except ImportError:  # pragma: no cover - the module is part of sorra now
-        return None
-    sdnotify.ready("counter terminal up")
-    return sdnotify.start_watchdog(lambda: health["alive"]())

@@ -64,6 +64,7 @@ from sorra.protocol.messages import (
     ServicesState,
     TicketInfo,
 )
+from sorra.protocol.names import ErrorCode, Op, State
 
 __all__ = ["Bus", "CounterController", "Invoke", "Settings"]
 
@@ -73,10 +74,10 @@ SLOW_REPLY_S = 5.0
 AUTO_LOGIN_RETRY_S = 30.0
 
 FINISHING_OPS = {
-    "counter.finish": "finished",
-    "counter.no_show": "no_show_done",
-    "counter.transfer": "transferred",
-    "counter.park": "parked",
+    Op.COUNTER_FINISH: "finished",
+    Op.COUNTER_NO_SHOW: "no_show_done",
+    Op.COUNTER_TRANSFER: "transferred",
+    Op.COUNTER_PARK: "parked",
 }
 """Ops that end the customer's visit, with the notice each shows."""
 
@@ -156,7 +157,7 @@ class CounterController:
         """Subscribe to the hub's state (before or after ``bus.start()``)."""
         self.bus.on_connection(lambda online: self._invoke(lambda: self._on_connection(online)))
         self.bus.subscribe_state("counters/+", self._threadsafe(self._on_counter))
-        self.bus.subscribe_state("services", self._threadsafe(self._on_services))
+        self.bus.subscribe_state(State.SERVICES, self._threadsafe(self._on_services))
         self.bus.subscribe_event("alert", self._threadsafe(self._on_alert))
         self.online = bool(self.bus.connected)
         self._refresh()
@@ -203,27 +204,27 @@ class CounterController:
         return self._submit(action, plan)
 
     def login(self, clerk: str, pin: str) -> bool:
-        return self._submit("login", [Step("clerk.login", {"clerk": clerk, "pin": pin})])
+        return self._submit("login", [Step(Op.CLERK_LOGIN, {"clerk": clerk, "pin": pin})])
 
     def logout(self) -> bool:
-        return self._submit("logout", [Step("clerk.logout")])
+        return self._submit("logout", [Step(Op.CLERK_LOGOUT)])
 
     def pause(self, reason: str = "") -> bool:
         if self._ticket() is not None:
             return self._refuse_local("customer_at_desk_pause")
-        return self._submit("pause", [Step("counter.pause", {"reason": reason})])
+        return self._submit("pause", [Step(Op.COUNTER_PAUSE, {"reason": reason})])
 
     def resume(self) -> bool:
-        return self._submit("resume", [Step("counter.resume")])
+        return self._submit("resume", [Step(Op.COUNTER_RESUME)])
 
     def close_counter(self) -> bool:
-        return self._submit("close", [Step("counter.close")])
+        return self._submit("close", [Step(Op.COUNTER_CLOSE)])
 
     def background_start(self, kind: str, note: str = "") -> bool:
-        return self._submit("background_start", [Step("background.start", {"kind": kind, "note": note})])
+        return self._submit("background_start", [Step(Op.BACKGROUND_START, {"kind": kind, "note": note})])
 
     def background_stop(self) -> bool:
-        return self._submit("background_stop", [Step("background.stop")])
+        return self._submit("background_stop", [Step(Op.BACKGROUND_STOP)])
 
     def transfer(self, *, service: str | None = None, counter: int | None = None,
                  position: str = "last") -> bool:
@@ -234,12 +235,12 @@ class CounterController:
             args["service"] = service
         else:
             args["counter"] = counter
-        return self._submit("transfer", [Step("counter.transfer", args)])
+        return self._submit("transfer", [Step(Op.COUNTER_TRANSFER, args)])
 
     def unpark(self, ticket_id: str) -> bool:
         if self._ticket() is not None:
             return self._refuse_local("customer_at_desk")
-        return self._submit("unpark", [Step("counter.unpark", {"ticket": ticket_id})])
+        return self._submit("unpark", [Step(Op.COUNTER_UNPARK, {"ticket": ticket_id})])
 
     def save_profile(self, rows: list[ProfileRow] | list[dict[str, Any]]) -> bool:
         entries = [
@@ -249,7 +250,7 @@ class CounterController:
         ]
         if self.clerk is None or not self.clerk.may_edit_profile:
             return self._refuse_local("profile_forbidden")
-        return self._submit("profile", [Step("clerk.profile_set", {"services": entries})])
+        return self._submit("profile", [Step(Op.CLERK_PROFILE_SET, {"services": entries})])
 
     def show_page(self, page: Page) -> None:
         """Screen navigation (transfer picker, pause, background, profile, main)."""
@@ -388,30 +389,30 @@ class CounterController:
         self.lights.beep("refused")
         if press.done_ops:
             self._set_notice("partly_done", "error", number=self._last_finished_number or "", code=code)
-        elif code == "offline":
+        elif code == ErrorCode.OFFLINE:
             self._set_notice("refused_offline", "error")
-        elif step.op == "clerk.login" and code == "forbidden":
+        elif step.op == Op.CLERK_LOGIN and code == ErrorCode.FORBIDDEN:
             self._set_notice("login_failed", "error")
         else:
             self._set_notice("hub_refused", "error", code=code, message=message)
 
     def _applied(self, press: Press, step: Step, result: dict[str, Any]) -> None:
         op = step.op
-        if op in ("clerk.login", "clerk.profile_set"):
+        if op in (Op.CLERK_LOGIN, Op.CLERK_PROFILE_SET):
             info = result.get("clerk")
             self.clerk = ClerkInfo.model_validate(info) if info else None
             self.page = "main"
-            if op == "clerk.profile_set":
+            if op == Op.CLERK_PROFILE_SET:
                 self._set_notice("profile_saved", "info")
             return
-        if op == "clerk.logout":
+        if op == Op.CLERK_LOGOUT:
             self.clerk = None
             self.page = "login"
             return
-        if op == "feedback.submit":
+        if op == Op.FEEDBACK_SUBMIT:
             self._set_notice("feedback_thanks", "info")
             return
-        if op in ("counter.pause", "counter.resume", "background.start", "background.stop"):
+        if op in (Op.COUNTER_PAUSE, Op.COUNTER_RESUME, Op.BACKGROUND_START, Op.BACKGROUND_STOP):
             if self.page in ("pause", "background"):
                 self.page = "main"
             return
@@ -421,7 +422,7 @@ class CounterController:
         ticket = TicketInfo.model_validate(raw) if raw else None
         if ticket is not None and not self._paired_here(ticket):
             return  # the hub acted on another counter: none of it belongs on this one's display
-        if op in ("counter.call_next", "counter.unpark"):
+        if op in (Op.COUNTER_CALL_NEXT, Op.COUNTER_UNPARK):
             if ticket is None:
                 self._set_notice("nobody_waiting", "info")
                 self._patch_state(state="open", ticket=None)
@@ -429,14 +430,14 @@ class CounterController:
                 self._set_notice("called", "info", number=ticket.number)
                 self._patch_state(state="called", ticket=ticket)
                 self.lights.beep("call")
-        elif op == "counter.recall" and ticket is not None:
+        elif op == Op.COUNTER_RECALL and ticket is not None:
             self._set_notice("recalled", "info", number=ticket.number)
-        elif op == "counter.start" and ticket is not None:
+        elif op == Op.COUNTER_START and ticket is not None:
             self._patch_state(state="serving", ticket=ticket)
         elif op in FINISHING_OPS:
             if ticket is not None:
                 self._last_finished_number = ticket.number
-                if op == "counter.finish":
+                if op == Op.COUNTER_FINISH:
                     self._last_served = (ticket.id, self._clock())
                 self._set_notice(FINISHING_OPS[op], "info", number=ticket.number)
             self._patch_state(state="open", ticket=None)
@@ -501,7 +502,7 @@ class CounterController:
             return self._ignore("already_rated")
         self._rated.add(target)
         return self._submit(
-            "feedback", [Step("feedback.submit", {"score": score, "ticket": target})], slot=FEEDBACK
+            "feedback", [Step(Op.FEEDBACK_SUBMIT, {"score": score, "ticket": target})], slot=FEEDBACK
         )
 
     # ---- transfer ----------------------------------------------------------------

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from counter_terminal.actions import Action
+from sorra.protocol.names import ErrorCode, Op
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +78,11 @@ class Press:
 # ---- what a counter button sends -------------------------------------------------
 
 CUSTOMER_OPS: dict[Action, str] = {
-    Action.RECALL: "counter.recall",
-    Action.START: "counter.start",
-    Action.DONE: "counter.finish",
-    Action.PARK: "counter.park",
-    Action.NO_SHOW: "counter.no_show",
+    Action.RECALL: Op.COUNTER_RECALL,
+    Action.START: Op.COUNTER_START,
+    Action.DONE: Op.COUNTER_FINISH,
+    Action.PARK: Op.COUNTER_PARK,
+    Action.NO_SHOW: Op.COUNTER_NO_SHOW,
 }
 """Buttons that act on the customer at the desk."""
 
@@ -95,11 +96,11 @@ def counter_steps(action: Action, state: str, has_customer: bool) -> list[Step] 
     if action == Action.NEXT:
         # call_next would finish a customer at the desk implicitly: a double
         # tap must never skip someone (actions.py explains it).
-        return "customer_at_desk" if has_customer else [Step("counter.call_next")]
+        return "customer_at_desk" if has_customer else [Step(Op.COUNTER_CALL_NEXT)]
     if action == Action.FINISH_AND_NEXT:
-        steps = [Step("counter.call_next")]
+        steps = [Step(Op.COUNTER_CALL_NEXT)]
         if has_customer:
-            steps.insert(0, Step("counter.finish"))
+            steps.insert(0, Step(Op.COUNTER_FINISH))
         return steps
     op = CUSTOMER_OPS.get(action)
     if op is None:
@@ -171,7 +172,7 @@ class InFlight:
             result = fut.result()
         except Exception as err:
             del self._presses[slot]
-            self._refused(press, step, getattr(err, "code", "internal"), getattr(err, "message", str(err)))
+            self._refused(press, step, getattr(err, "code", ErrorCode.INTERNAL), getattr(err, "message", str(err)))
             self._settled()
             return
         self._applied(press, step, result or {})

@@ -15,15 +15,13 @@ from pathlib import Path
 
 from sorra import config as sorra_config
 from sorra import discovery
+from sorra.runner import load_config
 
 RESOLUTIONS = ("1920x1080", "1280x720", "1080x1920", "720x1280")
 
 
 def _load_config(path: str | None) -> sorra_config.DeviceConfig:
-    try:
-        return sorra_config.load(path)
-    except sorra_config.ConfigError as err:
-        raise SystemExit(f"sorra display: {err}") from None
+    return load_config(path, "display")
 
 
 def announce(argv: list[str]) -> int:

@@ -44,6 +44,7 @@ from sorra.protocol.messages import (
     QueueState,
     ServicesState,
 )
+from sorra.protocol.names import HUB_STATUS
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ class DisplayController:
         self.invoke(lambda: self._set_online(broker=online))
 
     def on_status(self, suffix: str, payload: dict[str, Any] | None) -> None:
-        if suffix != "device/hub/status":
+        if suffix != HUB_STATUS:
             return
         up = bool(payload and payload.get("online"))
         self.invoke(lambda: self._set_online(hub=up))

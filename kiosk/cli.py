@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sorra import config as sorra_config
 from sorra import discovery
+from sorra.runner import load_config
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +22,7 @@ SCREENS = ("1280x800", "800x1280", "1920x1080", "1080x1920")
 
 
 def _load_config(path: str | None) -> sorra_config.DeviceConfig:
-    try:
-        return sorra_config.load(path)
-    except sorra_config.ConfigError as err:
-        raise SystemExit(f"sorra kiosk: {err}") from None
+    return load_config(path, "kiosk")
 
 
 # ---- test-print ------------------------------------------------------------------
@@ -50,29 +48,21 @@ def test_print(argv: list[str]) -> int:
 
     from kiosk.printing import (
         PrinterState,
-        TicketRenderer,
-        load_template,
         open_device,
+        prepare_escpos,
+        renderer_for,
         sample_ticket,
     )
     from kiosk.printing.template import TemplateError
 
     cfg = _load_config(args.config)
+    prepare_escpos()
     section = cfg.printer
     if args.printer != "configured":
         section = section.model_copy(update={"type": args.printer, "path": "" if args.printer == "dummy" else section.path})
     lang = args.lang or cfg.device.lang
     try:
-        renderer = TicketRenderer(
-            load_template(section.template),
-            profile=section.profile,
-            text_mode=section.text_mode,
-            codepage=section.codepage,
-            qr=section.qr,
-            width_px=section.width_px,
-            logo=section.logo,
-            cut=section.cut,
-        )
+        renderer = renderer_for(section)
     except (TemplateError, ValueError, KeyError) as err:
         print(f"sorra kiosk test-print: {err}", file=sys.stderr)
         return 2

@@ -23,8 +23,11 @@ passed through ``invoke`` to the thread that owns the controller (the Qt GUI
 thread in the app). Timers (inactivity, late replies, offline grace) advance
 in :meth:`tick`, which the app calls a few times a second.
 
-Attempts and printing live in :mod:`kiosk.issuing`; the bus and printer
-protocols in :mod:`kiosk.ports` (re-exported here).
+The controller is made of parts, each handed what it uses in its
+constructor: the view state and its listeners (:class:`kiosk.model.ViewStore`),
+the attempt and its printing (:class:`kiosk.issuing.Issuer`), the printer's
+alerts to the hub (:class:`kiosk.printing.report.PrinterReporter`). The bus and
+printer protocols are in :mod:`kiosk.ports` (re-exported here).
 """
 
 from __future__ import annotations
@@ -36,13 +39,14 @@ from dataclasses import replace
 from typing import Any
 
 from kiosk.catalogue import Catalogue
-from kiosk.issuing import LANGS, RETRYABLE, IssuingMixin, _Attempt
-from kiosk.model import PrintState, Problem, Screen, ViewState
+from kiosk.issuing import LANGS, RETRYABLE, Issuer
+from kiosk.model import PrintState, Problem, Screen, ViewState, ViewStore
 from kiosk.ports import Bus, Invoke, Listener, MessageCallback, PrinterPort
 from kiosk.printing.report import PrinterReporter
 from kiosk.scanner import parse_scanned_code
 from sorra.config.kiosk import KioskSection
 from sorra.protocol.messages import QueueState, ServicesState
+from sorra.protocol.names import HUB_STATUS, Op, State
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +54,11 @@ FLOW_SCREENS = (Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN, Screen.ERROR, 
 """Screens a citizen is in the middle of: inactivity takes them back to the start."""
 
 
-class KioskController(IssuingMixin):
+class KioskController:
+    """The kiosk's flow; its parts: a :class:`~kiosk.model.ViewStore` (what the screen shows), an
+    :class:`~kiosk.issuing.Issuer` (the ticket being issued and printed) and a
+    :class:`~kiosk.printing.report.PrinterReporter` (printer alerts to the hub)."""
+
     def __init__(
         self,
         bus: Bus,
@@ -69,44 +77,59 @@ class KioskController(IssuingMixin):
         self.device_name = device_name
         self._invoke: Invoke = invoke or (lambda fn: fn())
         self._clock = clock
-        self._listeners: list[Listener] = []
         self._catalogue = Catalogue()
         self._broker_up = False
         self._hub_up: bool | None = None
         self._offline_since: float | None = clock()
         self._out_of_service = True
-        self._attempts = 0
-        self._attempt: _Attempt | None = None
         self._last_activity = clock()
         self._selected: list[str] = []
         self._reporter = PrinterReporter(bus)
-        self._state = ViewState(
+        self.view = ViewStore(ViewState(
             lang=self.default_lang,
             max_services=self.settings.max_services_per_ticket,
             allow_priority=self.settings.allow_priority,
             printer=printer.status.state.value,
-        )
-        self.last_touch_to_print_s: float | None = None
-        """Confirm tap → print job handed to the printer, for the last printed ticket (benchmark)."""
-        self.last_print_sent_at: float | None = None
-        """The printer clock when the last ticket's job was handed to the printer."""
+        ))
+        self.issuer = Issuer(bus, printer, self._reporter, self.view, lambda: self._catalogue,
+                             settings=self.settings, device_name=device_name, invoke=self._invoke, clock=clock,
+                             on_activity=self._mark_activity)
 
     # ---- wiring ------------------------------------------------------------------
 
     @property
     def state(self) -> ViewState:
-        return self._state
+        return self.view.state
+
+    @property
+    def _state(self) -> ViewState:
+        return self.view.state
+
+    def _set(self, **changes: Any) -> None:
+        self.view.set(**changes)
+
+    def _mark_activity(self) -> None:
+        self._last_activity = self._clock()
+
+    @property
+    def last_touch_to_print_s(self) -> float | None:
+        """Confirm tap → print job handed to the printer, for the last printed ticket (benchmark)."""
+        return self.issuer.last_touch_to_print_s
+
+    @property
+    def last_print_sent_at(self) -> float | None:
+        """The printer clock when the last ticket's job was handed to the printer."""
+        return self.issuer.last_print_sent_at
 
     def on_change(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-        listener(self._state)
+        self.view.listen(listener)
 
     def start(self) -> None:
         """Subscribe to the hub's state and the printer's status (call before ``bus.start()``)."""
-        self.printer.on_status = lambda st: self._invoke(lambda: self._on_printer_status(st))
+        self.printer.on_status = lambda st: self._invoke(lambda: self.issuer.on_printer_status(st))
         self.bus.on_connection(lambda up: self._invoke(lambda: self._on_connection(up)))
-        self.bus.subscribe_state("services", lambda _t, p: self._invoke(lambda: self._on_services(p)))
-        self.bus.subscribe_state("queue", lambda _t, p: self._invoke(lambda: self._on_queue(p)))
+        self.bus.subscribe_state(State.SERVICES, lambda _t, p: self._invoke(lambda: self._on_services(p)))
+        self.bus.subscribe_state(State.QUEUE, lambda _t, p: self._invoke(lambda: self._on_queue(p)))
         self.bus.subscribe_status(lambda t, p: self._invoke(lambda: self._on_presence(t, p)))
         self._broker_up = self.bus.connected
         self._reporter.start()
@@ -202,7 +225,7 @@ class KioskController(IssuingMixin):
         args: dict[str, Any] = {"services": list(self._selected), "lang": self._state.lang}
         if self._state.priority:
             args["priority"] = True
-        self._begin("ticket.issue", args)
+        self.issuer.begin(Op.TICKET_ISSUE, args)
 
     def start_check_in(self) -> None:
         if self._state.screen in (Screen.START, Screen.CATALOGUE, Screen.REVIEW):
@@ -228,7 +251,7 @@ class KioskController(IssuingMixin):
         if code is None:
             self._set(problem=Problem.BAD_CODE)
             return
-        self._begin("appointment.check_in", {"code": code, "lang": self._state.lang})
+        self.issuer.begin(Op.APPOINTMENT_CHECK_IN, {"code": code, "lang": self._state.lang})
 
     def scanned(self, raw: str) -> None:
         """A scanner read a code (keyboard wedge or serial): check in at once."""
@@ -242,23 +265,23 @@ class KioskController(IssuingMixin):
             self._set(screen=Screen.CHECK_IN, code="", problem=Problem.BAD_CODE, ticket=None)
             return
         self._set(screen=Screen.CHECK_IN, code=code, problem=None, ticket=None)
-        self._begin("appointment.check_in", {"code": code, "lang": self._state.lang})
+        self.issuer.begin(Op.APPOINTMENT_CHECK_IN, {"code": code, "lang": self._state.lang})
 
     def retry(self) -> None:
         """"Try again" on the error screen: the same request id when the first may have arrived."""
-        a = self._attempt
+        a = self.issuer.attempt
         if self._state.screen is not Screen.ERROR or a is None:
             return
         self.touch()
         if self._state.problem in RETRYABLE and not a.done:
             self._set(screen=Screen.ISSUING, problem=None)
-            self._send(a)
+            self.issuer.send(a)
         else:  # the hub refused it: asking again with the same id would get the same answer
-            self._begin(a.op, a.args)
+            self.issuer.begin(a.op, a.args)
 
     def reprint(self) -> None:
         """"Print again" after a failed print: the same ticket, never a new one."""
-        a = self._attempt
+        a = self.issuer.attempt
         t = self._state.ticket
         if self._state.screen is not Screen.TICKET or a is None or a.data is None or t is None:
             return
@@ -266,7 +289,7 @@ class KioskController(IssuingMixin):
             return
         self.touch()
         self._set(ticket=replace(t, print_state=PrintState.PRINTING))
-        self._print(a)
+        self.issuer.print_ticket(a)
 
     def keep_alive(self) -> None:
         """"I need more time" on the inactivity warning."""
@@ -277,7 +300,7 @@ class KioskController(IssuingMixin):
         self.reset()
 
     def reset(self) -> None:
-        self._attempt = None
+        self.issuer.attempt = None
         self._selected = []
         self._last_activity = self._clock()
         self._set(
@@ -293,7 +316,7 @@ class KioskController(IssuingMixin):
         now = self._clock()
         self._refresh_online(now)
         s = self._state  # after the online check, which may have changed the screen
-        a = self._attempt
+        a = self.issuer.attempt
         if s.screen is Screen.ISSUING and a is not None and now - a.sent_at >= self.settings.issue_timeout_s:
             log.warning("no reply to %s (req %s) after %.0f s", a.op, a.req, now - a.sent_at)
             self._set(screen=Screen.ERROR, problem=Problem.NO_REPLY)
@@ -328,7 +351,7 @@ class KioskController(IssuingMixin):
         self._refresh_online(self._clock())
 
     def _on_presence(self, topic: str, payload: dict[str, Any] | None) -> None:
-        if topic != "device/hub/status" or payload is None:
+        if topic != HUB_STATUS or payload is None:
             return
         self._hub_up = bool(payload.get("online"))
         self._refresh_online(self._clock())
@@ -378,7 +401,7 @@ class KioskController(IssuingMixin):
             self._set(screen=Screen.OUT_OF_SERVICE, idle_warning_s=None)
 
     def _leave_out_of_service(self) -> None:
-        a = self._attempt
+        a = self.issuer.attempt
         if self._state.screen is not Screen.OUT_OF_SERVICE:
             self._set(connecting=False)
             return
@@ -386,7 +409,7 @@ class KioskController(IssuingMixin):
             # The citizen's request is answered now that the hub is back: the same id again
             # (still pending in the bus client: the same future; dropped unsent: sent now).
             self._set(screen=Screen.ISSUING, connecting=False, problem=None)
-            self._send(a)
+            self.issuer.send(a)
             return
         self._last_activity = self._clock()
         self._set(screen=Screen.START, connecting=False, ticket=None, problem=None, lang=self.default_lang)
@@ -436,17 +459,6 @@ class KioskController(IssuingMixin):
             can_add_more=can_add,
             ticket=ticket,
         )
-
-    def _set(self, **changes: Any) -> None:
-        new = replace(self._state, **changes)
-        if new == self._state:
-            return
-        self._state = new
-        for listener in list(self._listeners):
-            try:
-                listener(new)
-            except Exception:
-                log.exception("view listener failed")
 
 
 __all__ = ["Bus", "Invoke", "KioskController", "Listener", "MessageCallback", "PrinterPort"]

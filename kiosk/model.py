@@ -9,8 +9,13 @@ bring" texts come from the hub, already in the chosen language.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
+
+log = logging.getLogger("kiosk.controller")  # view listener failures, as before the split
 
 
 class Screen(StrEnum):
@@ -102,3 +107,35 @@ class ViewState:
     printer: str = "ok"
     connecting: bool = True
     """No contact with the hub yet since start (the out-of-service screen says "starting")."""
+
+
+class ViewStore:
+    """The current :class:`ViewState` and who listens to it; shared by the controller's parts.
+
+    ``set(**changes)`` makes a new state and tells every listener, unless
+    nothing changed. A listener that raises is logged and skipped.
+    """
+
+    def __init__(self, initial: ViewState) -> None:
+        self._state = initial
+        self._listeners: list[Callable[[ViewState], None]] = []
+
+    @property
+    def state(self) -> ViewState:
+        return self._state
+
+    def listen(self, listener: Callable[[ViewState], None]) -> None:
+        """Add ``listener`` and call it at once with the current state."""
+        self._listeners.append(listener)
+        listener(self._state)
+
+    def set(self, **changes: Any) -> None:
+        new = replace(self._state, **changes)
+        if new == self._state:
+            return
+        self._state = new
+        for listener in list(self._listeners):
+            try:
+                listener(new)
+            except Exception:
+                log.exception("view listener failed")

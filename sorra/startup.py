@@ -1,7 +1,8 @@
 """A device app's way to its hub: pair if needed, find the hub, prove its key.
 
-Shared by the kiosk, the counter terminal and the display. Each app passes
-its own :class:`StartupView` (start-up screen, LED display …) and its role;
+Shared by the kiosk, the counter terminal and the display through
+:class:`sorra.runner.DeviceRunner`. Each app passes its own
+:class:`StartupView` (start-up screen, LED display …) and its role;
 everything else is the same for all of them.
 """
 
@@ -45,6 +46,7 @@ def bus_settings(cfg: DeviceConfig, host: str | None = None, port: int | None = 
         device=cfg.device.id,
         role=role,
         tls=cfg.hub.tls,
+        ca_pem=cfg.hub.ca,
         **options,
     )
 
@@ -61,6 +63,22 @@ class StartupView(Protocol):
     def show_refused(self, text: str) -> None: ...
 
     def show_problem(self, text: str) -> None: ...
+
+
+class StartupViews:
+    """Several :class:`StartupView` at once (a counter's LED display and its clerk screen)."""
+
+    def __init__(self, *views: StartupView | None) -> None:
+        self._views = [v for v in views if v is not None]
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        methods = [getattr(v, name) for v in self._views]
+
+        def call(*args: Any) -> None:
+            for method in methods:
+                method(*args)
+
+        return call
 
 
 class OnGui:
@@ -102,7 +120,15 @@ def locate_hub(cfg: DeviceConfig, config_path: str | Path | None, view: StartupV
             if uses_fixed_address(cfg):
                 return cfg, None, None
             view.show_connecting()
-            host, port = discovery.resolve_hub(cfg, interfaces=ifaces, timeout_s=resolve_timeout_s)
+            where = discovery.resolve_location(cfg, interfaces=ifaces, timeout_s=resolve_timeout_s)
+            host, port = where.host, where.port
+            known = discovery.remember_hub(cfg, where)  # its TLS port and CA, signed (learnt once)
+            if known is not cfg:
+                cfg = known
+                if config_path is not None:
+                    from sorra import config as cfgmod
+
+                    cfgmod.save(cfg, config_path)
             log.info("hub of site %r proved its key at %s:%d", cfg.device.site, host, port)
             return cfg, host, port
         except pairing.PairingCancelled:
@@ -116,13 +142,6 @@ def locate_hub(cfg: DeviceConfig, config_path: str | Path | None, view: StartupV
         if stop.wait(delay):
             raise pairing.PairingCancelled("stopped")
         delay = min(delay * 2, 30.0)
-
-
-def find_hub(cfg: DeviceConfig, config_path: str | Path | None, view: StartupView, stop: threading.Event, *,
-             role: str, **kwargs: Any) -> tuple[DeviceConfig, BusSettings]:
-    """:func:`locate_hub`, then the settings to connect with: the (new) config and those settings."""
-    cfg, host, port = locate_hub(cfg, config_path, view, stop, **kwargs)
-    return cfg, bus_settings(cfg, host, port, role=role)
 
 
 def logged_code(show_code: Callable[[str], None]) -> Callable[[str], None]:

@@ -132,6 +132,10 @@ HU: dict[str, str | tuple[str, ...]] = {
     "Phone call": "Telefon",
     "E-mail": "E-mail",
     "Other": "Egyéb",
+    # the start-up screen's words for this device (the shared ones are sorra/qt/locale's)
+    "Refused: this is not the hub this terminal was paired with.":
+        "Elutasítva: ez nem az a központ, amellyel ezt a terminált párosították.",
+    "The terminal cannot start yet.": "A terminál még nem tud elindulni.",
 }
 
 

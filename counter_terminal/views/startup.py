@@ -1,112 +1,71 @@
-"""The clerk screen before the terminal works: the pairing code, the search for the hub, a refused hub.
+"""The clerk screen before the terminal works: the shared :class:`sorra.qt.startup.StartupPanel`
+in the counter terminal's look (800 × 480, a card and the setup hint below it).
 
-For the technician; :func:`counter_terminal.app.find_hub` drives it (through
-``invoke``, on the GUI thread) while the LED display shows the same code.
+For the technician; the runner (:mod:`sorra.qt.runner`) drives it on the GUI
+thread while the LED display shows the same code. A terminal that knows its
+counter says so in the approve command; one that does not asks for ``--counter N``.
 """
 
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from counter_terminal.texts import Texts
 from counter_terminal.views import theme
 from counter_terminal.views.widgets import card, label
+from sorra.qt.startup import RoleWords, StartupPanel, approve_command
+
+__all__ = ["StartupWindow", "approve_command", "words"]
 
 WIDTH, HEIGHT = 800, 480
 CENTER = Qt.AlignmentFlag.AlignCenter
 
 
-def approve_command(code: str, counter: int = 0) -> str:
-    """What the technician types on the hub (a terminal that knows its counter says it itself)."""
-    suffix = "" if counter else " --counter N"
-    return f"sorra hub device approve {code.replace(' ', '')}{suffix}"
+def words(lang: str) -> RoleWords:
+    t = Texts(lang)
+    return RoleWords(refused=t("Refused: this is not the hub this terminal was paired with."),
+                     cannot_start=t("The terminal cannot start yet."))
 
 
-class StartupWindow(QWidget):
+def _label(name: str) -> QLabel:
+    if name == "title":
+        return label(name="title", wrap=True)
+    if name == "code":
+        lab = label(size=76, bold=True)
+        lab.setStyleSheet(f"color: {theme.ACCENT}; font-size: 76px; font-weight: bold; "
+                          f'font-family: "DejaVu Sans Mono";')
+    elif name == "command":
+        lab = label(wrap=True, bold=True)
+        lab.setStyleSheet('font-family: "DejaVu Sans Mono"; font-size: 20px; font-weight: bold;')
+    elif name == "banner":
+        lab = label(wrap=True, size=15)
+        bg, fg = theme.LEVEL_COLOURS["error"]
+        lab.setStyleSheet(f"background: {bg}; color: {fg}; border-radius: 6px; padding: 6px; "
+                          "font-size: 15px; font-weight: bold;")
+    else:
+        size = {"lead": 20, "instruction": 18, "detail": 15, "hint": 14}[name]
+        lab = label(name="muted" if name in ("detail", "hint") else "", wrap=True, size=size)
+    lab.setAlignment(CENTER)
+    return lab
+
+
+def _arrange(panel: QWidget, labels: dict[str, QLabel]) -> None:
+    outer = QVBoxLayout(panel)
+    outer.setContentsMargins(24, 16, 24, 12)
+    frame, box = card()
+    box.setContentsMargins(20, 14, 20, 14)
+    box.setSpacing(8)
+    for name in ("title", "lead", "code", "instruction", "command", "banner", "detail"):
+        labels[name].setAlignment(CENTER)
+        box.addWidget(labels[name])
+    outer.addWidget(frame, 1)
+    outer.addWidget(labels["hint"])
+
+
+class StartupWindow(StartupPanel):
     def __init__(self, lang: str = "hu", counter: int = 0) -> None:
-        super().__init__()
+        super().__init__(lang, words(lang), counter=counter, make_label=_label, arrange=_arrange)
         self.setWindowTitle("Sorra")
         self.setFixedSize(WIDTH, HEIGHT)
         self.setStyleSheet(theme.STYLE)
-        self.t = Texts(lang)
-        self.counter = counter
-        self.code = ""
-        self.phase = "searching"
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 16, 24, 12)
-        frame, box = card()
-        box.setContentsMargins(20, 14, 20, 14)
-        box.setSpacing(8)
-        self.title = label(name="title", wrap=True)
-        self.lead = label(wrap=True, size=20)
-        self.code_label = label(size=76, bold=True)
-        self.code_label.setStyleSheet(f"color: {theme.ACCENT}; font-size: 76px; font-weight: bold; "
-                                      f'font-family: "DejaVu Sans Mono";')
-        self.instruction = label(wrap=True, size=18)
-        self.command = label(wrap=True, bold=True)
-        self.command.setStyleSheet('font-family: "DejaVu Sans Mono"; font-size: 20px; font-weight: bold;')
-        self.banner = label(wrap=True, size=15)
-        bg, fg = theme.LEVEL_COLOURS["error"]
-        self.banner.setStyleSheet(f"background: {bg}; color: {fg}; border-radius: 6px; padding: 6px; "
-                                  "font-size: 15px; font-weight: bold;")
-        self.detail = label(name="muted", wrap=True, size=15)
-        for w in (self.title, self.lead, self.code_label, self.instruction, self.command, self.banner, self.detail):
-            w.setAlignment(CENTER)
-            box.addWidget(w)
-        outer.addWidget(frame, 1)
-        self.hint = label(name="muted", wrap=True, size=14)
-        self.hint.setAlignment(CENTER)
-        outer.addWidget(self.hint)
-        self.show_searching()
-
-    def show_searching(self) -> None:
-        self._render("searching", "")
-
-    def show_connecting(self) -> None:
-        if self.phase != "refused":  # a refused hub stays on screen while the next try runs
-            self._render("connecting", "")
-
-    def show_code(self, code: str) -> None:
-        self.code = code
-        self._render("code", "")
-
-    def show_status(self, text: str) -> None:
-        self.detail.setText(text)
-
-    def show_refused(self, text: str) -> None:
-        self._render("refused", text)
-
-    def show_problem(self, text: str) -> None:
-        self._render("problem", text)
-
-    def _render(self, phase: str, detail: str) -> None:
-        t = self.t
-        self.phase = phase
-        pairing = phase == "code"
-        self.title.setText(t("Pairing") if pairing else t("Hub refused") if phase == "refused" else t("Starting"))
-        self.lead.setText({
-            "searching": t("Looking for the hub…"),
-            "connecting": t("Connecting to the hub…"),
-            "code": t("Pairing code"),
-            "refused": t("Refused: this is not the hub this terminal was paired with."),
-            "problem": t("The terminal cannot start yet."),
-        }[phase])
-        self.code_label.setText(self.code)
-        self.code_label.setVisible(pairing)
-        self.instruction.setText(t("Approve it on the hub:") if pairing else
-                                 t("If the hub was replaced on purpose, unpair this device in the setup menu "
-                                   "and pair it again."))
-        self.instruction.setVisible(pairing or phase == "refused")
-        self.command.setText(approve_command(self.code, self.counter))
-        self.command.setVisible(pairing)
-        self.banner.setText(detail)
-        self.banner.setVisible(bool(detail))
-        if phase != "code":
-            self.detail.setText("")
-        self.hint.setText(t("Setup menu: tap the top-left corner five times, or press Ctrl+Alt+S."))
-
-    def texts(self) -> list[str]:
-        """Everything the screen shows now (tests)."""
-        return [w.text() for w in (self.title, self.lead, self.code_label, self.instruction, self.command,
-                                   self.banner, self.detail) if w.isVisibleTo(self) and w.text()]

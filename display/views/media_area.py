@@ -13,6 +13,7 @@ player source, so a playlist of thousands of items cycles in constant memory.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from datetime import datetime
 
@@ -31,9 +32,20 @@ __all__ = ["MediaArea", "VideoPlayer", "video_available"]
 _video_checked: bool | None = None
 
 
+def choose_media_backend() -> None:
+    """Qt's FFmpeg media backend, which Qt picks itself from 6.5 on, unless ``$QT_MEDIA_BACKEND`` says otherwise.
+
+    Qt 6.4 (Raspberry Pi OS Bookworm's python3-pyqt6) would pick GStreamer,
+    whose ``QMediaPlayer()`` crashes when GStreamer's base plugins are not
+    installed. Call before QtMultimedia loads its backend.
+    """
+    os.environ.setdefault("QT_MEDIA_BACKEND", "ffmpeg")
+
+
 def video_available() -> bool:
     global _video_checked
     if _video_checked is None:
+        choose_media_backend()
         try:
             from PyQt6 import QtMultimedia, QtMultimediaWidgets  # noqa: F401
         except ImportError as err:
@@ -52,6 +64,7 @@ class VideoPlayer(QObject):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
+        choose_media_backend()
         from PyQt6.QtMultimedia import QAudioOutput, QMediaPlayer
         from PyQt6.QtMultimediaWidgets import QVideoWidget
 

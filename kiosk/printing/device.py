@@ -4,7 +4,7 @@
 read the real-time status, close. :class:`EscposDevice` wraps any
 python-escpos printer (``Usb``, ``Serial``, ``Network``, ``File``, ``Dummy``);
 :func:`open_device` builds one from the ``[printer]`` config section.
-:class:`FakePrinter` is python-escpos's ``Dummy`` that also answers status
+:class:`~kiosk.printing._escpos.FakePrinter` is python-escpos's ``Dummy`` that also answers status
 queries with bytes you choose — what ``type = "dummy"`` selects, and what the
 tests and the screenshot mode use.
 
@@ -19,21 +19,24 @@ import socket
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from escpos.escpos import Escpos
-from escpos.printer import Dummy, File, Network, Serial, Usb
 from usb.core import USBTimeoutError
 
+from kiosk.printing.escpos_cache import load_escpos
 from kiosk.printing.status import (
     QUERIES,
     UNKNOWN,
     PrinterState,
     PrinterStatus,
     decode_status,
-    status_bytes,
 )
 from sorra.config.kiosk import PrinterSection
+
+if TYPE_CHECKING:
+    from escpos.escpos import Escpos
+
+    from kiosk.printing._escpos import FakePrinter
 
 log = logging.getLogger(__name__)
 
@@ -183,21 +186,6 @@ class EscposDevice(PrinterDevice):
         return bytes(answer) if answer else None
 
 
-class _SerialPrinter(Serial):
-    """python-escpos ``Serial`` whose status read returns when the answer arrives.
-
-    ``Serial._read`` asks pyserial for 16 bytes, so every ``DLE EOT`` query
-    (answered with one byte) would wait the full timeout.
-    """
-
-    def _read(self) -> bytes:
-        link = self.device
-        first = link.read(1)
-        if not first:
-            return b""
-        return first + link.read(link.in_waiting)
-
-
 def _drain(printer: Escpos) -> None:
     """Drop unread input (late answers; real-time commands a printer found inside image data)."""
     link = printer._device
@@ -215,50 +203,11 @@ def _drain(printer: Escpos) -> None:
             link.settimeout(timeout)
 
 
-class FakePrinter(Dummy):
-    """python-escpos ``Dummy`` that answers ``DLE EOT`` queries like a real printer.
-
-    Set :attr:`state` to make it report paper out, cover open, …; set
-    :attr:`fail` to make the next sends raise (a cable pulled). With
-    ``path`` every job is also written to that file (technician's test print).
-    """
-
-    def __init__(self, *args, path: str = "", **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.state: PrinterState | None = PrinterState.OK
-        """None: answers nothing (a printer without status support)."""
-        self.fail: Exception | None = None
-        self.jobs: list[bytes] = []
-        self.path = path
-        self._last_query = b""
-
-    def _raw(self, msg: bytes) -> None:
-        if self.fail is not None:
-            raise self.fail
-        if msg in QUERIES:
-            self._last_query = msg
-            return
-        super()._raw(msg)
-
-    def _read(self) -> bytes:
-        if self.state is None:
-            return b""
-        return status_bytes(self.state)[self._last_query]
-
-    def job_done(self) -> None:
-        job = self.output
-        self.clear()
-        if job:
-            self.jobs.append(job)
-            if self.path:
-                Path(self.path).write_bytes(job)
-
-
 class FakeDevice(EscposDevice):
     """The ``dummy`` printer: one long-lived :class:`FakePrinter`."""
 
     def __init__(self, profile: str | None = None, path: str = "") -> None:
-        self.printer = FakePrinter(profile=profile, path=path)
+        self.printer: FakePrinter = load_escpos().FakePrinter(profile=profile, path=path)
         super().__init__(lambda: self.printer, name="dummy", keep_open=True)
 
     def send(self, data: bytes) -> None:
@@ -273,6 +222,8 @@ def open_device(cfg: PrinterSection) -> PrinterDevice:
     """The configured printer (not yet connected: that happens on first use)."""
     profile = cfg.profile or None
     timeout = cfg.timeout_s
+    escpos = load_escpos()
+    Usb, Network, File = escpos.Usb, escpos.Network, escpos.File  # noqa: N806 - python-escpos's classes
     if cfg.type == "dummy":
         return FakeDevice(profile, cfg.path)
     if cfg.type == "usb":
@@ -290,7 +241,7 @@ def open_device(cfg: PrinterSection) -> PrinterDevice:
         )
     if cfg.type == "serial":
         return EscposDevice(
-            lambda: _SerialPrinter(cfg.serial_port, cfg.serial_baud, timeout=timeout, profile=profile),
+            lambda: escpos.SerialPrinter(cfg.serial_port, cfg.serial_baud, timeout=timeout, profile=profile),
             name=f"serial {cfg.serial_port}",
             keep_open=True,
         )
@@ -311,6 +262,13 @@ def open_device(cfg: PrinterSection) -> PrinterDevice:
             keep_open=False,
         )
     raise ValueError(f"unknown printer type {cfg.type!r}")
+
+
+def __getattr__(name: str) -> Any:
+    """python-escpos's classes and the fake printer, loaded (after :func:`prepare_escpos`) when first asked for."""
+    if name in ("FakePrinter", "Dummy", "File", "Network", "Serial", "Usb"):
+        return getattr(load_escpos(), name)
+    raise AttributeError(name)
 
 
 __all__ = [

@@ -17,13 +17,19 @@ import logging
 import textwrap
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import qrcode
-from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont
 
+from kiosk.printing.escpos_cache import load_escpos
 from kiosk.printing.template import Block, Template
 from kiosk.printing.ticket import PANGRAM, TicketData
+
+if TYPE_CHECKING:
+    from escpos.printer import Dummy
+
+    from sorra.config.kiosk import PrinterSection
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,11 @@ _ASCII_FOR = str.maketrans({
 FONT_A_DOT_WIDTH = 12
 FONT_B_DOT_WIDTH = 9
 IMAGE_BASE_PX = 24
+
+
+def _dummy(profile: str | None) -> Dummy:
+    """python-escpos's in-memory printer with ``profile``'s capabilities (loads python-escpos on first use)."""
+    return load_escpos().Dummy(profile=profile)
 
 
 @lru_cache(maxsize=8)
@@ -81,7 +92,7 @@ class TicketRenderer:
     ) -> None:
         self.template = template
         self.profile_name = profile or None
-        probe = Dummy(profile=self.profile_name)
+        probe = _dummy(self.profile_name)
         self.profile = probe.profile
         media = self.profile.profile_data.get("media", {}).get("width", {})
         px = media.get("pixels")
@@ -113,7 +124,7 @@ class TicketRenderer:
 
     def render(self, ticket: TicketData, *, diagnostics: bool = False) -> bytes:
         """The job's bytes. ``diagnostics`` adds the technician's code page check before the cut."""
-        p = Dummy(profile=self.profile_name)
+        p = _dummy(self.profile_name)
         p.hw("INIT")
         if not self.text_as_image:
             p.charcode(self.codepage)  # ESC t n, once; every string below is encoded in it
@@ -253,7 +264,7 @@ class TicketRenderer:
         max_w = int(self.width_px * 0.7)
         if img.width > max_w:
             img = img.resize((max_w, max(1, img.height * max_w // img.width)))
-        p = Dummy(profile=self.profile_name)
+        p = _dummy(self.profile_name)
         self._image(p, img.convert("RGBA"))
         return p.output
 
@@ -292,3 +303,12 @@ def _wrap_px(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, widt
             current = word
     lines.append(current)
     return lines
+
+
+def renderer_for(section: PrinterSection) -> TicketRenderer:
+    """The renderer for a ``[printer]`` section: its layout file (or the built-in one) and its printer profile."""
+    from kiosk.printing.template import load_template
+
+    return TicketRenderer(load_template(section.template or None), profile=section.profile or None,
+                          text_mode=section.text_mode, codepage=section.codepage, qr=section.qr,
+                          width_px=section.width_px, logo=section.logo, cut=section.cut)

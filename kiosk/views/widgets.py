@@ -33,6 +33,19 @@ def button(text: str = "", kind: str = "", on_click: Callable[[], None] | None =
     return b
 
 
+def page(widget: QWidget, metrics: theme.Metrics, style: str = "") -> QVBoxLayout:
+    """Make ``widget`` a full kiosk screen (title, page background, the screen's size): its root layout."""
+    widget.setWindowTitle("Sorra")
+    widget.setObjectName("page")
+    widget.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    widget.setStyleSheet(theme.stylesheet(metrics) + style)
+    widget.setFixedSize(metrics.width, metrics.height)
+    root = QVBoxLayout(widget)
+    root.setContentsMargins(0, 0, 0, 0)
+    root.setSpacing(0)
+    return root
+
+
 def label(text: str = "", name: str = "body", *, wrap: bool = True, align: Qt.AlignmentFlag | None = None) -> QLabel:
     lab = QLabel(text)
     lab.setObjectName(name)

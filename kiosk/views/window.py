@@ -27,7 +27,7 @@ from PyQt6.QtWidgets import (
 from kiosk.model import Screen, ViewState
 from kiosk.views import screens, theme
 from kiosk.views.texts import Texts
-from kiosk.views.widgets import button, label, tile_style
+from kiosk.views.widgets import button, label, page, tile_style
 
 SCREEN_CLASSES: dict[Screen, type[screens.ScreenWidget]] = {
     Screen.START: screens.StartScreen,
@@ -89,14 +89,7 @@ class KioskWindow(QWidget):
         super().__init__()
         self.m = metrics
         self.actions = actions
-        self.setWindowTitle("Sorra")
-        self.setObjectName("page")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(theme.stylesheet(metrics) + tile_style(metrics))
-        self.setFixedSize(metrics.width, metrics.height)
-        root = QVBoxLayout(self)
-        root.setContentsMargins(0, 0, 0, 0)
-        root.setSpacing(0)
+        root = page(self, metrics, tile_style(metrics))
 
         header = QWidget()
         header.setObjectName("header")

@@ -9,6 +9,7 @@ Both drive :class:`sorra.setup.controller.SetupController` (plain Python):
 role, name, counter number, hub (automatic or manual address) and pairing,
 printer with a test print, GPIO pin map with a live button/LED test, serial
 LED display test, screen size/orientation/display group, audio test, network
-information, recent logs, unpair and factory reset. Hardware tests import the
-role package's adapter only when they run (:mod:`sorra.setup.hardware`).
+information, recent logs, unpair and factory reset. The hardware tests that
+need a role's adapters are registered by that role (:mod:`sorra.setup.hardware`);
+this package imports no device app.
 """

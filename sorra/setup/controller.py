@@ -270,13 +270,13 @@ class SetupController:
     # ---- hardware tests ------------------------------------------------------------------
 
     def test_printer(self) -> Result:
-        return hardware.printer_test(self.config)
+        return hardware.run_test("printer", self.config)
 
     def test_serial(self, text: str | None = None) -> Result:
-        return hardware.serial_test(self.config, text)
+        return hardware.run_test("serial", self.config, text=text)
 
     def test_audio(self) -> Result:
-        return hardware.audio_test(self.config)
+        return hardware.run_test("audio", self.config)
 
     def open_gpio_test(self, on_event: Callable[[str, bool], None]) -> GpioTest | Result:
         factory = self.pin_factory

@@ -1,14 +1,19 @@
 """Hardware tests of the setup menu: test print, live GPIO, serial display, audio.
 
-Each test reaches the hardware through the role package's own adapter,
-imported only when the test runs (a display has no printer code). When the
-adapter is not installed on this device, the test says so instead of failing
-obscurely. gpiozero is used directly (it is a dependency of every device),
-with the pin factory from ``[gpio].pin_factory``.
+The shared package imports no device app. Each role registers the tests that
+need its own adapters (:func:`register_test`, from its ``selftest`` module:
+``kiosk.selftest`` the test print, ``counter_terminal.selftest`` the LED
+display, ``display.selftest`` the sample call); :func:`run_test` finds them,
+importing that module by name when the app has not (``sorra setup`` over
+SSH), like the ``sorra`` command finds a role's CLI. When the package is not
+installed on this device, the test says so instead of failing obscurely.
+gpiozero is used directly (it is a dependency of every device), with the pin
+factory from ``[gpio].pin_factory``.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import shutil
 import subprocess
@@ -37,34 +42,47 @@ def _missing(what: str, package: str, err: Exception) -> Result:
     return Result(False, f"{what} needs the '{package}' package, which is not installed on this device ({err})")
 
 
-# ---- printer -------------------------------------------------------------------------------
+# ---- the roles' own tests: a registry each role fills -----------------------------------------
+
+SelfTest = Callable[..., Result]
+"""``test(config, **options) -> Result``: one piece of hardware, through the role's own adapter."""
+
+PROVIDERS: dict[str, tuple[str, str]] = {
+    "printer": ("The test print", "kiosk"),
+    "serial": ("The LED display test", "counter_terminal"),
+    "audio": ("The audio test", "display"),
+}
+"""Test name → (what it is called, the role package that registers it in its ``selftest`` module)."""
+
+_TESTS: dict[str, SelfTest] = {}
 
 
-def printer_test(config: DeviceConfig) -> Result:
-    """Print the sample ticket with the code page check, then read the printer's status."""
+def register_test(name: str, test: SelfTest) -> None:
+    """Called by a role package's ``selftest`` module when it is imported (the app imports it at start)."""
+    _TESTS[name] = test
+
+
+def _find_test(name: str) -> SelfTest | Result:
+    """The registered test, or the role package's, imported by name the way ``sorra <role>`` is (over SSH,
+    ``sorra setup`` runs without the app)."""
+    if name in _TESTS:
+        return _TESTS[name]
+    what, package = PROVIDERS[name]
     try:
-        from kiosk.printing import TicketRenderer, load_template, open_device, sample_ticket
+        importlib.import_module(f"{package}.selftest")
     except ImportError as err:
-        return _missing("The test print", "kiosk", err)
-    p = config.printer
-    try:
-        renderer = TicketRenderer(load_template(p.template or None), profile=p.profile or None,
-                                  text_mode=p.text_mode, codepage=p.codepage, qr=p.qr, width_px=p.width_px,
-                                  logo=p.logo, cut=p.cut)
-        data = renderer.render(sample_ticket(config.device.lang), diagnostics=True)
-        device = open_device(p)
-    except Exception as err:  # bad template, unknown profile, missing host
-        return Result(False, f"printer set-up: {err}")
-    try:
-        with device.session():
-            device.send(data)
-            status = device.read_status()
-    except Exception as err:
-        return Result(False, f"{getattr(device, 'name', p.type)}: {err}")
-    finally:
-        device.close()
-    detail = status.detail or status.state.value
-    return Result(status.can_print, f"test ticket sent to {device.name} ({len(data)} bytes); printer: {detail}")
+        return _missing(what, package, err)
+    return _TESTS.get(name) or Result(False, f"{what}: the '{package}' package registers no test")
+
+
+def run_test(name: str, config: DeviceConfig, **options: Any) -> Result:
+    """Run the hardware test ``name`` (``printer``, ``serial``, ``audio``)."""
+    test = _find_test(name)
+    if isinstance(test, Result):
+        if name == "audio":  # without the display package: espeak-ng and aplay, if they are there
+            return _espeak_audio_test(config, options.get("timeout_s", 20.0))
+        return test
+    return test(config, **options)
 
 
 # ---- GPIO ----------------------------------------------------------------------------------
@@ -179,65 +197,7 @@ def open_gpio_test(config: DeviceConfig, on_event: Callable[[str, bool], None],
         return Result(False, f"GPIO: {err}{hint}")
 
 
-# ---- serial number display -------------------------------------------------------------------------
-
-
-def serial_test(config: DeviceConfig, text: str | None = None) -> Result:
-    """Show "88888888" (every segment) then ``text`` (default: the counter number) on the LED display."""
-    try:
-        from counter_terminal.hardware import build_display
-    except ImportError as err:
-        return _missing("The LED display test", "counter_terminal", err)
-    sd = config.serial_display
-    if sd.model == "none":
-        return Result(False, 'no LED display configured (serial_display.model = "none")')
-    try:
-        display = build_display(config)
-        if display is None:
-            return Result(False, "no LED display configured")
-        try:
-            display.show("8" * sd.width)
-            final = text if text is not None else (str(config.counter.number) if config.counter.number else "TEST")
-            display.show(final)
-            healthy = getattr(display, "healthy", True)  # the adapter logs and flags, never raises
-        finally:
-            display.close()
-    except Exception as err:
-        return Result(False, f"LED display on {sd.port}: {err}")
-    if not healthy:
-        return Result(False, f"the LED display on {sd.port} cannot be written (see the log for why)")
-    return Result(True, f"sent {'8' * sd.width!r} then {final!r} to the {sd.model} display on {sd.port}")
-
-
-# ---- audio -------------------------------------------------------------------------------------------
-
-
-def audio_test(config: DeviceConfig, timeout_s: float = 20.0) -> Result:
-    """Announce a sample call through the display's audio chain (or espeak-ng + aplay)."""
-    try:
-        from display.announcement import build
-        from display.audio import announcer_from_config
-    except ImportError:
-        return _espeak_audio_test(config, timeout_s)
-    audio = config.audio
-    if audio.mode == "silent":
-        return Result(False, 'audio.mode is "silent": nothing would be heard')
-    try:
-        announcer = announcer_from_config(audio).start()
-    except Exception as err:
-        return Result(False, f"audio: {err}")
-    try:
-        lang = "en" if audio.lang == "en" else "hu"
-        if not announcer.announce(build("A001", config.counter.number or 1, lang=lang)):
-            return Result(False, "the announcement was not queued")
-        if not announcer.wait_idle(timeout_s):
-            return Result(False, f"the sample call did not finish playing within {timeout_s:.0f} s")
-    except Exception as err:
-        return Result(False, f"audio: {err}")
-    finally:
-        announcer.stop()
-    player = getattr(announcer.player, "name", type(announcer.player).__name__)
-    return Result(True, f"played a sample call (mode {audio.mode}, player {player}, volume {audio.volume})")
+# ---- audio without the display package ------------------------------------------------------------
 
 
 def _espeak_audio_test(config: DeviceConfig, timeout_s: float) -> Result:

@@ -373,7 +373,7 @@ def test_every_notice_has_words_in_both_languages():
     for module in (controller, presses):
         source = Path(module.__file__).read_text()
         codes |= set(re.findall(r'_(?:set_notice|ignore|refuse_local)\("([a-z_]+)"', source))
-        codes |= set(re.findall(r'"counter\.\w+": "([a-z_]+)"', source))
+        codes |= set(re.findall(r'(?:"counter\.\w+"|Op\.COUNTER_\w+): "([a-z_]+)"', source))
         codes |= set(re.findall(r'return "([a-z_]+)"', source))
     assert {"busy", "customer_at_desk", "finished", "counter_mismatch"} <= codes
     assert codes <= set(NOTICES), codes - set(NOTICES)

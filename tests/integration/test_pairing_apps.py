@@ -80,7 +80,8 @@ def test_a_new_kiosk_shows_its_code_is_approved_and_prints_a_ticket(qtbot, hub_f
         app = launcher.app
         saved = cfgmod.load(path)
         assert saved.hub.fingerprint == h.hub.pairing.identity.fingerprint and saved.hub.username
-        assert saved.hub.host == "" and app.bus.settings.host == "127.0.0.1" and app.bus.settings.port == h.port
+        assert saved.hub.host == "" and app.bus.settings.host == "127.0.0.1" and app.bus.settings.port == h.hub.device_port
+        assert app.bus.settings.tls and app.bus.settings.ca_pem == h.hub.tls.ca_pem  # TLS, the CA the hub signed
         assert launcher.window.isVisible() and not screen.isVisible()
 
         ctl = app.controller

@@ -282,14 +282,15 @@ def test_escpos_serial_class_is_what_the_adapter_uses(pty_peer):
 # ---- importing escpos leaves no temp directories --------------------------------------------
 
 
-def test_importing_escpos_through_kiosk_leaves_no_temp_dirs(tmp_path):
+def test_loading_escpos_at_printer_start_up_leaves_no_temp_dirs(tmp_path):
     tmp = tmp_path / "tmp"
     cache = tmp_path / "cache"
     tmp.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "ESCPOS_CAPABILITIES_PICKLE_DIR"}
     env.update(TMPDIR=str(tmp), XDG_CACHE_HOME=str(cache))
     env.pop("CACHE_DIRECTORY", None)
-    code = "import kiosk.printing, escpos.printer, os; print(os.environ['ESCPOS_CAPABILITIES_PICKLE_DIR'])"
+    code = ("import kiosk.printing, os; kiosk.printing.prepare_escpos(); import escpos.printer; "
+            "print(os.environ['ESCPOS_CAPABILITIES_PICKLE_DIR'])")
     for _ in range(2):  # first run writes the pickle, second reads it
         out = subprocess.run(
             [sys.executable, "-c", code], env=env, cwd=Path(__file__).parents[2],

@@ -13,7 +13,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from sorra import config as cfgmod
-from sorra.setup import system
+from sorra.setup import hardware, system
 from sorra.setup.controller import PIN_ATTEMPTS, SetupController
 from sorra.setup.hardware import GpioTest, Result
 
@@ -80,9 +80,19 @@ def test_printer_test_prints_the_sample_ticket(tmp_path):
 
 
 def test_a_missing_role_package_is_said_clearly(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "kiosk.printing", None)  # as on a display, where kiosk is absent
+    monkeypatch.setattr(hardware, "_TESTS", {})  # nothing registered: this process runs no kiosk
+    monkeypatch.setitem(sys.modules, "kiosk.selftest", None)  # as on a display, where kiosk is absent
     result = make(tmp_path).test_printer()
     assert not result.ok and "needs the 'kiosk' package" in result.message
+
+
+def test_each_role_registers_its_own_tests(tmp_path, monkeypatch):
+    monkeypatch.setattr(hardware, "_TESTS", {})
+    seen: list[tuple[str, dict]] = []
+    hardware.register_test("serial", lambda config, **options: seen.append(("serial", options)) or
+                           hardware.Result(True, "shown"))
+    assert make(tmp_path, role="counter").test_serial("42").ok
+    assert seen == [("serial", {"text": "42"})]
 
 
 def test_gpio_live_test_with_gpiozeros_mock_pins(tmp_path):

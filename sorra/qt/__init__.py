@@ -1,4 +1,8 @@
-"""Qt glue shared by the device apps: running callables on the GUI thread."""
+"""Qt glue shared by the device apps: running callables on the GUI thread, clearing layouts.
+
+:mod:`sorra.qt.startup` is the start-up screen every role shows, and
+:mod:`sorra.qt.runner` runs a role's app on screen (see :mod:`sorra.runner`).
+"""
 
 from __future__ import annotations
 
