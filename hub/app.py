@@ -24,11 +24,10 @@ from hub.broker import BrokerAccount, BrokerSupervisor, hash_password, write_pro
 from hub.bus_service import BusService, HubBusSettings
 from hub.devices import DEVICE_ID, ROLES, DeviceRegistry
 from hub.engine import Engine, EngineError
-from hub.ops import HANDLERS, Context
+from hub.ops import Context, OpRegistry, OpSpec, core_ops
 from hub.presenter import Presenter
 from hub.store import Store
 from hub.worker import EngineWorker
-from sorra.pairing.wire import PAIRING_PASSWORD, PAIRING_USER
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +54,37 @@ class HubConfig:
     """Address devices use to reach the broker; default: the bind address or this host's name."""
     web: bool = True
     mdns_interfaces: list[str] = field(default_factory=list)
+    tls: bool = True
+    """Devices talk to the broker over TLS (the plain ``mqtt_port`` then listens on 127.0.0.1 only)."""
+    mqtt_tls_port: int = 0
+    """The devices' TLS port; 0: 8883 beside mqtt_port 1883, else one chosen at the first start and kept."""
+    mqtt_tls_ca: str = ""
+    mqtt_tls_ca_key: str = ""
+    mqtt_tls_cert: str = ""
+    mqtt_tls_key: str = ""
+    """An office's own CA (certificate + key: the hub issues its broker certificate from it), or an
+    office-issued broker certificate + key with the CA certificate devices trust (hub/broker/_tls.py)."""
+    https_port: int | None = None
+    """Also serve the web over HTTPS here (staff pages move there); None: plain HTTP only."""
+    https_cert: str = ""
+    https_key: str = ""
+    """The office's certificate and key (PEM); empty: the hub's own (hub.web.tls)."""
 
 
 def load_secrets(data_dir: Path) -> dict[str, str]:
-    """The hub's own broker passwords, created once (0600; the CLI reads them as the same user)."""
+    """The hub's own broker passwords, created once (0600; the CLI reads them as the same user).
+
+    A key deleted from the file (to rotate it: docs/security.md) is made anew."""
     path = data_dir / "secrets.json"
+    fresh = {"hub_password": secrets.token_urlsafe(24), "admin_password": secrets.token_urlsafe(24),
+             "hub_key": secrets.token_hex(32), "pairing_secret": secrets.token_urlsafe(18)}
     if path.exists():
-        return json.loads(path.read_text())
-    data = {"hub_password": secrets.token_urlsafe(24), "admin_password": secrets.token_urlsafe(24),
-            "hub_key": secrets.token_hex(32)}
+        stored = json.loads(path.read_text())
+        if all(stored.get(k) for k in fresh):
+            return stored
+        data = {**fresh, **{k: v for k, v in stored.items() if v}}
+    else:
+        data = fresh
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -114,6 +135,11 @@ class Hub:
         self.extra_stop: list[Callable[[], None]] = []
         self._lock_file: Any = None
         self._pruned_at = 0.0
+        self.tls: Any = None
+        """hub.broker.TlsMaterial when devices use TLS (CA, server certificate)."""
+        self.device_port = config.mqtt_port
+        """The broker port devices use (the TLS port when TLS is on)."""
+        self._broker_tls: Any = None
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -124,6 +150,13 @@ class Hub:
         if self.config.bind not in ("", "0.0.0.0", "::"):
             return self.config.bind
         return f"{socket.gethostname()}.local"
+
+    @property
+    def local_mqtt_host(self) -> str:
+        """Where the hub's own clients reach the plain listener (loopback when devices use TLS)."""
+        if self.config.tls or self.config.bind in ("", "0.0.0.0", "::"):
+            return "127.0.0.1"
+        return self.config.bind
 
     @property
     def public_url(self) -> str:
@@ -142,15 +175,14 @@ class Hub:
         self.presenter = Presenter(self.engine, self.public_url)
         self.devices = DeviceRegistry(self.store, admins=(ADMIN_USER,))
         self.alerts = AlertBook(publish=self._publish_alert, clock=self.clock)
+        self.ops = hub_ops()
         self.worker = EngineWorker(self.engine, self.store, self.presenter,
                                    on_committed=self._committed, alert=self.alerts.set,
-                                   on_tick=self._tick)
-        HANDLERS.setdefault("admin.device_add", _device_add_op)
-        HANDLERS.setdefault("admin.device_remove", _device_remove_op)
+                                   on_tick=self._tick, ops=self.ops)
         self.worker.hub = self  # type: ignore[attr-defined]
         self._start_broker()
         self.bus = BusService(
-            HubBusSettings("127.0.0.1" if self.config.bind in ("", "0.0.0.0") else self.config.bind,
+            HubBusSettings(self.local_mqtt_host,
                            self.config.mqtt_port, HUB_USER, self.secrets["hub_password"], self.config.site),
             self.worker, self.presenter, self.devices, self.alerts,
         )
@@ -160,6 +192,9 @@ class Hub:
         if not self.bus.wait_connected(15):
             log.warning("the hub's bus client is not connected yet; it keeps trying")
         self._start_pairing()
+        from hub.central_link import start_central_link
+
+        self.extra_stop.append(start_central_link(self))  # replication to a central service (docs/central.md)
         if self.config.web:
             self._start_web()
         self._write_runtime_info()
@@ -201,6 +236,8 @@ class Hub:
 
     def _write_runtime_info(self) -> None:
         info = {"pid": os.getpid(), "site": self.config.site, "mqtt_port": self.config.mqtt_port,
+                "device_port": self.device_port, "tls": self.tls is not None,
+                "ca_file": str(self.tls.ca_file.resolve()) if self.tls is not None else "",
                 "mqtt_host": self.mqtt_host, "http_port": self.config.http_port if self.config.web else None,
                 "public_url": self.public_url, "started_at": time.time()}
         path = self.data_dir / "hub.json"
@@ -209,13 +246,16 @@ class Hub:
         os.replace(tmp, path)
 
     def _start_broker(self) -> None:
+        from hub.broker._hubside import device_listener
+
+        self._broker_tls, self.tls, self.device_port = device_listener(self)
         accounts = self.broker_accounts()
         if self.config.production:
             write_production_config(self.config.mosquitto_conf_dir, self.data_dir, self.config.mqtt_port,
-                                    accounts, site=self.config.site)
+                                    accounts, site=self.config.site, tls=self._broker_tls)
             return
         self.broker = BrokerSupervisor(self.data_dir, self.config.mqtt_port, self.config.bind,
-                                       site=self.config.site)
+                                       site=self.config.site, tls=self._broker_tls)
         self.broker.start(accounts)
 
     def _start_pairing(self) -> None:
@@ -232,19 +272,21 @@ class Hub:
         except ImportError:
             log.warning("the web app is not installed; running without it")
             return
-        self.web = WebServer(self, host=self.config.bind, port=self.config.http_port)
+        self.web = WebServer(self, host=self.config.bind, port=self.config.http_port,
+                             https_port=self.config.https_port, https_cert=self.config.https_cert,
+                             https_key=self.config.https_key)
         self.web.start()
 
     # ---- accounts and devices --------------------------------------------------
 
     def broker_accounts(self) -> list[BrokerAccount]:
         assert self.store is not None
-        accounts = [
-            BrokerAccount(HUB_USER, self.secrets["hub_password"], "hub", ""),
-            BrokerAccount(ADMIN_USER, self.secrets["admin_password"], "admin", ADMIN_USER),
-            # shared by unpaired devices; public by design (ACL: pair/request/+ write, pair/reply/+ read)
-            BrokerAccount(PAIRING_USER, PAIRING_PASSWORD, "pairing", ""),
-        ]
+        from hub.broker._hubside import hub_accounts
+        from hub.pairing import pairing_secret
+
+        # hub, hub.pairing, admin(.N), and pairing.N for unpaired devices (this hub's pairing secret)
+        accounts = hub_accounts(self.secrets["hub_password"], self.secrets["admin_password"],
+                                pairing_secret(self), hub_user=HUB_USER, admin_user=ADMIN_USER)
         for row in self.store.devices():
             # The store keeps Mosquitto's hash, never the password itself.
             accounts.append(BrokerAccount(row["id"], row["password_hash"], row["role"], row["id"]))
@@ -256,7 +298,7 @@ class Hub:
             self.broker.update_accounts(accounts)
         elif self.config.production:
             write_production_config(self.config.mosquitto_conf_dir, self.data_dir, self.config.mqtt_port,
-                                    accounts, site=self.config.site)
+                                    accounts, site=self.config.site, tls=self._broker_tls)
 
     def add_device(self, device: str, role: str, counter: int | None = None, name: str = "") -> dict[str, Any]:
         """Create (or re-key) a device account; returns its credentials once."""
@@ -267,7 +309,8 @@ class Hub:
         self.reload_broker_accounts()
         if self.web is not None:
             self.web.device_added(device, role)
-        return {**creds, "site": self.config.site, "mqtt_host": self.mqtt_host, "mqtt_port": self.config.mqtt_port}
+        return {**creds, "site": self.config.site, "mqtt_host": self.mqtt_host, "mqtt_port": self.device_port,
+                "tls": self.tls is not None, "ca_file": str(self.tls.ca_file.resolve()) if self.tls is not None else ""}
 
     def remove_device(self, device: str) -> bool:
         assert self.store is not None
@@ -340,6 +383,18 @@ def register_device(store: Store, device: str, role: str, counter: int | None, n
     store.put_device({"id": device, "role": role, "counter": counter, "name": name,
                       "password_hash": hash_password(password), "created_at": time.time()})
     return {"device": device, "username": device, "password": password}
+
+
+def hub_ops() -> OpRegistry:
+    """Every op a hub answers: the engine's, device accounts, booking and pairing."""
+    from hub import booking, pairing
+
+    ops = core_ops()
+    ops.add(OpSpec("admin.device_add", _device_add_op, loose=True))
+    ops.add(OpSpec("admin.device_remove", _device_remove_op, loose=True))
+    booking.register_ops(ops)
+    pairing.register_ops(ops)
+    return ops
 
 
 def _device_add_op(ctx: Context, a: Any) -> dict[str, Any]:

@@ -22,11 +22,14 @@ import hashlib
 import hmac
 import secrets
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hub.engine import Engine, EngineError
 from hub.engine.model import State
+
+if TYPE_CHECKING:
+    from hub.ops import OpRegistry
 
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 CODE_LEN = 6
@@ -150,14 +153,10 @@ def _check_slot(engine: Engine, service_id: str, at: float, *, except_code: str 
         raise EngineError("conflict", "this time is fully booked")
 
 
-def register_ops() -> None:
-    """Add the booking ops to the hub's admin ops (idempotent)."""
-    from hub.ops import HANDLERS, op
+def register_ops(ops: OpRegistry) -> None:
+    """Add the booking ops to a hub's ops."""
 
-    if "admin.booking_book" in HANDLERS:
-        return
-
-    @op("admin.booking_book")
+    @ops.op("admin.booking_book")
     def _book(ctx: Any, a: dict[str, Any]) -> dict[str, Any]:
         service, at = str(a.get("service", "")), float(a.get("at", 0))
         _check_slot(ctx.engine, service, at, min_lead_s=float(a.get("min_lead_s", 0)),
@@ -170,7 +169,7 @@ def register_ops() -> None:
                                 "lang": lang, "channel": str(a.get("channel", "web"))[:20]})
         return {"appointment": appt}
 
-    @op("admin.booking_move")
+    @ops.op("admin.booking_move")
     def _move(ctx: Any, a: dict[str, Any]) -> dict[str, Any]:
         code = str(a.get("code", "")).upper()
         appt = ctx.engine.state.appointments.get(code)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
+import re
 import socket
 import threading
 import time
@@ -26,15 +28,16 @@ from paho.mqtt.properties import Properties
 from hub.alerts import AlertBook
 from hub.devices import DeviceRegistry
 from hub.engine.reducer import Event
-from hub.ops import Actor
 from hub.presenter import Presenter
-from hub.worker import Done, EngineWorker, Job
+from hub.worker import Done, EngineWorker, Job, ReadJob
 from sorra import __version__
+from sorra.protocol.limits import MAX_MESSAGE_BYTES, MessageRejected, parse_json_object
+from sorra.protocol.names import Event as EventName
+from sorra.protocol.names import State
 from sorra.protocol.topics import Topics, device_from_rpc_topic
 
 log = logging.getLogger(__name__)
 
-MAX_PAYLOAD = 64 * 1024
 RECENT_CALLS = 10
 SESSION_EXPIRY_S = 7 * 24 * 3600
 
@@ -49,6 +52,60 @@ class HubBusSettings:
     password: str
     site: str = "office"
     client_id: str = "sorra-hub"
+
+
+@dataclass
+class _Message:
+    topic: str
+    payload: dict[str, Any]
+    retain: bool
+
+
+class Outbox:
+    """Encodes and sends on a thread of its own, in the order things were handed in.
+
+    The engine thread only reads the state into plain dicts; JSON encoding, the
+    duplicate check and the MQTT publish happen here, while the engine runs the
+    next batch (its fsync releases the GIL).
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="hub-outbox", daemon=True)
+            self._thread.start()
+
+    def put(self, send: Callable[[], None]) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            send()  # not started (tests that drive the service directly) or stopped: send now
+            return
+        self._queue.put(send)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        if self._thread is None or not self._thread.is_alive():
+            return True
+        done = threading.Event()
+        self._queue.put(done.set)
+        return done.wait(timeout)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout)
+        self._thread = None
+
+    def _run(self) -> None:
+        while True:
+            send = self._queue.get()
+            if send is None:
+                return
+            try:
+                send()
+            except Exception:  # one failed publish must not stop the others
+                log.exception("sending from the hub's outbox failed")
 
 
 @dataclass
@@ -72,6 +129,8 @@ class BusService:
         """Called with (topic suffix, payload) for every state and event published (web live view)."""
         self.presence: dict[str, dict[str, Any]] = {}
         self._published: dict[str, str] = {}
+        self._playlist: dict[str, Any] | None = None
+        self._outbox = Outbox()
         self._recent_calls: deque[dict[str, Any]] = deque(maxlen=RECENT_CALLS)
         self._lock = threading.Lock()
         self._connected = threading.Event()
@@ -82,7 +141,8 @@ class BusService:
             manual_ack=True,
         )
         self._client.username_pw_set(settings.username, settings.password)
-        self._client.reconnect_delay_set(1, 5)
+        # Back on a restarted broker within a fraction of a second: devices wait on the hub.
+        self._client.reconnect_delay_set(0.1, 2)  # type: ignore[arg-type]
         self._client.max_queued_messages_set(0)
         self._client.on_socket_open = _nodelay
         self._client.on_connect = self._on_connect
@@ -93,6 +153,7 @@ class BusService:
     # ---- lifecycle -------------------------------------------------------------
 
     def start(self) -> None:
+        self._outbox.start()
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = SESSION_EXPIRY_S
         self._client.connect_async(self.settings.host, self.settings.port, keepalive=10,
@@ -100,6 +161,7 @@ class BusService:
         self._client.loop_start()
 
     def stop(self) -> None:
+        self._outbox.stop()
         if self._connected.is_set():
             info = self._client.publish(self.topics.status("hub"), json.dumps(self._hub_status(False)),
                                         qos=1, retain=True)
@@ -164,6 +226,8 @@ class BusService:
         actor = self.devices.actor(device)
         payload, problem = _parse(msg.payload)
         req = payload.get("req") if isinstance(payload, dict) and isinstance(payload.get("req"), str) else ""
+        if problem is not None:
+            req = _readable_req(msg.payload)
         if problem is None and (not req or len(req) > 64):
             problem = "req: a non-empty string of at most 64 characters"
         if problem is None and not isinstance(payload.get("op"), str):
@@ -200,14 +264,33 @@ class BusService:
     # ---- outgoing ------------------------------------------------------------------
 
     def committed(self, events: list[Event], done: list[Done]) -> None:
-        """Worker callback after a commit: replies, acks, events, changed state."""
-        for d in done:
-            delivery = d.job.meta
-            if isinstance(delivery, _Delivery):
-                self._send_reply(delivery, d.reply)
+        """Worker callback after a commit: replies, acks, events, changed state.
+
+        The state is *read* here, on the engine thread, so it is consistent with
+        the commit; encoding and sending happen on the outbox thread, so the
+        engine goes back to the next batch at once.
+        """
+        replies = [(d.job.meta, d.reply) for d in done if isinstance(d.job.meta, _Delivery)]
+        messages = self._changed_messages(events) if events else []
+
+        def send() -> None:
+            for delivery, reply in replies:
+                self._send_reply(delivery, reply)
                 self._ack(delivery.mid, delivery.qos)
-        if events:
-            self._publish_events(events)
+            self._send_all(messages)
+
+        self._outbox.put(send)
+
+    def _send_all(self, messages: list[_Message]) -> None:
+        for m in messages:
+            if m.retain:
+                self._publish_state_now(m.topic, m.payload)
+            else:
+                self._publish_now(m.topic, m.payload, retain=False)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything handed to the outbox so far is sent (tests, shutdown)."""
+        return self._outbox.flush(timeout)
 
     def _send_reply(self, delivery: _Delivery, reply: dict[str, Any]) -> None:
         props = Properties(PacketTypes.PUBLISH)
@@ -215,8 +298,10 @@ class BusService:
             props.CorrelationData = delivery.correlation
         self._client.publish(delivery.reply_topic, json.dumps(reply), qos=1, properties=props)
 
-    def _publish_events(self, events: list[Event]) -> None:
+    def _changed_messages(self, events: list[Event]) -> list[_Message]:
+        """What the events change, read from the engine now (engine thread)."""
         engine = self.presenter.engine
+        out: list[_Message] = []
         counters: set[int] = set()
         queue_changed = services_changed = calls_changed = False
         for e in events:
@@ -226,7 +311,7 @@ class BusService:
                 if t is not None:
                     call = self.presenter.call(t, e["counter"], e["at"], recall=kind == "ticket.recalled")
                     self._recent_calls.append(call)
-                    self._publish(self.topics.event("call"), call, retain=False)
+                    out.append(_Message(self.topics.event(EventName.CALL), call, retain=False))
                     calls_changed = True
             if kind.startswith(("ticket.", "day.", "counter.", "clerk.", "background.", "profile.")):
                 queue_changed = True
@@ -238,34 +323,44 @@ class BusService:
                 counters.add(e["counter"]["number"])
             counters.update(e.get("counters", ()))
         if services_changed:
-            self._publish_state("services", self.presenter.services())
+            out.append(self._state(State.SERVICES, self.presenter.services()))
         if queue_changed:
-            self._publish_state("queue", self.presenter.queue())
+            out.append(self._state(State.QUEUE, self.presenter.queue()))
             # Waiting counts on every counter's screen follow the queue.
             counters.update(engine.state.counters)
         for n in sorted(counters):
             c = engine.state.counters.get(n)
             if c is not None:
-                self._publish_state(f"counters/{n}", self.presenter.counter(c))
+                out.append(self._state(f"counters/{n}", self.presenter.counter(c)))
         if calls_changed:
-            self._publish_state("calls", {"calls": list(self._recent_calls), "at": time.time()})
+            out.append(self._state(State.CALLS, {"calls": list(self._recent_calls), "at": time.time()}))
+        return out
+
+    def _state(self, name: str, payload: dict[str, Any]) -> _Message:
+        return _Message(self.topics.state(name), payload, retain=True)
 
     def publish_all(self) -> None:
         """Every retained topic (on connect), built on the worker thread so it reads a consistent state."""
         def build_and_publish(engine: Any) -> None:
-            self._publish_state("services", self.presenter.services())
-            self._publish_state("queue", self.presenter.queue())
-            for n, c in sorted(engine.state.counters.items()):
-                self._publish_state(f"counters/{n}", self.presenter.counter(c))
-            self._publish_state("calls", {"calls": list(self._recent_calls), "at": time.time()})
-            self._publish_state("alerts", self.alerts.snapshot())
-            if getattr(self, "_playlist", None) is not None:
-                self._publish_state("playlist", self._playlist)
-            self._client.publish(self.topics.status("hub"), json.dumps(self._hub_status(True)),
-                                 qos=1, retain=True)
+            messages = [self._state(State.SERVICES, self.presenter.services()),
+                        self._state(State.QUEUE, self.presenter.queue())]
+            messages += [self._state(f"counters/{n}", self.presenter.counter(c))
+                         for n, c in sorted(engine.state.counters.items())]
+            messages.append(self._state(State.CALLS, {"calls": list(self._recent_calls), "at": time.time()}))
+            messages.append(self._state(State.ALERTS, self.alerts.snapshot()))
+            if self._playlist is not None:
+                messages.append(self._state(State.PLAYLIST, self._playlist))
+            status = json.dumps(self._hub_status(True))
+
+            def send() -> None:
+                self._send_all(messages)
+                # Last: devices take "hub online" as the sign to re-send unanswered requests.
+                self._client.publish(self.topics.status("hub"), status, qos=1, retain=True)
+
+            self._outbox.put(send)
 
         if self.worker_running:
-            self.worker.submit(Job(Actor("hub", "internal"), "__read__", build_and_publish))
+            self.worker.submit(ReadJob(build_and_publish))
         else:
             build_and_publish(self.presenter.engine)
 
@@ -276,31 +371,36 @@ class BusService:
 
     def tick(self) -> None:
         """Periodic refresh from the worker thread: waits and opening hours change with time."""
-        self._publish_state("services", self.presenter.services())
-        self._publish_state("queue", self.presenter.queue())
+        messages = [self._state(State.SERVICES, self.presenter.services()),
+                    self._state(State.QUEUE, self.presenter.queue())]
+        self._outbox.put(lambda: self._send_all(messages))
 
     def _publish_state(self, name: str, payload: dict[str, Any]) -> None:
-        topic = self.topics.state(name)
+        message = self._state(name, payload)
+        self._outbox.put(lambda: self._publish_state_now(message.topic, message.payload))
+
+    def _publish_state_now(self, topic: str, payload: dict[str, Any]) -> None:
         # Skip a republish that only moved the clock.
         fingerprint = json.dumps({k: v for k, v in payload.items() if k != "at"}, sort_keys=True, default=str)
         with self._lock:
             if self._published.get(topic) == fingerprint:
                 return
             self._published[topic] = fingerprint
-        self._publish(topic, payload, retain=True)
+        self._publish_now(topic, payload, retain=True)
 
-    def _publish(self, topic: str, payload: dict[str, Any], *, retain: bool) -> None:
+    def _publish_now(self, topic: str, payload: dict[str, Any], *, retain: bool) -> None:
         self._client.publish(topic, json.dumps(payload, default=str), qos=1, retain=retain)
         self._notify(self.topics.suffix(topic), payload)
 
     def publish_alert(self, payload: dict[str, Any]) -> None:
-        self._publish(self.topics.event("alert"), payload, retain=False)
-        self._publish_state("alerts", self.alerts.snapshot())
+        event = _Message(self.topics.event(EventName.ALERT), payload, retain=False)
+        messages = [event, self._state(State.ALERTS, self.alerts.snapshot())]
+        self._outbox.put(lambda: self._send_all(messages))
 
     def publish_playlist(self, payload: dict[str, Any]) -> None:
         """Retained ``state/playlist`` (set by the web app); sent again after every reconnect."""
         self._playlist = payload
-        self._publish_state("playlist", payload)
+        self._publish_state(State.PLAYLIST, payload)
 
     def publish_device_config(self, device: str, payload: dict[str, Any]) -> None:
         self._publish_state(f"config/{device}", payload)
@@ -317,15 +417,19 @@ class BusService:
 
 
 def _parse(raw: bytes) -> tuple[Any, str | None]:
-    if len(raw) > MAX_PAYLOAD:
-        return None, f"payload larger than {MAX_PAYLOAD} bytes"
     try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None, "payload is not JSON"
-    if not isinstance(payload, dict):
-        return None, "payload must be a JSON object"
-    return payload, None
+        return parse_json_object(raw, max_bytes=MAX_MESSAGE_BYTES), None
+    except MessageRejected as err:
+        return None, str(err)
+
+
+_REQ = re.compile(rb'"req"\s*:\s*"([A-Za-z0-9_.:-]{1,64})"')
+
+
+def _readable_req(raw: bytes) -> str:
+    """The ``req`` of a refused message when it can be read, so the device can match the refusal."""
+    found = _REQ.search(raw[:4096])
+    return found.group(1).decode("ascii") if found else ""
 
 
 def _nodelay(client: mqtt.Client, userdata: Any, sock: socket.socket) -> None:

@@ -46,8 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--advertise-host", default="", help="address devices use to reach this hub")
     run.add_argument("--production", action="store_true", help="use the system mosquitto.service")
     run.add_argument("--no-web", action="store_true", help="run without the web app")
+    run.add_argument("--https-port", type=int, default=0,
+                     help="also serve the web over HTTPS on this port (staff pages then move there)")
+    run.add_argument("--https-cert", default="", help="the office's certificate (PEM) for HTTPS")
+    run.add_argument("--https-key", default="", help="its private key (PEM); default: the hub's own certificate")
     run.add_argument("--mdns-interface", action="append", default=[], metavar="IP",
                      help="announce on this interface address (repeatable; env SORRA_MDNS_INTERFACES)")
+    from hub.broker.cli import add_tls_options  # --mqtt-tls-port, --no-tls, the office's CA
+
+    add_tls_options(run)
 
     svc = sub.add_parser("service", parents=[common], help="services (ügytípusok)")
     ssub = svc.add_subparsers(dest="action", required=True)
@@ -98,9 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                     help='e.g. --set office_names=\'{"hu":"Okmányiroda","en":"Document office"}\'')
 
+    from hub.web.cli_tokens import add_token_parser
     from hub.web.cli_users import add_user_parser
 
     add_user_parser(sub, common)
+    from hub.broker.cli import add_rotate_parser  # sorra hub rotate pairing-secret|…|ca
+
+    add_rotate_parser(sub, common)
+    add_token_parser(sub, common)
+    from hub.central_link import add_central_parser  # join / status / leave (docs/central.md)
+
+    add_central_parser(sub, common)
     return p
 
 
@@ -113,6 +128,18 @@ def main(argv: list[str]) -> int:
             from hub.web.cli_users import run as run_user
 
             return run_user(args, _data_dir(args))
+        if args.command == "central":
+            from hub.central_link import run_cli as run_central
+
+            return run_central(args, _data_dir(args))
+        if args.command == "rotate":
+            from hub.broker.cli import run_rotate
+
+            return run_rotate(args, _data_dir(args))
+        if args.command == "token":
+            from hub.web.cli_tokens import run as run_token
+
+            return run_token(args, _data_dir(args))
         return _manage(args)
     except EngineError as err:
         print(f"sorra hub: {err.code}: {err.message}", file=sys.stderr)
@@ -123,12 +150,15 @@ def main(argv: list[str]) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from hub.app import Hub, HubAlreadyRunning, HubConfig
+    from hub.broker.cli import tls_config
 
     mdns = list(args.mdns_interface) or [x for x in os.environ.get("SORRA_MDNS_INTERFACES", "").split(",") if x]
     config = HubConfig(
         data_dir=_data_dir(args), site=args.site, mqtt_port=args.mqtt_port, http_port=args.http_port,
         bind=args.bind, production=args.production, public_url=args.public_url,
         advertise_host=args.advertise_host, web=not args.no_web, mdns_interfaces=mdns,
+        https_port=args.https_port or None, https_cert=args.https_cert, https_key=args.https_key,
+        **tls_config(args),
     )
     hub = Hub(config)
     stop = threading.Event()
@@ -190,12 +220,13 @@ class _Admin:
 
     def _remote(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
         from hub.app import ADMIN_USER, load_secrets
+        from hub.broker.cli import admin_login
         from sorra.bus import BusClient, BusSettings, RequestError
 
         if self._client is None:
             secrets = load_secrets(self.data_dir)
             self._client = BusClient(BusSettings(
-                host="127.0.0.1", port=int(self.info["mqtt_port"]), username=ADMIN_USER,
+                host="127.0.0.1", port=int(self.info["mqtt_port"]), username=admin_login(),
                 password=secrets["admin_password"], site=self.info["site"], device=ADMIN_USER,
                 role="admin", client_id=f"sorra-cli-{os.getpid()}"))
             self._client.start()
@@ -205,9 +236,9 @@ class _Admin:
             raise EngineError(err.code, err.message) from None
 
     def _offline(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
-        from hub.app import DB_NAME, register_device
+        from hub.app import DB_NAME, hub_ops, register_device
         from hub.engine import Engine
-        from hub.ops import HANDLERS, Actor, Context, execute
+        from hub.ops import Actor, Context
         from hub.presenter import Presenter
         from hub.store import Store
 
@@ -224,9 +255,9 @@ class _Admin:
                     raise EngineError("not_found", "no such device")
                 return {}
             engine = Engine(time.time, store.load_state())
-            assert op in HANDLERS
-            result = execute(Context(engine, Presenter(engine), Actor("admin", "admin"), lambda *a: None),
-                             op, args)
+            ops = hub_ops()
+            ctx = Context(engine, Presenter(engine), Actor("admin", "admin"), lambda *a: None, ops=ops)
+            result = ops.execute(ctx, op, args)
             store.commit(engine.state, engine.take_events())
             return result
         finally:
@@ -271,13 +302,15 @@ def _dispatch(args: argparse.Namespace, admin: _Admin, data_dir: Path) -> int:
         print(f"clerk {args.id} saved")
         return 0
     if cmd == "device" and action == "add":
+        from hub.broker.cli import device_listener_info
+
         creds = admin.call("admin.device_add", {"device": args.id, "role": args.role,
                                                 "counter": args.counter, "name": args.name})
         info = admin.info or {}
         site = info.get("site") or _stored_site(data_dir)
         out = {"device": creds["device"], "username": creds["username"], "password": creds["password"],
                "site": creds.get("site", site), "mqtt_host": creds.get("mqtt_host", info.get("mqtt_host", "127.0.0.1")),
-               "mqtt_port": creds.get("mqtt_port", info.get("mqtt_port", 1883))}
+               **device_listener_info(creds, admin.info, data_dir)}
         print(json.dumps(out))
         return 0
     if cmd == "device" and action in ("pending", "approve", "reject"):

@@ -18,7 +18,6 @@ import random
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.app import Hub, HubConfig
+from hub.store import connect
 from sorra.bus import BusClient, BusSettings, RequestError
 from sorra.config import DeviceConfig, save
 
@@ -80,7 +80,7 @@ def _setup_office(hub: Hub) -> None:
         from hub.web import accounts
     except ImportError:
         return
-    conn = sqlite3.connect(hub.data_dir / "sorra.db")
+    conn = connect(hub.data_dir / "sorra.db")
     try:
         accounts.add_user(conn, DEMO_ADMIN[0], "admin", DEMO_ADMIN[1], replace=True)
     finally:
@@ -91,7 +91,9 @@ def _device_config(hub: Hub, device: str, role: str, creds: dict[str, Any], data
                    counter: int | None = None) -> Path:
     cfg = DeviceConfig()
     cfg.device.id, cfg.device.role, cfg.device.site, cfg.device.name = device, role, hub.config.site, device
-    cfg.hub.host, cfg.hub.mqtt_port, cfg.hub.web_port = "127.0.0.1", hub.config.mqtt_port, hub.config.http_port
+    cfg.hub.host, cfg.hub.mqtt_port, cfg.hub.web_port = "127.0.0.1", hub.device_port, hub.config.http_port
+    if hub.tls is not None:  # the apps talk TLS like devices on a LAN, trusting the hub's CA
+        cfg.hub.tls, cfg.hub.ca = True, hub.tls.ca_pem
     cfg.hub.username = creds["username"]
     cfg.hub.password = creds["password"]  # type: ignore[assignment]
     cfg.hub.mdns_interfaces = ["127.0.0.1"]
@@ -224,7 +226,7 @@ def main(argv: list[str]) -> int:
 Sorra demo is running ({'headless' if args.headless else 'with windows'}).
   web (dashboard, admin, booking): {hub.public_url}/   (sign in: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]})
   office status:                   {hub.public_url}/status
-  broker:                          mqtt://127.0.0.1:{hub.config.mqtt_port} (site "office")
+  broker:                          mqtt://127.0.0.1:{hub.config.mqtt_port} (site "office"; the apps use {"mqtts" if hub.tls else "mqtt"}://127.0.0.1:{hub.device_port})
   data:                            {data}
   apps:                            kiosk-1, counter-1 (clerk PIN kata/1234), display-1 — logs in {data}/*.log
   printed tickets (raw ESC/POS):   {data}/printed-tickets.bin

@@ -8,7 +8,7 @@ import threading
 import time
 
 from hub.ops import Actor
-from hub.store import Store
+from hub.store import Store, connect
 
 DEVICE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 ROLES = ("kiosk", "counter", "display")
@@ -40,7 +40,7 @@ class DeviceRegistry:
         with self._lock:
             # Its own connection: the worker may be inside a transaction on the store's.
             if self._conn is None:
-                self._conn = sqlite3.connect(str(self.store.path), check_same_thread=False, timeout=30)
+                self._conn = connect(self.store.path, readonly=True)
             row = self._conn.execute("SELECT role, counter FROM devices WHERE id = ?", [device]).fetchone()
             actor = Actor(device, row[0], row[1]) if row else None
             self._cache[device] = (now, actor)

@@ -5,8 +5,9 @@ from ``HubConfig.mdns_interfaces`` (``--mdns-interface IP``, repeatable) or
 ``$SORRA_MDNS_INTERFACES``; a hub bound to a loopback address (tests, the
 demo) announces on ``127.0.0.1`` only, so nothing leaves the machine.
 
-The TXT record carries the site, protocol version, broker and web ports and
-the key fingerprint (:func:`sorra.discovery.hub_txt`). The device list is what
+The TXT record carries the site, protocol version, the devices' broker port
+(TLS or not), the web port, the key fingerprint and the pairing secret
+(:func:`sorra.discovery.hub_txt`). The device list is what
 mDNS saw (role, version, address); whether a paired device is *up* comes
 from its MQTT presence (Last Will), never from these records.
 """
@@ -87,13 +88,17 @@ class HubDiscovery:
         self.interfaces = interfaces
         self._zc = open_zeroconf(interfaces)
         host = socket.gethostname()
-        txt = hub_txt(site=config.site, mqtt_port=config.mqtt_port,
-                      web_port=config.http_port if config.web else 0, fingerprint=fingerprint, version=__version__)
+        from hub.pairing import pairing_secret
+
+        port = getattr(hub, "device_port", config.mqtt_port)
+        txt = hub_txt(site=config.site, mqtt_port=port, web_port=config.http_port if config.web else 0,
+                      fingerprint=fingerprint, version=__version__, tls=getattr(hub, "tls", None) is not None,
+                      pairing_secret=pairing_secret(hub))
         self.advertiser = Advertiser(
             # the port makes the name unique even for two hubs on one machine (a demo, tests),
             # which probe at the same moment and would not see each other's claim
             interfaces, HUB_TYPE, f"Sorra hub {config.site} ({host}:{config.mqtt_port})",
-            f"sorra-hub-{config.site}-{fingerprint[:8]}-{config.mqtt_port}", config.mqtt_port, txt,
+            f"sorra-hub-{config.site}-{fingerprint[:8]}-{config.mqtt_port}", port, txt,
             advertised_addresses(config, interfaces), zc=self._zc)
         self._browser: Browser | None = None
 

@@ -5,12 +5,19 @@ registry), never from the request, so a terminal cannot act for another
 counter. Which roles may use an op is declared in
 :data:`sorra.protocol.messages.OP_ROLES`; the admin account (the CLI and the
 web app) may use the ``admin.*`` ops as well.
+
+Each hub owns an :class:`OpRegistry`: :func:`core_ops` gives the engine's ops
+defined here, and the hub adds its own (device accounts, pairing, booking) at
+start. Adding an op: a handler here with ``@op(name)`` (a device op also needs
+its argument and result models and roles in ``sorra.protocol.messages``, which
+the protocol documents are generated from), or ``registry.add(OpSpec(...))``
+for an op that needs the running hub.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +27,7 @@ from hub.engine import Engine, EngineError
 from hub.engine.pins import hash_pin
 from hub.presenter import Presenter
 from sorra.protocol import messages as m
+from sorra.protocol.names import Op
 
 
 @dataclass(frozen=True)
@@ -38,21 +46,113 @@ class Context:
     """Raise or clear a device alert: alert(source_device, payload)."""
     hub: Any = None
     """The running hub, for admin ops that reach beyond the engine (device accounts)."""
+    ops: OpRegistry | None = None
+    """The registry this op came from (an op that runs another, like admin.counter_command)."""
 
 
 Handler = Callable[[Context, Any], dict[str, Any]]
-HANDLERS: dict[str, Handler] = {}
-ADMIN_ARGS: dict[str, type[BaseModel] | None] = {}
 
 
-def op(name: str, admin_args: type[BaseModel] | None = None) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[name] = fn
+@dataclass(frozen=True)
+class OpSpec:
+    """One op: its handler and how its arguments are checked.
+
+    ``args``: the pydantic model the arguments must satisfy before the handler
+    runs (device ops take theirs from the protocol, ``sorra.protocol.messages``).
+    ``loose``: an admin op that takes a plain dict which the engine checks as it
+    reads it; a KeyError, TypeError or ValueError there is the caller's bad
+    input (``bad_args``). Everywhere else those exceptions are engine bugs
+    (``internal``).
+    """
+
+    name: str
+    handler: Handler
+    args: type[BaseModel] | None = None
+    loose: bool = False
+
+
+class OpRegistry:
+    """The ops one hub answers. Each hub owns one (see :meth:`hub.app.Hub.start`)."""
+
+    def __init__(self, specs: Iterable[OpSpec] = ()) -> None:
+        self._specs: dict[str, OpSpec] = {}
+        for spec in specs:
+            self.add(spec)
+
+    def add(self, spec: OpSpec) -> None:
+        if spec.name in self._specs:
+            raise ValueError(f"op {spec.name!r} is registered twice")
+        if not spec.name.startswith("admin.") and spec.name not in m.OP_ARGS:
+            raise ValueError(f"device op {spec.name!r} is not in the protocol (sorra.protocol.messages)")
+        self._specs[spec.name] = spec
+
+    def op(self, name: str, args: type[BaseModel] | None = None, *,
+           loose: bool = True) -> Callable[[Handler], Handler]:
+        """Decorator: ``@registry.op("admin.x")``."""
+        def register(fn: Handler) -> Handler:
+            self.add(_spec(name, fn, args, loose))
+            return fn
+
+        return register
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
+
+    def names(self) -> list[str]:
+        return sorted(self._specs)
+
+    def execute(self, ctx: Context, name: str, raw_args: Any) -> dict[str, Any]:
+        """Check rights and arguments, run one op; raises EngineError with a protocol error code."""
+        spec = self._specs.get(name)
+        if spec is None:
+            raise EngineError("unknown_op", f"unknown op {name!r}")
+        ctx.ops = self
         if name.startswith("admin."):
-            ADMIN_ARGS[name] = admin_args
+            if ctx.actor.role != "admin":
+                raise EngineError("forbidden", f"{name} is for the hub's administrators")
+        else:
+            roles = m.OP_ROLES.get(name, frozenset())
+            if ctx.actor.role not in roles and ctx.actor.role != "admin":
+                raise EngineError("forbidden", f"a {ctx.actor.role} may not use {name}")
+        if spec.args is not None:
+            return spec.handler(ctx, _validate(spec.args, raw_args))
+        if not spec.loose:
+            return spec.handler(ctx, raw_args)
+        if not isinstance(raw_args, dict):
+            raise EngineError("bad_args", "args must be an object")
+        try:
+            return spec.handler(ctx, raw_args)
+        except (KeyError, TypeError, ValueError) as err:
+            raise EngineError("bad_args", f"bad arguments: {err}") from None
+
+
+def _spec(name: str, fn: Handler, args: type[BaseModel] | None, loose: bool) -> OpSpec:
+    if not name.startswith("admin."):
+        return OpSpec(name, fn, m.OP_ARGS[name])
+    return OpSpec(name, fn, args, loose=args is None and loose)
+
+
+_CORE: list[OpSpec] = []
+"""The ops defined below; :func:`core_ops` puts them in a new registry."""
+
+
+def op(name: str, admin_args: type[BaseModel] | None = None, *,
+       loose: bool = True) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _CORE.append(_spec(name, fn, admin_args, loose))
         return fn
 
     return register
+
+
+def core_ops() -> OpRegistry:
+    """A new registry with the engine's ops (devices' and the admin's); the hub adds its own."""
+    return OpRegistry(_CORE)
+
+
+def execute(ctx: Context, name: str, raw_args: Any) -> dict[str, Any]:
+    """Run an op through the context's registry (or the core ops)."""
+    return (ctx.ops or core_ops()).execute(ctx, name, raw_args)
 
 
 def _counter(ctx: Context) -> int:
@@ -69,24 +169,6 @@ def new_token() -> str:
     return secrets.token_urlsafe(9)
 
 
-def execute(ctx: Context, name: str, raw_args: Any) -> dict[str, Any]:
-    """Validate and run one op; raises EngineError with a protocol error code."""
-    handler = HANDLERS.get(name)
-    if handler is None:
-        raise EngineError("unknown_op", f"unknown op {name!r}")
-    if name.startswith("admin."):
-        if ctx.actor.role != "admin":
-            raise EngineError("forbidden", f"{name} is for the hub's administrators")
-        model = ADMIN_ARGS.get(name)
-        args = raw_args if model is None else _validate(model, raw_args)
-    else:
-        roles = m.OP_ROLES.get(name, frozenset())
-        if ctx.actor.role not in roles and ctx.actor.role != "admin":
-            raise EngineError("forbidden", f"a {ctx.actor.role} may not use {name}")
-        args = _validate(m.OP_ARGS[name], raw_args)
-    return handler(ctx, args)
-
-
 def _validate(model: type[BaseModel], raw: Any) -> Any:
     if not isinstance(raw, dict):
         raise EngineError("bad_args", "args must be an object")
@@ -100,7 +182,7 @@ def _validate(model: type[BaseModel], raw: Any) -> Any:
 
 # ---- kiosk ------------------------------------------------------------------
 
-@op("ticket.issue")
+@op(Op.TICKET_ISSUE)
 def _issue(ctx: Context, a: m.TicketIssueArgs) -> dict[str, Any]:
     t = ctx.engine.issue_ticket(a.services, priority=a.priority, note=a.note, lang=a.lang,
                                 channel="kiosk" if ctx.actor.role == "kiosk" else ctx.actor.role,
@@ -108,85 +190,85 @@ def _issue(ctx: Context, a: m.TicketIssueArgs) -> dict[str, Any]:
     return _ticket(ctx, t)
 
 
-@op("appointment.check_in")
+@op(Op.APPOINTMENT_CHECK_IN)
 def _check_in(ctx: Context, a: m.AppointmentCheckInArgs) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.check_in(a.code, lang=a.lang, token=new_token()))
 
 
 # ---- counter ------------------------------------------------------------------
 
-@op("counter.call_next")
+@op(Op.COUNTER_CALL_NEXT)
 def _call_next(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.call_next(_counter(ctx)))
 
 
-@op("counter.recall")
+@op(Op.COUNTER_RECALL)
 def _recall(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.recall(_counter(ctx)))
 
 
-@op("counter.start")
+@op(Op.COUNTER_START)
 def _start(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.start(_counter(ctx)))
 
 
-@op("counter.finish")
+@op(Op.COUNTER_FINISH)
 def _finish(ctx: Context, a: m.FinishArgs) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.finish(_counter(ctx), a.marks))
 
 
-@op("counter.no_show")
+@op(Op.COUNTER_NO_SHOW)
 def _no_show(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.no_show(_counter(ctx)))
 
 
-@op("counter.transfer")
+@op(Op.COUNTER_TRANSFER)
 def _transfer(ctx: Context, a: m.TransferArgs) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.transfer(_counter(ctx), service=a.service, to_counter=a.counter,
                                             position=a.position))
 
 
-@op("counter.park")
+@op(Op.COUNTER_PARK)
 def _park(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.park(_counter(ctx)))
 
 
-@op("counter.unpark")
+@op(Op.COUNTER_UNPARK)
 def _unpark(ctx: Context, a: m.UnparkArgs) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.unpark(_counter(ctx), a.ticket))
 
 
-@op("counter.pause")
+@op(Op.COUNTER_PAUSE)
 def _pause(ctx: Context, a: m.PauseArgs) -> dict[str, Any]:
     ctx.engine.pause(_counter(ctx), a.reason)
     return {}
 
 
-@op("counter.resume")
+@op(Op.COUNTER_RESUME)
 def _resume(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
     ctx.engine.resume(_counter(ctx))
     return {}
 
 
-@op("counter.close")
+@op(Op.COUNTER_CLOSE)
 def _close(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
     ctx.engine.close(_counter(ctx))
     return {}
 
 
-@op("clerk.login")
+@op(Op.CLERK_LOGIN)
 def _login(ctx: Context, a: m.ClerkLoginArgs) -> dict[str, Any]:
     clerk = ctx.engine.login(_counter(ctx), a.clerk, a.pin)
     return {"clerk": ctx.presenter.clerk(clerk.id)}
 
 
-@op("clerk.logout")
+@op(Op.CLERK_LOGOUT)
 def _logout(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
     ctx.engine.logout(_counter(ctx))
     return {}
 
 
-@op("clerk.profile_set")
+@op(Op.CLERK_PROFILE_SET)
 def _profile_set(ctx: Context, a: m.ProfileSetArgs) -> dict[str, Any]:
     counter = ctx.engine.state.counters.get(_counter(ctx))
     if counter is None or counter.clerk is None:
@@ -195,23 +277,23 @@ def _profile_set(ctx: Context, a: m.ProfileSetArgs) -> dict[str, Any]:
     return {"clerk": ctx.presenter.clerk(counter.clerk)}
 
 
-@op("background.start")
+@op(Op.BACKGROUND_START)
 def _bg_start(ctx: Context, a: m.BackgroundStartArgs) -> dict[str, Any]:
     return {"background": ctx.engine.background_start(_counter(ctx), a.kind, a.note)}
 
 
-@op("background.stop")
+@op(Op.BACKGROUND_STOP)
 def _bg_stop(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
     return {"background": ctx.engine.background_stop(_counter(ctx))}
 
 
-@op("feedback.submit")
+@op(Op.FEEDBACK_SUBMIT)
 def _feedback(ctx: Context, a: m.FeedbackArgs) -> dict[str, Any]:
     ctx.engine.feedback(_counter(ctx), a.score, a.ticket)
     return {}
 
 
-@op("device.alert")
+@op(Op.DEVICE_ALERT)
 def _device_alert(ctx: Context, a: m.AlertRaiseArgs) -> dict[str, Any]:
     ctx.alert(ctx.actor.device, a.model_dump())
     return {}
@@ -301,7 +383,7 @@ def _move(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@op("admin.counter_command")
+@op("admin.counter_command", loose=False)
 def _counter_command(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
     """Run a counter op on behalf of a counter (the web's clerk view, tests, the demo)."""
     number = a.get("counter")
@@ -310,5 +392,6 @@ def _counter_command(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
     inner = str(a.get("op", ""))
     if inner.split(".")[0] not in {"counter", "clerk", "background", "feedback"}:
         raise EngineError("bad_args", "op: a counter, clerk, background or feedback op")
-    sub = Context(ctx.engine, ctx.presenter, Actor(ctx.actor.device, "counter", number), ctx.alert, ctx.hub)
+    sub = Context(ctx.engine, ctx.presenter, Actor(ctx.actor.device, "counter", number), ctx.alert, ctx.hub,
+                  ctx.ops)
     return execute(sub, inner, a.get("args", {}))

@@ -1,9 +1,11 @@
 """The hub's side of pairing: answer on ``pair/request/+``, keep pending codes, approve.
 
-Started by :meth:`hub.app.Hub.start` (``start_pairing``). It listens with the
-hub's own broker account; devices speak with the shared ``pairing`` account
-(see :mod:`sorra.pairing.wire` for the messages, ``docs/pairing.md`` for the
-design).
+Started by :meth:`hub.app.Hub.start` (``start_pairing``). It listens with its
+own broker account ``hub.pairing`` (read ``pair/request/+``, write
+``pair/reply/+``); devices speak with the ``pairing.N`` accounts, whose password
+is this hub's pairing secret (:func:`pairing_secret`, announced in the mDNS TXT
+record). See :mod:`sorra.pairing.wire` for the messages, ``docs/pairing.md`` for
+the design.
 
 * ``hello``: a signed description of this hub (key, box key, addresses,
   ports) over the device's nonce — the proof a device checks before trusting it.
@@ -29,7 +31,6 @@ import hmac
 import json
 import logging
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from hub.engine import EngineError
+from hub.store import connect
 from sorra import __version__
 from sorra.pairing import crypto, wire
 from sorra.protocol.topics import Topics
@@ -50,6 +52,8 @@ KEEP_S = 600.0
 """An answered or expired request is remembered this long: a device that asks again
 gets the same answer, a late approval is told "expired" rather than "unknown"."""
 MAX_PENDING = 16
+SERVICE_USER = "hub.pairing"
+"""The pairing service's broker account (the hub's password; client id = username)."""
 
 
 class TokenBucket:
@@ -104,6 +108,17 @@ def verify_mosquitto_hash(password: str, stored: str) -> bool:
     return hmac.compare_digest(got, expected)
 
 
+def _save_secrets(hub: Any) -> None:
+    path = hub.data_dir / "secrets.json"
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(hub.secrets, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def hub_identity(hub: Any) -> crypto.HubIdentity:
     """The hub's key pair from ``secrets.json`` (``hub_key``: the 32-byte Ed25519 seed, hex).
 
@@ -113,15 +128,28 @@ def hub_identity(hub: Any) -> crypto.HubIdentity:
     if not seed:
         seed = crypto.HubIdentity.generate().seed.hex()
         hub.secrets["hub_key"] = seed
-        path = hub.data_dir / "secrets.json"
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(hub.secrets, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        _save_secrets(hub)
     return crypto.HubIdentity.from_hex(seed)
+
+
+def pairing_secret(hub: Any) -> str:
+    """This hub's pairing secret (``pairing_secret`` in ``secrets.json``), made once per data dir.
+
+    The password of the ``pairing.N`` broker accounts; announced in the hub's TXT record.
+    Rotate it by deleting the key from ``secrets.json`` and restarting the hub (docs/security.md).
+    """
+    secret = hub.secrets.get("pairing_secret")
+    if not secret:
+        secret = secrets_token()
+        hub.secrets["pairing_secret"] = secret
+        _save_secrets(hub)
+    return str(secret)
+
+
+def secrets_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(18)
 
 
 class PairingService:
@@ -146,8 +174,8 @@ class PairingService:
         """Called with the code of every new pending request (the admin page's live list, tests)."""
         self._connected = threading.Event()
         self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                                   client_id=f"sorra-hub-pairing-{self.site}", protocol=mqtt.MQTTv5)
-        self._client.username_pw_set("hub", hub.secrets["hub_password"])
+                                   client_id=SERVICE_USER, protocol=mqtt.MQTTv5)
+        self._client.username_pw_set(SERVICE_USER, hub.secrets["hub_password"])
         self._client.reconnect_delay_set(0.5, 5)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = lambda *a: self._connected.clear()
@@ -159,9 +187,7 @@ class PairingService:
     # ---- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> None:
-        bind = self.hub.config.bind
-        host = "127.0.0.1" if bind in ("", "0.0.0.0", "::") else bind
-        self._client.connect_async(host, self.hub.config.mqtt_port, keepalive=15)
+        self._client.connect_async(self.hub.local_mqtt_host, self.hub.config.mqtt_port, keepalive=15)
         self._client.loop_start()
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
@@ -187,10 +213,12 @@ class PairingService:
 
     def card(self) -> dict[str, Any]:
         cfg = self.hub.config
+        tls = self.hub.tls
         return wire.hub_card(site=self.site, fp=self.identity.fingerprint,
                              pub=crypto.b64e(self.identity.public_raw),
                              box=crypto.b64e(self.identity.box_public_raw), addrs=self.addresses(),
-                             mqtt=cfg.mqtt_port, web=cfg.http_port if cfg.web else 0, ver=__version__)
+                             mqtt=self.hub.device_port, web=cfg.http_port if cfg.web else 0, ver=__version__,
+                             tls=tls is not None, ca=tls.ca_pem if tls is not None else "")
 
     def _reply(self, op: str, rid: str, nonce: str, status: str, **extra: Any) -> None:
         body = wire.unsigned_reply(op, rid, nonce, self.card(), status, **extra)
@@ -301,7 +329,7 @@ class PairingService:
         """A short read on its own connection: WAL lets it run beside the worker's transaction."""
         if self.hub.store is None:
             return []
-        conn = sqlite3.connect(f"file:{self.hub.store.path}?mode=ro", uri=True, timeout=30)
+        conn = connect(self.hub.store.path, readonly=True)
         try:
             return conn.execute(sql, args).fetchall()
         finally:
@@ -339,7 +367,9 @@ class PairingService:
                              "site": d.site, "addresses": list(d.addresses), "paired_elsewhere": d.paired,
                              "seen_s_ago": round(time.time() - d.seen_at) if d.seen_at else None})
         return {"hub": {"site": self.site, "fingerprint": self.identity.fingerprint,
-                        "short": crypto.short_fingerprint(self.identity.fingerprint)},
+                        "short": crypto.short_fingerprint(self.identity.fingerprint),
+                        "pairing_secret": pairing_secret(self.hub), "mqtt_port": self.hub.device_port,
+                        "tls": self.hub.tls is not None},
                 "pending": pending, "seen": seen}
 
     def _find(self, code: str) -> Pending:
@@ -363,8 +393,6 @@ class PairingService:
     def approve_on_worker(self, ctx: Any, code: str, *, device_id: str | None = None,
                           counter: int | None = None, name: str | None = None) -> dict[str, Any]:
         """Approve ``code`` (runs as an admin op on the engine worker)."""
-        from hub.ops import HANDLERS
-
         self._guard()
         p = self._find(code)
         device = device_id or p.device.id
@@ -374,8 +402,8 @@ class PairingService:
         elif number is None:
             raise EngineError("bad_args", f"{device} is a counter terminal: approve with --counter N")
         label = name if name is not None else p.device.name
-        creds = HANDLERS["admin.device_add"](ctx, {"device": device, "role": p.device.role,
-                                                   "counter": number, "name": label})
+        creds = ctx.ops.execute(ctx, "admin.device_add", {"device": device, "role": p.device.role,
+                                                           "counter": number, "name": label})
         payload = {"device": device, "username": creds["username"], "password": creds["password"],
                    "role": p.device.role, "counter": number or 0, "name": label, "site": self.site}
         with self._lock:
@@ -430,17 +458,17 @@ def _reject_op(ctx: Any, a: Any) -> dict[str, Any]:
     return _service(ctx).reject(str((a or {}).get("code", "")))
 
 
-def register_ops() -> None:
-    from hub.ops import HANDLERS
+def register_ops(ops: Any) -> None:
+    """Add the pairing ops to a hub's ops (``hub.ops.OpRegistry``)."""
+    from hub.ops import OpSpec
 
-    HANDLERS.setdefault("admin.pairing_pending", _pending_op)
-    HANDLERS.setdefault("admin.pairing_approve", _approve_op)
-    HANDLERS.setdefault("admin.pairing_reject", _reject_op)
+    ops.add(OpSpec("admin.pairing_pending", _pending_op))
+    ops.add(OpSpec("admin.pairing_approve", _approve_op))
+    ops.add(OpSpec("admin.pairing_reject", _reject_op))
 
 
 def start_pairing(hub: Any) -> Callable[[], None]:
     """Hook for :meth:`hub.app.Hub.start`; returns the matching stop."""
-    register_ops()
     svc = PairingService(hub, hub_identity(hub))
     hub.pairing = svc
     svc.start()
@@ -484,6 +512,9 @@ def run_cli(args: Any, admin: Any) -> int:
             return 0
         hub = data["hub"]
         print(f"Hub of site {hub['site']!r}, key {hub['short']} (devices show this when they pair)")
+        if hub.get("pairing_secret"):
+            print(f"Devices pair on port {hub['mqtt_port']}{' (TLS)' if hub.get('tls') else ''}; with a manual "
+                  f"hub address set hub.pairing_secret {hub['pairing_secret']}")
         if not data["pending"]:
             print("No pairing requests are waiting.")
         for p in data["pending"]:

@@ -9,6 +9,17 @@ a power cut could take back.
 
 Idempotency: a request id seen before (in the store, or earlier in the same
 batch) gets the first reply again and runs nothing.
+
+Isolation: every job gets a reply, and one bad job never costs another its
+reply. If a batch fails as a whole for a reason other than storage (a bug, a
+value SQLite cannot store), the state is rebuilt from the store and the jobs
+run again one at a time: the faulty one is answered ``internal`` and logged
+with its request, the others are applied and answered as usual.
+
+Two kinds of work reach the worker: :class:`Job` (an op with its arguments,
+from a device, the web or the CLI) and :class:`ReadJob` (a function reading
+the engine's state on this thread). A read is a type of its own, not an op
+name, so no device can ask for one.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from typing import Any
 
 from hub.engine import Engine, EngineError
 from hub.engine.reducer import Event
-from hub.ops import Actor, Context, execute
+from hub.ops import Actor, Context, OpRegistry, core_ops
 from hub.presenter import Presenter
 from hub.store import ReplyRow, Store
 
@@ -41,6 +52,17 @@ class Job:
     future: Future = field(default_factory=Future)
     meta: Any = None
     """Whatever the submitter needs to deliver the reply (MQTT reply topic, mid)."""
+
+
+@dataclass
+class ReadJob:
+    """Read engine state on the worker thread (web views, publishing); never mutates."""
+
+    fn: Callable[[Engine], Any]
+    future: Future = field(default_factory=Future)
+
+
+Work = Job | ReadJob
 
 
 @dataclass
@@ -65,8 +87,10 @@ class EngineWorker:
         max_batch: int = 256,
         tick_s: float = 5.0,
         on_tick: Callable[[], None] | None = None,
+        ops: OpRegistry | None = None,
     ) -> None:
         self.engine = engine
+        self.ops = ops if ops is not None else core_ops()
         self.store = store
         self.presenter = presenter
         self.on_committed = on_committed
@@ -74,7 +98,7 @@ class EngineWorker:
         self.max_batch = max_batch
         self.tick_s = tick_s
         self.on_tick = on_tick
-        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._queue: queue.Queue[Work | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
         self.storage_error: str | None = None
@@ -95,7 +119,7 @@ class EngineWorker:
 
     # ---- submitting ----------------------------------------------------------
 
-    def submit(self, job: Job) -> Future:
+    def submit(self, job: Work) -> Future:
         self._queue.put(job)
         return job.future
 
@@ -111,8 +135,7 @@ class EngineWorker:
 
     def run_in_worker(self, fn: Callable[[Engine], Any], timeout: float = 30.0) -> Any:
         """Read engine state consistently from another thread (never mutate through this)."""
-        job = Job(Actor("hub", "internal"), "__read__", fn)
-        return self.submit(job).result(timeout)
+        return self.submit(ReadJob(fn)).result(timeout)
 
     # ---- the loop --------------------------------------------------------------
 
@@ -135,13 +158,7 @@ class EngineWorker:
                     self._stopped.set()
                     break
                 batch.append(nxt)
-            try:
-                self._process(batch)
-            except Exception:  # never let the worker die: the office depends on it
-                log.exception("engine batch failed")
-                for job in batch:
-                    if not job.future.done():
-                        job.future.set_result(_error(job, "internal", "internal error; nothing was done"))
+            self._process_isolated(batch)
 
     def _tick(self) -> None:
         try:
@@ -157,15 +174,51 @@ class EngineWorker:
             log.exception("periodic tick failed")
             self._reload([])
 
-    def _process(self, batch: list[Job]) -> None:
+    def _process_isolated(self, batch: list[Work]) -> None:
+        """Run a batch; if it fails as a whole, run its jobs one at a time."""
+        try:
+            self._process(batch)
+            return
+        except Exception:  # never let the worker die: the office depends on it
+            log.exception("engine batch of %d failed; running its jobs one at a time", len(batch))
+        self._reload([])
+        pending = [job for job in batch if not job.future.done()]
+        for job in pending:
+            try:
+                self._process([job])
+            except Exception:
+                # This job alone breaks the batch (e.g. text SQLite cannot store):
+                # answer it without storing anything, so it is acknowledged too.
+                self._reload([])
+                self._refuse(job)
+
+    def _refuse(self, job: Work) -> None:
+        if isinstance(job, ReadJob):
+            if not job.future.done():
+                job.future.set_exception(RuntimeError("the read failed"))
+            return
+        log.error("request failed and was refused as internal: device=%s op=%r req=%r args=%.500r",
+                  job.actor.device, job.op, job.req, job.args)
+        done = [Done(job, _error(job, "internal", "internal error; nothing was done"))]
+        if self.on_committed is not None:
+            try:
+                self.on_committed([], done)
+            except Exception:
+                log.exception("answering a refused request failed")
+        if not job.future.done():
+            job.future.set_result(done[0].reply)
+
+    def _process(self, batch: list[Work]) -> None:
         events: list[Event] = []
         done: list[Done] = []
         persist: list[ReplyRow] = []
         seen: dict[tuple[str, str], dict[str, Any]] = {}
         for job in batch:
-            if job.op == "__read__":
+            if isinstance(job, ReadJob):
+                if job.future.done():
+                    continue
                 try:
-                    job.future.set_result(job.args(self.engine))
+                    job.future.set_result(job.fn(self.engine))
                 except Exception as err:  # reads must not take the worker down
                     job.future.set_exception(err)
                 continue
@@ -209,17 +262,15 @@ class EngineWorker:
                 d.job.future.set_result(d.reply)
 
     def _run_one(self, job: Job, batch_events: list[Event]) -> dict[str, Any]:
-        ctx = Context(self.engine, self.presenter, job.actor, self.alert, self.hub)
+        ctx = Context(self.engine, self.presenter, job.actor, self.alert, self.hub, self.ops)
         try:
-            result = execute(ctx, job.op, job.args)
-        except EngineError as err:
+            result = self.ops.execute(ctx, job.op, job.args)
+        except EngineError as err:  # a refusal, with its protocol code (bad_args for invalid input)
             self._discard_partial(batch_events)
             return _error(job, err.code, err.message)
-        except (KeyError, TypeError, ValueError) as err:
-            self._discard_partial(batch_events)
-            return _error(job, "bad_args", f"bad arguments: {err}")
-        except Exception:
-            log.exception("op %s failed", job.op)
+        except Exception:  # a bug: the device is told so, never that its arguments were wrong
+            log.exception("op failed: device=%s op=%r req=%r args=%.500r",
+                          job.actor.device, job.op, job.req, job.args)
             self._discard_partial(batch_events)
             return _error(job, "internal", "internal error; nothing was done")
         batch_events.extend(self.engine.take_events())

@@ -29,10 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from sorra import __version__
+from sorra.protocol.limits import MAX_MESSAGE_BYTES, PACKET_OVERHEAD_BYTES
 from sorra.protocol.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -56,15 +58,20 @@ class BusSettings:
     host: str
     port: int
     username: str
-    password: str
+    password: str = field(repr=False)  # never in logs or test output
     site: str
     device: str
     role: str
     keepalive: int = 10
     tls: bool = False
+    ca_file: str = ""
+    """With ``tls``: a PEM file of the CA(s) the broker's certificate must chain to."""
+    ca_pem: str = ""
+    """The same as PEM text (``[hub].ca``: what the hub gave at pairing). Neither: the system's CAs."""
     client_id: str = ""
-    reconnect_min_s: float = 0.25
-    reconnect_max_s: float = 5.0
+    reconnect_min_s: float = 0.1
+    reconnect_max_s: float = 2.0
+    """A broker restart takes ~0.2 s: retry often enough that a press waits under 2 s."""
     resend_after_s: float = 5.0
     """Send a request again (same req) when no reply came within this time."""
 
@@ -74,10 +81,13 @@ class _Pending:
     req: str
     op: str
     args: dict[str, Any]
-    future: Future
+    future: Future[dict[str, Any]]
     deadline: float
     sent: bool = False
     sent_at: float = 0.0
+    first_sent_at: float = 0.0
+    reply_timeout_s: float | None = None
+    payload: str = ""
 
 
 @dataclass
@@ -91,7 +101,7 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
-def _nodelay(client: mqtt.Client, userdata: Any, sock: socket.socket) -> None:
+def _nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
     # Nagle's algorithm holds small packets back up to 40 ms; a call must not wait.
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -118,17 +128,20 @@ class BusClient:
         self._status = _Status()
         self._stopping = threading.Event()
         self._timer: threading.Thread | None = None
+        self._hub_online_at: Any = None
         client_id = settings.client_id or f"sorra-{settings.device}"
         self._client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2,
+            CallbackAPIVersion.VERSION2,
             client_id=client_id,
             protocol=mqtt.MQTTv5,
             reconnect_on_failure=True,
         )
         if settings.username:
             self._client.username_pw_set(settings.username, settings.password)
-        if settings.tls:
-            self._client.tls_set()
+        if settings.tls:  # verify the broker's certificate and that it names settings.host
+            from sorra.pairing.tls import client_context
+
+            self._client.tls_set_context(client_context(settings.ca_file, settings.ca_pem))
         self._client.reconnect_delay_set(settings.reconnect_min_s, settings.reconnect_max_s)  # type: ignore[arg-type]
         self._client.on_socket_open = _nodelay
         self._client.on_connect = self._on_connect
@@ -155,7 +168,7 @@ class BusClient:
         self._connection_callbacks.append(callback)
 
     def start(self) -> None:
-        props = Properties(PacketTypes.CONNECT)
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = SESSION_EXPIRY_S
         self._client.connect_async(
             self.settings.host,
@@ -222,15 +235,29 @@ class BusClient:
         *,
         req: str | None = None,
         send_deadline_s: float = 10.0,
-    ) -> Future:
-        """Send ``op`` to the hub; the future gives the result dict or raises RequestError."""
+        reply_timeout_s: float | None = None,
+    ) -> Future[dict[str, Any]]:
+        """Send ``op`` to the hub; the future gives the result dict or raises RequestError.
+
+        ``reply_timeout_s``: once sent, give up waiting after this long with
+        ``RequestError("timeout")`` (the hub may still apply it: its broker
+        session holds the request). ``None`` waits, re-sending, until a reply.
+        A request too big for the bus fails at once with ``too_large``.
+        """
         pending = _Pending(
             req=req or new_request_id(),
             op=op,
             args=args or {},
             future=Future(),
             deadline=time.monotonic() + send_deadline_s,
+            reply_timeout_s=reply_timeout_s,
         )
+        size = self._request_size(pending)
+        if size > MAX_MESSAGE_BYTES:
+            pending.future.set_exception(RequestError(
+                "too_large", f"the request is {size} bytes, more than the bus carries "
+                             f"({MAX_MESSAGE_BYTES}); nothing was sent"))
+            return pending.future
         with self._lock:
             existing = self._pending.get(pending.req)
             if existing is not None:  # the same press again: one request, one future
@@ -241,33 +268,48 @@ class BusClient:
         return pending.future
 
     def call(self, op: str, args: dict[str, Any] | None = None, timeout: float = 10.0) -> dict[str, Any]:
-        """Blocking request (CLI tools, tests)."""
-        return self.request(op, args, send_deadline_s=timeout).result(timeout)
+        """Blocking request (CLI tools, tests); raises RequestError (``offline``, ``timeout``, …)."""
+        future = self.request(op, args, send_deadline_s=timeout, reply_timeout_s=timeout)
+        result: dict[str, Any] = future.result(2 * timeout + 1)  # the future itself fails in time
+        return result
 
     def pending_count(self) -> int:
         with self._lock:
             return len(self._pending)
 
+    def _request_size(self, p: _Pending) -> int:
+        """The request's packet size: payload plus a generous allowance for header, topic, properties."""
+        try:
+            p.payload = json.dumps({"req": p.req, "op": p.op, "args": p.args}, allow_nan=False)
+        except ValueError:
+            p.payload = json.dumps({"req": p.req, "op": p.op, "args": p.args})
+        return len(p.payload.encode("utf-8", "surrogatepass")) + PACKET_OVERHEAD_BYTES
+
     def _send(self, p: _Pending) -> None:
-        props = Properties(PacketTypes.PUBLISH)
+        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
         props.ResponseTopic = self.topics.reply(self.settings.device)
-        props.CorrelationData = p.req.encode()
-        payload = json.dumps({"req": p.req, "op": p.op, "args": p.args})
+        props.CorrelationData = p.req.encode("utf-8", "surrogatepass")
+        payload = p.payload or json.dumps({"req": p.req, "op": p.op, "args": p.args})
         info = self._client.publish(
             self.topics.rpc(self.settings.device), payload, qos=1, properties=props
         )
         if info.rc == mqtt.MQTT_ERR_SUCCESS:
             p.sent = True
             p.sent_at = time.monotonic()
+            p.first_sent_at = p.first_sent_at or p.sent_at
 
     def _expire_loop(self) -> None:
         while not self._stopping.wait(0.1):
             now = time.monotonic()
             expired: list[_Pending] = []
+            timed_out: list[_Pending] = []
             with self._lock:
                 for req, p in list(self._pending.items()):
                     if not p.sent and now >= p.deadline:
                         expired.append(self._pending.pop(req))
+                    elif (p.sent and p.reply_timeout_s is not None
+                          and now - p.first_sent_at >= p.reply_timeout_s):
+                        timed_out.append(self._pending.pop(req))
                     elif p.sent and self.connected and now - p.sent_at >= self.settings.resend_after_s:
                         # No reply yet: the request may have been lost between a
                         # broker restart and the hub's re-subscription. The same
@@ -276,6 +318,10 @@ class BusClient:
             for p in expired:
                 p.future.set_exception(
                     RequestError("offline", "the hub could not be reached; nothing was done")
+                )
+            for p in timed_out:
+                p.future.set_exception(
+                    RequestError("timeout", "sent, but the hub has not answered; it may still be done")
                 )
 
     # ---- presence ------------------------------------------------------------
@@ -310,8 +356,12 @@ class BusClient:
             return
         client.subscribe(self.topics.reply(self.settings.device), qos=1)
         with self._lock:
+            patterns = {sub.pattern for sub in self._subs}
             for sub in self._subs:
                 client.subscribe(sub.pattern, qos=sub.qos)
+        hub_status = self.topics.status("hub")
+        if not any(mqtt.topic_matches_sub(p, hub_status) for p in patterns):
+            client.subscribe(hub_status, qos=1)
         self._connected.set()
         self.publish_status()
         with self._lock:
@@ -347,6 +397,8 @@ class BusClient:
         if msg.topic == self.topics.reply(self.settings.device):
             self._on_reply(payload or {})
             return
+        if msg.topic == self.topics.status("hub"):
+            self._on_hub_status(payload or {})
         suffix = self.topics.suffix(msg.topic)
         with self._lock:
             subs = [s for s in self._subs if mqtt.topic_matches_sub(s.pattern, msg.topic)]
@@ -355,6 +407,22 @@ class BusClient:
                 sub.callback(suffix, payload)
             except Exception:
                 log.exception("callback for %s failed", msg.topic)
+
+    def _on_hub_status(self, status: dict[str, Any]) -> None:
+        """The hub (re)connected: send what is unanswered again at once.
+
+        After a broker crash the hub's session may be gone, so requests that
+        reached the new broker before the hub subscribed were dropped; waiting
+        for ``resend_after_s`` would leave the press unanswered for seconds.
+        """
+        online, at = bool(status.get("online")), status.get("at")
+        if not online or at == self._hub_online_at:
+            return
+        self._hub_online_at = at
+        with self._lock:
+            for p in self._pending.values():
+                if p.sent:
+                    self._send(p)
 
     def _on_reply(self, reply: dict[str, Any]) -> None:
         req = reply.get("req")

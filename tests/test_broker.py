@@ -405,3 +405,84 @@ def test_production_config_is_accepted_by_mosquitto(reachable_dir):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# ---- client ids, the hub's internal accounts, TLS -----------------------------------------------
+
+
+@pytest.mark.parametrize("username", ["hub.pairing", "admin.3", "pairing.255"])
+def test_the_hubs_internal_usernames_are_accepted(username):
+    assert BrokerAccount(username, "pw", "pairing", "").username == username
+
+
+@pytest.mark.parametrize("username", ["other.x", "pairing.", "Pairing.1", "pairing.1/x", "hub.pairing\nuser x"])
+def test_other_dotted_usernames_are_refused(username):
+    with pytest.raises(ValueError):
+        BrokerAccount(username, "pw", "pairing", "")
+
+
+def test_pairing_slots_share_one_hash_and_the_pairing_service_reads_requests():
+    from hub.broker import admin_accounts, pairing_accounts
+
+    slots = pairing_accounts("the-secret", slots=4)
+    assert [a.username for a in slots] == ["pairing.0", "pairing.1", "pairing.2", "pairing.3"]
+    assert len({a.password for a in slots}) == 1 and is_password_hash(slots[0].password)
+    admins = admin_accounts("pw", slots=2)
+    assert [(a.username, a.device) for a in admins] == [("admin.0", "admin"), ("admin.1", "admin")]
+    acl = render_acl("office", [*slots, BrokerAccount("hub.pairing", "pw", "pairing-service", "")])
+    blocks = {b.splitlines()[1]: b.splitlines()[2:] for b in acl.split("\n\n")[1:] if b}
+    root = "sorra/v1/office"
+    assert blocks["user hub.pairing"] == [f"topic read {root}/pair/request/+", f"topic write {root}/pair/reply/+"]
+    assert blocks["user pairing.3"] == [f"topic write {root}/pair/request/+", f"topic read {root}/pair/reply/+"]
+
+
+def test_every_listener_makes_the_username_the_client_id(broker: BrokerHandle):
+    """Two logins of one account take turns; another account's login with its id does not."""
+    kiosk = broker.add_account("kiosk", "kiosk-1")
+    other = broker.add_account("kiosk", "kiosk-2")
+    first = broker.client(kiosk, client_id="one")
+    broker.client(other, client_id=kiosk.username)  # asks for kiosk-1's id, gets kiosk-2
+    assert not first.publish(broker.topic("rpc/kiosk-1"), b"{}").is_failure  # a round trip after it
+    assert not first.disconnected.is_set()  # (a kicked client would have to reconnect first)
+    broker.client(kiosk, client_id="two")  # the same account again: it replaces its own session
+    assert first.disconnected.wait(5)
+
+
+def _tls_material(tmp_path):
+    from hub.broker import BrokerTls, hub_material
+
+    material = hub_material(tmp_path / "tlsdata", [HOST])
+    return material, BrokerTls(free_port(), HOST, material.cert_pem, material.key_pem)
+
+
+def test_production_config_with_tls_writes_the_certificate_beside_the_password_file(tmp_path, monkeypatch):
+    import hub.broker._production as production
+    from hub.broker._files import Ownership
+
+    monkeypatch.setattr(production, "_ownership", lambda user, data: Ownership())
+    material, tls = _tls_material(tmp_path)
+    conf_d, data = tmp_path / "conf.d", tmp_path / "data"
+    write_production_config(conf_d, data, 1883, [make_account("hub")], site="test", tls=tls, run=lambda c: None)
+    conf = (conf_d / "sorra.conf").read_text()
+    assert "listener 1883 127.0.0.1" in conf and f"listener {tls.port} {HOST}" in conf
+    assert f"certfile {(data / 'broker' / 'server.pem').resolve()}" in conf
+    assert (data / "broker" / "server.key").read_text() == material.key_pem
+    assert (data / "broker" / "server.key").stat().st_mode & 0o077 == 0
+
+
+@needs_mosquitto
+def test_tls_listener_starts_and_its_key_is_readable_by_mosquitto(reachable_dir):
+    import ssl
+
+    material, tls = _tls_material(reachable_dir)
+    hub = make_account("hub")
+    with running_broker(reachable_dir, [hub], tls=tls) as supervisor:
+        assert supervisor.host == HOST
+        ctx = ssl.create_default_context(cadata=material.ca_pem)
+        with socket.create_connection((HOST, tls.port), timeout=5) as raw, \
+                ctx.wrap_socket(raw, server_hostname=HOST) as s:
+            assert s.version() in ("TLSv1.2", "TLSv1.3")
+        if os.geteuid() == 0:
+            st = supervisor.key_path.stat()
+            assert st.st_mode & 0o077 == 0
+        supervisor.update_accounts([hub, make_account("kiosk")])  # a reload re-reads the certificate too

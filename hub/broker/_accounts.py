@@ -4,6 +4,17 @@ Each account gets an explicit ``user`` block in the ACL file, never a ``pattern`
 with ``%u``/``%c``, so no rule depends on how a username would be escaped into a
 topic. Usernames and device ids are validated so they cannot carry MQTT wildcards,
 ``/``, ``:`` (the password-file separator) or line breaks into either file.
+
+Client ids. Every listener has ``use_username_as_clientid true``: the broker
+replaces the client id a client asks for with its username, so an account can
+only ever hold *its own* session and can never take over (disconnect) another
+one. Accounts that need several connections at once therefore come as several
+usernames with one password: the hub's pairing service is ``hub.pairing``
+(beside ``hub``), the CLI picks one of ``admin.0`` … ``admin.7`` (all scoped to
+the ``admin`` topics), and unpaired devices pick one of the ``pairing.N``
+slots (:func:`pairing_accounts`), a fresh one after each takeover. These
+internal names contain a ``.``, which a device id never does, so they cannot
+collide with a device.
 """
 
 from __future__ import annotations
@@ -16,13 +27,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from sorra.pairing.wire import PAIRING_SLOTS, pairing_username
 from sorra.protocol.topics import Topics
 
-Role = Literal["hub", "kiosk", "counter", "display", "admin", "pairing"]
+Role = Literal["hub", "pairing-service", "kiosk", "counter", "display", "admin", "pairing"]
 ROLES: tuple[str, ...] = get_args(Role)
 DEVICE_ROLES = frozenset({"kiosk", "counter", "display"})
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+INTERNAL_NAME_RE = re.compile(r"^(hub|admin|pairing)\.[a-z0-9-]{1,16}$")
+"""The hub's own extra usernames (``hub.pairing``, ``admin.3``, ``pairing.17``): never a device id."""
+
+ADMIN_SLOTS = 8
+"""How many ``admin.N`` usernames the admin password opens (several CLI commands at once)."""
+
+
+def admin_username(slot: int) -> str:
+    return f"admin.{slot}"
 
 # mosquitto_passwd's own defaults in 2.0 ("$7$" = PBKDF2-SHA512, 101 rounds, 12-byte salt).
 PBKDF2_ITERATIONS = 101
@@ -43,6 +64,13 @@ def validate_name(value: str, what: str = "username") -> str:
     return value
 
 
+def validate_username(value: str) -> str:
+    """A device-like name, or one of the hub's internal ``role.N`` names."""
+    if isinstance(value, str) and INTERNAL_NAME_RE.fullmatch(value):
+        return value
+    return validate_name(value, "username")
+
+
 @dataclass(frozen=True)
 class BrokerAccount:
     """One MQTT login. ``device`` is the device id its topics are scoped to.
@@ -58,10 +86,10 @@ class BrokerAccount:
     device: str
 
     def __post_init__(self) -> None:
-        validate_name(self.username, "username")
+        validate_username(self.username)
         if self.role not in ROLES:
             raise ValueError(f"invalid role {self.role!r}: one of {', '.join(ROLES)}")
-        # hub and pairing accounts are not scoped to a device and may leave it empty
+        # hub, pairing-service and pairing accounts are not scoped to a device and may leave it empty
         if self.device or self.role in DEVICE_ROLES or self.role == "admin":
             validate_name(self.device, "device id")
         if not self.password or "\n" in self.password or "\0" in self.password:
@@ -107,8 +135,10 @@ def _rules(topics: Topics, account: BrokerAccount) -> list[tuple[str, str]]:
     everything = f"{topics.root}/#"
     if account.role == "hub":
         return [("readwrite", everything)]
-    if account.role == "pairing":
+    if account.role == "pairing":  # unpaired devices: nothing but asking and reading the answer
         return [("write", topics.pair_request("+")), ("read", topics.pair_reply("+"))]
+    if account.role == "pairing-service":  # the hub's side of the same topics
+        return [("read", topics.pair_request("+")), ("write", topics.pair_reply("+"))]
     device = account.device
     rules = [
         ("write", topics.rpc(device)),
@@ -121,6 +151,22 @@ def _rules(topics: Topics, account: BrokerAccount) -> list[tuple[str, str]]:
     if account.role == "admin":  # a technician's tool: a device that can also watch everything
         rules.append(("read", everything))
     return rules
+
+
+def pairing_accounts(secret: str, slots: int = PAIRING_SLOTS) -> list[BrokerAccount]:
+    """The ``pairing.0`` … ``pairing.{slots-1}`` accounts, all opened by the hub's pairing secret.
+
+    The secret is hashed once (one salt for all slots): the password file stays cheap to
+    write however many slots there are."""
+    hashed = secret if is_password_hash(secret) else hash_password(secret)
+    return [BrokerAccount(pairing_username(i), hashed, "pairing", "") for i in range(slots)]
+
+
+def admin_accounts(password: str, device: str = "admin",
+                   slots: int = ADMIN_SLOTS) -> list[BrokerAccount]:
+    """``admin.0`` … ``admin.{slots-1}``: the admin's rights, for tools that connect beside each other."""
+    hashed = password if is_password_hash(password) else hash_password(password)
+    return [BrokerAccount(admin_username(i), hashed, "admin", device) for i in range(slots)]
 
 
 def render_acl(site: str, accounts: list[BrokerAccount]) -> str:

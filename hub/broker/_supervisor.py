@@ -36,7 +36,7 @@ from pathlib import Path
 
 from . import _process
 from ._accounts import BrokerAccount, hash_password, render_acl, render_passwd, validate_name
-from ._config import render_config
+from ._config import BrokerTls, TlsListener, render_config
 from ._errors import BrokerError, PortInUseError
 from ._files import Ownership, adopt_files, lookup_user, prepare_dir, user_can_reach, write_atomic
 
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 PROBE_USER = "_sorra-probe"  # outside the account name pattern: never collides
 LOG_ROTATE_BYTES = 1 << 20
 BACKOFF_FIRST, BACKOFF_MAX, STABLE_AFTER = 0.1, 5.0, 30.0
+FAST_RESTARTS = 5
 
 
 def _find_executable(name: str) -> str:
@@ -62,11 +63,13 @@ class BrokerSupervisor:
                  mosquitto: str = "mosquitto", *, site: str, user: str | None = None,
                  persistence: bool = True, start_timeout: float = 10.0,
                  stop_timeout: float = 5.0,
-                 on_restart: Callable[[int], None] | None = None) -> None:
+                 on_restart: Callable[[int], None] | None = None,
+                 tls: BrokerTls | None = None) -> None:
         """``user``: account Mosquitto switches to when the hub runs as root; None picks
         ``mosquitto`` if it exists and can reach ``data_dir``, else stays root with a
         warning. Ignored when the hub is not root (Mosquitto then runs as the hub's user).
-        ``on_restart(pid)`` is called from the monitor thread after a crash restart."""
+        ``on_restart(pid)`` is called from the monitor thread after a crash restart.
+        ``tls``: also listen with TLS there; the plain ``port`` then binds 127.0.0.1 only."""
         self.data_dir = Path(data_dir)
         self.broker_dir = self.data_dir / "broker"
         self.conf_path = self.broker_dir / "mosquitto.conf"
@@ -74,8 +77,13 @@ class BrokerSupervisor:
         self.acl_path = self.broker_dir / "acl"
         self.pid_path = self.broker_dir / "mosquitto.pid"
         self.log_path = self.broker_dir / "mosquitto.log"
+        self.cert_path = self.broker_dir / "server.pem"
+        self.key_path = self.broker_dir / "server.key"
+        self.tls = tls
         self.port, self.bind, self.site = port, bind, validate_name(site, "site")
         self.host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(bind, bind)
+        if tls is not None:
+            self.host = "127.0.0.1"  # the plain listener is on loopback only
         self.restarts = 0
         self._mosquitto, self._user, self._persistence = mosquitto, user, persistence
         self._start_timeout, self._stop_timeout = start_timeout, stop_timeout
@@ -90,6 +98,7 @@ class BrokerSupervisor:
         self._threads: list[threading.Thread] = []
         self._launched_at = 0.0
         self._backoff = BACKOFF_FIRST
+        self._quick_crashes = 0
 
     # -- public --------------------------------------------------------------------
     @property
@@ -116,11 +125,17 @@ class BrokerSupervisor:
             prepare_dir(self.broker_dir, Ownership(self._owner.uid, self._owner.gid))
             adopt_files(self.broker_dir, self._owner)
             self._write_accounts(list(accounts))
+            listener = None
+            if self.tls is not None:
+                write_atomic(self.key_path, self.tls.key_pem, self._owner)
+                write_atomic(self.cert_path, self.tls.cert_pem, self._owner)
+                listener = TlsListener(self.tls.port, self.tls.bind, self.cert_path.resolve(),
+                                       self.key_path.resolve())
             write_atomic(self.conf_path, render_config(
                 port=self.port, bind=self.bind, data_dir=self.broker_dir,
                 passwd=self.passwd_path.resolve(), acl=self.acl_path.resolve(),
                 persistence=self._persistence, pid_file=self.pid_path.resolve(),
-                log_dest="stderr", user=run_as), self._owner)
+                log_dest="stderr", user=run_as, tls=listener), self._owner)
             self._backoff = BACKOFF_FIRST
             self._launch(executable, self._stop_evt)
 
@@ -197,9 +212,13 @@ class BrokerSupervisor:
         conf = self.conf_path.resolve()
         for pid in _process.brokers_for(conf, self.pid_path):
             _process.terminate(pid, conf, self._stop_timeout)
-        if not _process.port_is_free(self.bind or "0.0.0.0", self.port):
-            raise PortInUseError(f"port {self.port} on {self.bind or '*'} is in use by "
-                                 f"another program (not a Sorra broker for {conf})")
+        wanted = [(self.bind or "0.0.0.0", self.port)]
+        if self.tls is not None:
+            wanted = [("127.0.0.1", self.port), (self.tls.bind or "0.0.0.0", self.tls.port)]
+        for host, port in wanted:
+            if not _process.port_is_free(host, port):
+                raise PortInUseError(f"port {port} on {host} is in use by "
+                                     f"another program (not a Sorra broker for {conf})")
         if self.log_path.exists() and self.log_path.stat().st_size > LOG_ROTATE_BYTES:
             self.log_path.replace(self.log_path.with_name(self.log_path.name + ".1"))
         fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
@@ -222,7 +241,8 @@ class BrokerSupervisor:
                                   name=f"mosquitto-monitor-{proc.pid}", daemon=True)
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
-        log.info("mosquitto pid %d listening on %s:%d", proc.pid, self.bind or "*", self.port)
+        log.info("mosquitto pid %d listening on %s:%d%s", proc.pid, self.host if self.tls else self.bind or "*",
+                 self.port, f", TLS on {self.tls.bind or '*'}:{self.tls.port}" if self.tls else "")
 
     def _watch(self, executable: str, proc: subprocess.Popen[bytes],
                exited: threading.Event, stop_evt: threading.Event) -> None:
@@ -235,8 +255,11 @@ class BrokerSupervisor:
                 return
             self._proc = None
             uptime = time.monotonic() - self._launched_at
-            self._backoff = (BACKOFF_FIRST if uptime > STABLE_AFTER
-                             else min(self._backoff * 2, BACKOFF_MAX))
+            # A crash now and then is restarted at once (devices wait on it); only a
+            # crash loop (more than FAST_RESTARTS quick crashes in a row) backs off.
+            self._quick_crashes = 0 if uptime > STABLE_AFTER else self._quick_crashes + 1
+            extra = self._quick_crashes - FAST_RESTARTS
+            self._backoff = BACKOFF_FIRST if extra <= 0 else min(BACKOFF_FIRST * 2 ** extra, BACKOFF_MAX)
         log.error("mosquitto (pid %d) exited unexpectedly with %s; restarting:\n%s",
                   proc.pid, code, self._log_tail())
         delay = self._backoff

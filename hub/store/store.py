@@ -46,13 +46,32 @@ _ENTITY_KINDS = {
 }
 
 
+BUSY_TIMEOUT_S = 30.0
+
+
+def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+    """The one way Sorra opens its database: every connection, any thread.
+
+    WAL (readers never block the engine's commit, and its commit never blocks
+    them), ``synchronous=FULL`` (a commit survives a power cut: replies are sent
+    only after it), foreign keys, and a busy timeout instead of "database is
+    locked". ``readonly`` connections cannot write by accident.
+    """
+    if readonly:
+        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+                               check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    return conn
+
+
 def open_db(path: Path | str) -> sqlite_utils.Database:
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=30000")
+    """The store's own connection, migrated to the current schema."""
+    db = sqlite_utils.Database(connect(path))
     migrate(db)
     return db
 

@@ -20,12 +20,22 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub import booking, media
-from hub.web import accounts, kv
-from hub.web.app import check_csrf, client_ip, csrf_for, current_user, limit, require, web_of
+from hub.web import accounts, forms, kv
+from hub.web.access import Guarded
+from hub.web.app import (
+    check_csrf,
+    client_ip,
+    csrf_for,
+    current_user,
+    limit,
+    require,
+    sign_in,
+    web_of,
+)
 from hub.web.routes_admin import MANAGE
 from hub.web.security import SESSION_COOKIE, WebError
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", route_class=Guarded)
 ERRORS = {r: {"description": "Error", "content": {"application/json": {"example": {
     "error": {"code": "not_found", "message": "…"}}}}} for r in (400, 401, 403, 404, 409, 422, 429)}
 
@@ -52,17 +62,9 @@ class LoginBody(Body):
 def api_login(request: Request, body: LoginBody) -> Response:
     """Sign in; sets the session cookie. Returns the user and the CSRF token for later calls."""
     web = web_of(request)
-    limit(request, "login")
-    name = body.name.strip().lower()
-    wait = web.limiter.blocked("login_fail", name)
-    if wait:
-        raise WebError(429, "rate_limited", "too many failed sign-ins for this user",
-                       {"Retry-After": str(int(wait + 0.999))})
-    user = accounts.authenticate(web.db(), name, body.password)
+    user = sign_in(request, body.name.strip().lower(), body.password)
     if user is None:
-        web.limiter.count("login_fail", name)
         raise WebError(401, "unauthorized", "wrong user name or password")
-    web.limiter.reset("login_fail", name)
     token = accounts.create_session(web.db(), user)
     from hub.web.security import csrf_token
 
@@ -144,6 +146,7 @@ def booking_days(request: Request, sid: str) -> list[dict[str, Any]]:
 @router.get("/public/booking/services/{sid}/slots", tags=["public"], responses=ERRORS)
 def booking_slots(request: Request, sid: str, day: str) -> list[dict[str, Any]]:
     limit(request, "public")
+    forms.day(day)
     rules = _rules(request)
     _bookable(request, sid, rules)
     return web_of(request).read(lambda e: booking.slots(e.state, sid, day, e.clock(),
@@ -152,7 +155,7 @@ def booking_slots(request: Request, sid: str, day: str) -> list[dict[str, Any]]:
 
 class BookBody(Body):
     service: str = Field(max_length=32)
-    at: float
+    at: float = Field(ge=946_684_800, le=4_102_444_800, allow_inf_nan=False)
     name: str = Field(min_length=1, max_length=120)
     contact: str = Field("", max_length=200)
     lang: Literal["hu", "en"] = "hu"
@@ -180,7 +183,7 @@ def book(request: Request, body: BookBody) -> dict[str, Any]:
 
 def _signed_appt(request: Request, code: str, sig: str) -> dict[str, Any]:
     web = web_of(request)
-    if not booking.check_signature(code, web.key, sig):
+    if not forms.signed_code(code, sig) or not booking.check_signature(code, web.key, sig):
         raise WebError(403, "forbidden", "the signature does not match this appointment")
     found = web.read(lambda e: e.state.appointments[code.upper()].to_dict()
                      if code.upper() in e.state.appointments else None)
@@ -204,7 +207,7 @@ def booking_cancel(request: Request, code: str, sig: str) -> dict[str, Any]:
 
 
 class MoveBody(Body):
-    at: float
+    at: float = Field(ge=946_684_800, le=4_102_444_800, allow_inf_nan=False)
 
 
 @router.post("/public/booking/{code}/move", tags=["public"], responses=ERRORS)
@@ -264,7 +267,7 @@ def service_put(request: Request, sid: str, body: ServiceBody) -> dict[str, Any]
 
 @router.get("/counters", tags=["config"], responses=ERRORS)
 def counters(request: Request) -> list[dict[str, Any]]:
-    staff(request)
+    staff(request, *MANAGE)
     return web_of(request).read(lambda e: [c.to_dict() for c in sorted(e.state.counters.values(),
                                                                         key=lambda c: c.number)])
 
@@ -289,7 +292,7 @@ def counter_put(request: Request, number: int, body: CounterBody) -> dict[str, A
 
 @router.get("/clerks", tags=["config"], responses=ERRORS)
 def clerks(request: Request) -> list[dict[str, Any]]:
-    staff(request)
+    staff(request, *MANAGE)
 
     def read(e: Any) -> list[dict[str, Any]]:
         return [{k: v for k, v in c.to_dict().items() if k != "pin_hash"} for c in e.state.clerks.values()]
@@ -329,7 +332,7 @@ def clerk_profile(request: Request, cid: str, body: ProfileBody) -> dict[str, An
 
 @router.get("/rules", tags=["config"], responses=ERRORS)
 def rules(request: Request) -> list[dict[str, Any]]:
-    staff(request)
+    staff(request, *MANAGE)
     return web_of(request).read(lambda e: [{**r.to_dict(), "active": r in e.active_rules()}
                                            for r in e.state.rules.values()])
 
@@ -356,7 +359,7 @@ def rule_delete(request: Request, rid: str) -> dict[str, Any]:
 
 @router.get("/settings", tags=["config"], responses=ERRORS)
 def settings(request: Request) -> dict[str, Any]:
-    staff(request)
+    staff(request, *MANAGE)
     web = web_of(request)
     return {**web.read(lambda e: e.state.settings.to_dict()), "booking": kv.booking(web.db())}
 
@@ -384,7 +387,7 @@ class LayoutBody(Body):
 
 @router.get("/ticket-layout", tags=["config"], responses=ERRORS)
 def layout_get(request: Request) -> dict[str, Any]:
-    staff(request)
+    staff(request, *MANAGE)
     return {"toml": kv.layout(web_of(request).db())}
 
 
@@ -404,7 +407,7 @@ def layout_put(request: Request, body: LayoutBody) -> dict[str, Any]:
 
 @router.get("/media", tags=["media"], responses=ERRORS)
 def media_list(request: Request) -> list[dict[str, Any]]:
-    staff(request)
+    staff(request, *MANAGE)
     return web_of(request).media.list(web_of(request).db())
 
 
@@ -433,7 +436,7 @@ def media_delete(request: Request, sha: str) -> dict[str, Any]:
 @router.get("/playlist", tags=["media"], responses=ERRORS)
 def playlist_get(request: Request) -> dict[str, Any]:
     """The playlist as published on ``state/playlist``."""
-    staff(request)
+    staff(request, *MANAGE)
     return kv.playlist_payload(web_of(request))
 
 
@@ -459,14 +462,14 @@ def playlist_put(request: Request, body: PlaylistBody) -> dict[str, Any]:
 def devices(request: Request) -> list[dict[str, Any]]:
     from hub.web.views import devices_snapshot
 
-    staff(request, *MANAGE)
+    staff(request, "admin")
     web = web_of(request)
     return web.read(lambda e: devices_snapshot(web.hub))
 
 
 @router.get("/pairing", tags=["devices"], responses=ERRORS)
 def pairing(request: Request) -> dict[str, Any]:
-    staff(request, *MANAGE)
+    staff(request, "admin")
     return web_of(request).call("admin.pairing_pending", {})
 
 

@@ -87,3 +87,28 @@ def holidays_from_text(value: str) -> list[str]:
             raise bad(f"{part!r}: a date as YYYY-MM-DD")
         out.append(part)
     return sorted(set(out))
+
+
+def day(value: str) -> str:
+    """A YYYY-MM-DD date as given, or 400."""
+    from datetime import date
+
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        date.fromisoformat(value)
+    except ValueError:
+        raise bad("day: a date as YYYY-MM-DD") from None
+    return value
+
+
+def timestamp(value: float) -> float:
+    """A point in time (seconds since 1970) between 2000 and 2100, or 400."""
+    if not 946_684_800 <= value <= 4_102_444_800:  # also refuses NaN and infinities
+        raise bad("at: a time")
+    return value
+
+
+def signed_code(code: str, sig: str) -> bool:
+    """Whether a code and its signature could be an appointment's (ASCII, short); checked before the HMAC."""
+    return 0 < len(code) <= 32 and code.isascii() and code.isalnum() and 0 < len(sig) <= 128 and sig.isascii()

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from hub.web import forms, kv
+from hub.web.access import Guarded
 from hub.web.app import check_csrf, lang_of, page, redirect, require, web_of
 from hub.web.routes_public import FormIn
 from hub.web.security import WebError
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Guarded)
 MANAGE = ("admin", "manager")
 
 

@@ -12,12 +12,13 @@ from fastapi.responses import Response
 
 from hub import booking, media
 from hub.web import accounts, forms, kv
+from hub.web.access import Guarded
 from hub.web.app import check_csrf, page, redirect, require, web_of
 from hub.web.routes_admin import MANAGE, services_list
 from hub.web.routes_public import FormIn
 from hub.web.security import WebError
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Guarded)
 
 
 # ---- ticket layout ---------------------------------------------------------------------------
@@ -163,14 +164,21 @@ def _pairing(request: Request) -> dict[str, Any] | None:
 
 @router.get("/admin/devices")
 def devices_page(request: Request) -> Response:
-    require(request, *MANAGE)
+    require(request, "admin")
     from hub.web.views import devices_snapshot
 
     web = web_of(request)
     devices = web.read(lambda e: devices_snapshot(web.hub))
     return page(request, "admin_devices.html", devices=devices, pairing=_pairing(request),
-                creds=None, hub_info={"mqtt_host": web.hub.mqtt_host, "mqtt_port": web.hub.config.mqtt_port,
-                                      "site": web.hub.config.site})
+                creds=None, hub_info=_hub_info(web))
+
+
+def _hub_info(web: Any) -> dict[str, Any]:
+    """Where devices reach the broker: the devices' port (TLS when on), not the hub's loopback one."""
+    tls = getattr(web.hub, "tls", None)
+    return {"mqtt_host": web.hub.mqtt_host, "mqtt_port": getattr(web.hub, "device_port", web.hub.config.mqtt_port),
+            "tls": tls is not None, "ca_file": str(tls.ca_file) if tls is not None else "",
+            "site": web.hub.config.site}
 
 
 @router.post("/admin/devices")
@@ -200,8 +208,7 @@ def devices_action(request: Request, form: FormIn) -> Response:
 
         devices = web.read(lambda e: devices_snapshot(web.hub))
         return page(request, "admin_devices.html", devices=devices, pairing=_pairing(request), creds=creds,
-                    hub_info={"mqtt_host": web.hub.mqtt_host, "mqtt_port": web.hub.config.mqtt_port,
-                              "site": web.hub.config.site})
+                    hub_info=_hub_info(web))
     raise forms.bad("unknown action")
 
 

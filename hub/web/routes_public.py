@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 
 from hub import booking
 from hub.web import accounts, forms, i18n, kv
+from hub.web.access import Guarded
 from hub.web.app import (
     check_csrf,
     client_ip,
@@ -23,11 +24,12 @@ from hub.web.app import (
     limit,
     page,
     redirect,
+    sign_in,
     web_of,
 )
 from hub.web.security import LANG_COOKIE, SESSION_COOKIE, WebError
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Guarded)
 
 
 async def form_data(request: Request) -> FormData:
@@ -75,16 +77,9 @@ def login(request: Request, form: FormIn) -> Response:
     name = forms.text(form, "name", max_len=64).lower()
     password = str(form.get("password") or "")[:1024]
     target = safe_next(forms.text(form, "next"))
-    limit(request, "login")
-    wait = web.limiter.blocked("login_fail", name)
-    if wait:
-        raise WebError(429, "rate_limited", "too many failed sign-ins for this user; wait and try again",
-                       {"Retry-After": str(int(wait + 0.999))})
-    user = accounts.authenticate(web.db(), name, password)
+    user = sign_in(request, name, password)
     if user is None:
-        web.limiter.count("login_fail", name)
         return page(request, "login.html", status=401, next=target, name=name, failed=True)
-    web.limiter.reset("login_fail", name)
     token = accounts.create_session(web.db(), user)
     resp = redirect(target)
     resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https",
@@ -244,6 +239,7 @@ def book_day(request: Request, sid: str, day: str = "") -> Response:
 @router.get("/book/{sid}/contact")
 def book_contact(request: Request, sid: str, at: float) -> Response:
     limit(request, "public")
+    forms.timestamp(at)
     rules = _booking_rules(request)
     svc = _service(request, sid, rules)
     return page(request, "book.html", step="contact", service=svc, at=at,
@@ -260,7 +256,7 @@ def book_submit(request: Request, sid: str, form: FormIn) -> Response:
     name = forms.text(form, "name", max_len=120)
     contact = forms.text(form, "contact", max_len=200)
     try:
-        at = float(form.get("at") or 0)
+        at = forms.timestamp(float(form.get("at") or 0))
     except ValueError:
         raise forms.bad("at: a time") from None
     if not name:
@@ -292,7 +288,7 @@ def _appointment_view(e: Any, code: str) -> dict[str, Any] | None:
 
 
 def _signed(request: Request, code: str, sig: str) -> None:
-    if not booking.check_signature(code, web_of(request).key, sig):
+    if not forms.signed_code(code, sig) or not booking.check_signature(code, web_of(request).key, sig):
         raise WebError(403, "forbidden", "this link is not valid for this appointment")
 
 
@@ -328,6 +324,7 @@ def book_manage(request: Request, code: str, sig: str = "", day: str = "") -> Re
         days = web.read(lambda e: booking.days(e.state, appt["service"], e.clock(), days_ahead=rules["days_ahead"],
                                                min_lead_s=lead))
         if day:
+            forms.day(day)
             slots = web.read(lambda e: booking.slots(e.state, appt["service"], day, e.clock(), min_lead_s=lead))
     return page(request, "book_manage.html", a=appt, sig=sig, days=days, day=day, slots=slots)
 
@@ -350,7 +347,7 @@ def book_move(request: Request, code: str, form: FormIn) -> Response:
     _signed(request, code, sig)
     rules = _booking_rules(request)
     try:
-        at = float(form.get("at") or 0)
+        at = forms.timestamp(float(form.get("at") or 0))
     except ValueError:
         raise forms.bad("at: a time") from None
     web_of(request).call("admin.booking_move", {"code": code, "at": at, "min_lead_s": rules["min_lead_min"] * 60,

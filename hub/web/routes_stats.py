@@ -11,11 +11,12 @@ from fastapi.responses import Response, StreamingResponse
 
 from hub import stats
 from hub.web import charts, i18n
+from hub.web.access import Guarded
 from hub.web.app import check_csrf, lang_of, page, redirect, require, web_of
 from hub.web.routes_public import FormIn
 from hub.web.security import WebError
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Guarded)
 STATS_ROLES = ("admin", "manager")
 MAX_DAYS = 1100
 

@@ -7,19 +7,24 @@
   that is an HMAC of the session token (or of an anonymous visitor cookie on
   public forms) under the hub's secret key. Another site can make the
   browser send the cookie but cannot know the token.
-* Rate limits: sliding windows in memory per client address (and per user
-  name for failed logins). A refused request gets 429 with Retry-After.
+* Rate limits: sliding windows in memory per client address. A refused
+  request gets 429 with Retry-After.
+* Sign-in throttle (:class:`LoginThrottle`): failed sign-ins slow down the
+  address that makes them, per (address, user name) and per address, with
+  delays that double on every further failure. A user name alone is never
+  blocked, so nobody can lock a real user out from another address.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SESSION_COOKIE = "sorra_session"
 ANON_COOKIE = "sorra_anon"
@@ -29,8 +34,7 @@ CSRF_HEADER = "x-csrf-token"
 
 # bucket → (requests, window seconds)
 DEFAULT_LIMITS: dict[str, tuple[int, float]] = {
-    "login": (10, 300.0),  # attempts per address
-    "login_fail": (5, 900.0),  # failures per user name
+    "login": (10, 300.0),  # attempts per address (failures are slowed down by LoginThrottle)
     "public": (240, 60.0),  # public pages and API per address
     "book": (10, 600.0),  # bookings, moves and cancellations per address
     "stream": (60, 60.0),  # live streams opened per address
@@ -58,7 +62,13 @@ def csrf_token(key: str, anchor: str) -> str:
 
 
 def csrf_ok(key: str, anchor: str, token: str | None) -> bool:
-    return bool(anchor) and bool(token) and hmac.compare_digest(csrf_token(key, anchor), token or "")
+    if not anchor or not token or not isinstance(token, str) or not token.isascii():
+        return False  # compare_digest refuses non-ASCII text (a 500 before)
+    return hmac.compare_digest(csrf_token(key, anchor), token)
+
+
+def retry_after(wait: float) -> dict[str, str]:
+    return {"Retry-After": str(max(1, math.ceil(wait)))}
 
 
 def new_anon_id() -> str:
@@ -125,5 +135,99 @@ class RateLimiter:
     def check(self, bucket: str, key: str) -> None:
         wait = self.hit(bucket, key)
         if wait:
-            raise WebError(429, "rate_limited", "too many requests; try again later",
-                           {"Retry-After": str(int(wait + 0.999))})
+            raise WebError(429, "rate_limited", "too many requests; try again later", retry_after(wait))
+
+
+@dataclass
+class _Strikes:
+    failures: int = 0
+    last: float = 0.0
+    until: float = 0.0
+
+
+@dataclass
+class Backoff:
+    """After ``free`` failures the next try waits ``base``; each further failure doubles it, up to ``cap``."""
+
+    free: int
+    base: float = 1.0
+    cap: float = 900.0
+
+    def delay(self, failures: int) -> float:
+        if failures < self.free:
+            return 0.0
+        return min(self.cap, self.base * 2.0 ** min(failures - self.free, 40))
+
+
+@dataclass
+class LoginThrottle:
+    """Exponential backoff on failed sign-ins, per (address, user name) and per address.
+
+    * ``pair``: one address guessing one user's password: after 5 failures
+      the next try waits 1 s, then 2 s, 4 s … up to 15 min between tries.
+    * ``address``: one address guessing many user names: the same after 20
+      failures.
+    * A try during a wait is refused (429 with Retry-After) without checking
+      the password and without counting: waiting out the delay is the only way on.
+    * A correct password clears its (address, user) strikes. The user name
+      alone is never blocked: the real user signs in from their own address
+      however much a stranger guesses elsewhere.
+    * Strikes are forgotten after ``forget_s`` without a failure.
+    """
+
+    pair: Backoff = field(default_factory=lambda: Backoff(5))
+    address: Backoff = field(default_factory=lambda: Backoff(20))
+    forget_s: float = 3600.0
+    max_keys: int = 100_000
+    clock: object = time.monotonic
+
+    def __post_init__(self) -> None:
+        self._strikes: dict[tuple[str, ...], _Strikes] = {}
+        self._lock = threading.Lock()
+
+    def _now(self) -> float:
+        return self.clock()  # type: ignore[operator]
+
+    def _get(self, key: tuple[str, ...], now: float) -> _Strikes | None:
+        s = self._strikes.get(key)
+        if s is not None and now - s.last > self.forget_s and now >= s.until:
+            del self._strikes[key]
+            return None
+        return s
+
+    def wait(self, ip: str, name: str) -> float:
+        """Seconds before this address may try this user name again (0: now)."""
+        with self._lock:
+            now = self._now()
+            waits = [s.until - now for s in (self._get(("pair", ip, name), now), self._get(("ip", ip), now)) if s]
+            return max([0.0, *waits])
+
+    def failed(self, ip: str, name: str) -> float:
+        """Count a wrong password; returns the wait now in force."""
+        with self._lock:
+            now = self._now()
+            if len(self._strikes) >= self.max_keys:
+                self._sweep(now)
+            out = 0.0
+            for key, rule in ((("pair", ip, name), self.pair), (("ip", ip), self.address)):
+                s = self._get(key, now) or self._strikes.setdefault(key, _Strikes())
+                s.failures += 1
+                s.last = now
+                s.until = max(s.until, now + rule.delay(s.failures))
+                out = max(out, s.until - now)
+            return out
+
+    def succeeded(self, ip: str, name: str) -> None:
+        with self._lock:
+            self._strikes.pop(("pair", ip, name), None)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._strikes.clear()
+
+    def _sweep(self, now: float) -> None:
+        for key in [k for k, s in self._strikes.items() if now - s.last > self.forget_s and now >= s.until]:
+            del self._strikes[key]
+        if len(self._strikes) >= self.max_keys:  # still full: forget the oldest half
+            for key, _ in sorted(self._strikes.items(), key=lambda kv: kv[1].last)[: self.max_keys // 2]:
+                del self._strikes[key]

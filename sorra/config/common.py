@@ -39,5 +39,12 @@ class HubSection(Section):
     fingerprint: str = ""
     """The paired hub's key fingerprint; a hub with another key is refused."""
     tls: bool = False
+    """Connect to the broker with TLS (set at pairing: the hub's devices' port speaks TLS)."""
+    ca: str = ""
+    """The CA certificate(s) (PEM) the broker's certificate must chain to; received from the
+    hub in the signed pairing exchange. Empty: the system's trusted CAs."""
+    pairing_secret: SecretStr = SecretStr("")
+    """The hub's pairing secret (its pairing accounts' password). Announced by mDNS; set it by
+    hand only with a manual hub.host ('sorra hub device pending' shows it)."""
     mdns_interfaces: list[str] = Field(default_factory=list)
     """IP addresses mDNS announces and browses on; empty means all interfaces."""

@@ -7,7 +7,8 @@ For device apps, at startup (after :func:`sorra.pairing.ensure_paired`)::
     host, port = discovery.resolve_hub(config)      # raises discovery.DiscoveryError with advice
     adv = discovery.advertise_device(config)        # the hub lists this device; adv.stop() at exit
     client = BusClient(BusSettings(host, port, config.hub.username,
-                                   config.hub.password.get_secret_value(), config.device.site, ...))
+                                   config.hub.password.get_secret_value(), config.device.site, ...,
+                                   tls=config.hub.tls, ca_pem=config.hub.ca))   # TLS: the CA the hub signed
 
 ``resolve_hub`` finds the hub of ``[device].site`` (or uses ``[hub].host`` if
 set) and proves it holds the key pinned in ``[hub].fingerprint`` before
@@ -85,7 +86,9 @@ __all__ = [
     "locate",
     "parse_device",
     "parse_hub",
+    "remember_hub",
     "resolve_hub",
+    "resolve_location",
 ]
 
 
@@ -123,7 +126,8 @@ def locate(config: DeviceConfig, *, interfaces: Interfaces | None = None, pinned
     kwargs = {"on_status": on_status} if on_status is not None else {}
     return locate_hub(site=config.device.site, fingerprint=config.hub.fingerprint if pinned else "",
                       host=config.hub.host, port=config.hub.mqtt_port, interfaces=ifaces, tls=config.hub.tls,
-                      timeout_s=timeout_s, settle_s=settle_s, adopt_after_s=adopt_after_s, **kwargs)
+                      pairing_secret=config.hub.pairing_secret.get_secret_value(), timeout_s=timeout_s,
+                      settle_s=settle_s, adopt_after_s=adopt_after_s, **kwargs)
 
 
 def resolve_hub(config: DeviceConfig, *, timeout_s: float = 6.0,
@@ -134,10 +138,35 @@ def resolve_hub(config: DeviceConfig, *, timeout_s: float = 6.0,
     later), :class:`HubIdentityError` (a hub of this site with another key,
     or a box that cannot prove the key: refused, with a message saying so).
     """
+    where = resolve_location(config, timeout_s=timeout_s, interfaces=interfaces)
+    return where.host, where.port
+
+
+def resolve_location(config: DeviceConfig, *, timeout_s: float = 6.0,
+                     interfaces: Interfaces | None = None) -> HubLocation:
+    """:func:`resolve_hub`, with what the hub signed (its TLS port and CA: :func:`remember_hub`)."""
     if not config.hub.fingerprint:
         raise NotPaired("this device is not paired with a hub yet (sorra setup pair)")
-    where = locate(config, interfaces=interfaces, timeout_s=timeout_s)
-    return where.host, where.port
+    return locate(config, interfaces=interfaces, timeout_s=timeout_s)
+
+
+def remember_hub(config: DeviceConfig, where: HubLocation) -> DeviceConfig:
+    """``config`` with what the proven hub signed: its device port, whether it speaks TLS, its CA,
+    and the pairing secret that worked. The same object when nothing changed (nothing to save).
+
+    A device paired before the hub had TLS learns the CA here at its next start."""
+    from pydantic import SecretStr
+
+    card = where.card
+    secret = where.pairing_secret or config.hub.pairing_secret.get_secret_value()
+    wanted = (card.mqtt_port, card.tls, card.ca_pem if card.tls else "", secret)
+    have = (config.hub.mqtt_port, config.hub.tls, config.hub.ca, config.hub.pairing_secret.get_secret_value())
+    if wanted == have:
+        return config
+    new = config.model_copy(deep=True)
+    new.hub.mqtt_port, new.hub.tls, new.hub.ca = wanted[0], wanted[1], wanted[2]
+    new.hub.pairing_secret = SecretStr(secret)
+    return new
 
 
 class DeviceAdvertiser:

@@ -48,6 +48,9 @@ class HubLocation:
     def fingerprint(self) -> str:
         return self.card.fingerprint
 
+    pairing_secret: str = ""
+    """The secret the hub's pairing accounts took (kept by a paired device for a manual address)."""
+
 
 def _quiet(_: str) -> None:
     pass
@@ -71,20 +74,22 @@ def _resolve_name(host: str) -> str:
 
 
 def prove_at(host: str, port: int, site: str, fingerprint: str = "", *, tls: bool = False,
-             timeout_s: float = 5.0) -> HubLocation:
+             pairing_secret: str = "", timeout_s: float = 5.0) -> HubLocation:
     """Prove the hub at a known address (a manually configured ``hub.host``)."""
     ip = _resolve_name(host)
-    with PairingChannel(ip, port, site, tls=tls, connect_timeout_s=timeout_s) as channel:
+    with PairingChannel(ip, port, site, secret=pairing_secret, tls=tls, connect_timeout_s=timeout_s) as channel:
         card = prove_hub(channel, expected_fp=fingerprint, expected_site=site, timeout_s=timeout_s)
-    return HubLocation(ip, card.mqtt_port, card)
+    return HubLocation(ip, card.mqtt_port, card, pairing_secret)
 
 
 def locate_hub(*, site: str, fingerprint: str = "", host: str = "", port: int = 1883,
-               interfaces: Interfaces = None, tls: bool = False, timeout_s: float = 6.0,
+               interfaces: Interfaces = None, tls: bool = False, pairing_secret: str = "",
+               timeout_s: float = 6.0,
                settle_s: float = 1.0, adopt_after_s: float = 3.0, on_status: Status = _quiet) -> HubLocation:
     """The hub this device should talk to, proven. Raises a :class:`DiscoveryError` with advice.
 
-    ``host`` set: only that address. Otherwise mDNS on ``interfaces`` (``None``:
+    ``host`` set: only that address (with ``tls`` and ``pairing_secret`` as given). Otherwise
+    mDNS on ``interfaces``, each advert saying its own TLS and secret (``None``:
     mDNS off, so a ``host`` is needed). ``fingerprint`` set (a paired device):
     only a hub holding that key. Unpaired: after the first hub shows up, wait
     ``settle_s`` more so a second hub of the same site (a rogue) is noticed, and
@@ -93,7 +98,8 @@ def locate_hub(*, site: str, fingerprint: str = "", host: str = "", port: int = 
     if host:
         on_status(f"Contacting the hub at {host}:{port}…")
         try:
-            return prove_at(host, port, site, fingerprint, tls=tls, timeout_s=timeout_s)
+            return prove_at(host, port, site, fingerprint, tls=tls, pairing_secret=pairing_secret,
+                            timeout_s=timeout_s)
         except ChannelError as err:
             raise HubNotFound(str(err)) from None
         except wire.WireError as err:
@@ -141,11 +147,12 @@ def locate_hub(*, site: str, fingerprint: str = "", host: str = "", port: int = 
                 tried.add((addr, advert.mqtt_port, advert.fingerprint))
                 on_status(f"Checking the hub of site {advert.site!r} at {addr}…")
                 try:
-                    with PairingChannel(addr, advert.mqtt_port, advert.site, tls=tls,
+                    secret = advert.pairing_secret or pairing_secret
+                    with PairingChannel(addr, advert.mqtt_port, advert.site, secret=secret, tls=advert.tls,
                                         connect_timeout_s=3.0) as channel:
                         card = prove_hub(channel, expected_fp=advert.fingerprint, expected_site=advert.site,
                                          timeout_s=3.0)
-                    return HubLocation(addr, card.mqtt_port, card)
+                    return HubLocation(addr, card.mqtt_port, card, secret)
                 except ChannelError as err:
                     silent.append(f"{addr}:{advert.mqtt_port} ({err})")
                     log.info("hub candidate %s:%d does not answer: %s", addr, advert.mqtt_port, err)

@@ -5,9 +5,11 @@ Service types::
     _sorra._tcp.local.          a hub (SRV port = MQTT port)
     _sorra-device._tcp.local.   a device, paired or not (SRV port 0: it serves nothing)
 
-Hub TXT keys: ``site``, ``proto`` (protocol version), ``mqtt`` (broker port),
-``web`` (web port), ``fp`` (hex sha256 of the hub's Ed25519 public key),
-``ver`` (software version). Device TXT keys: ``id``, ``role``, ``ver``,
+Hub TXT keys: ``site``, ``proto`` (protocol version), ``mqtt`` (the port devices
+use), ``tls`` (``1``: that port speaks TLS), ``web`` (web port), ``fp`` (hex
+sha256 of the hub's Ed25519 public key), ``ver`` (software version), ``pair``
+(the hub's pairing secret: the password of its ``pairing.N`` broker accounts,
+which reach nothing but the pairing topics). Device TXT keys: ``id``, ``role``, ``ver``,
 ``site``, ``name``, ``paired`` (``1``/``0``), ``fp`` (the hub it is paired with).
 
 TXT records are public and can be copied by anyone on the LAN: they only say
@@ -55,6 +57,8 @@ class HubAdvert:
     addresses: tuple[str, ...]
     proto: int = PROTOCOL_VERSION
     version: str = ""
+    tls: bool = False
+    pairing_secret: str = field(default="", repr=False)
 
     def where(self) -> str:
         return f"{', '.join(self.addresses) or '?'}:{self.mqtt_port}"
@@ -85,9 +89,13 @@ def _text(props: Mapping[bytes | str, bytes | str | None], key: str) -> str:
     return ""
 
 
-def hub_txt(*, site: str, mqtt_port: int, web_port: int, fingerprint: str, version: str) -> dict[str, str]:
-    return {"site": site, "proto": str(PROTOCOL_VERSION), "mqtt": str(mqtt_port), "web": str(web_port),
-            "fp": fingerprint.lower(), "ver": version}
+def hub_txt(*, site: str, mqtt_port: int, web_port: int, fingerprint: str, version: str, tls: bool = False,
+            pairing_secret: str = "") -> dict[str, str]:
+    txt = {"site": site, "proto": str(PROTOCOL_VERSION), "mqtt": str(mqtt_port), "web": str(web_port),
+           "fp": fingerprint.lower(), "ver": version, "tls": "1" if tls else "0"}
+    if pairing_secret:
+        txt["pair"] = pairing_secret
+    return txt
 
 
 def parse_hub(name: str, addresses: Iterable[str], props: Mapping[bytes | str, bytes | str | None]
@@ -103,7 +111,8 @@ def parse_hub(name: str, addresses: Iterable[str], props: Mapping[bytes | str, b
     if proto != PROTOCOL_VERSION or not SITE.match(site) or not FP.match(fp) or not 0 < mqtt_port < 65536:
         return None
     return HubAdvert(name, site, fp, mqtt_port, web_port if 0 < web_port < 65536 else 0,
-                     tuple(addresses), proto, _text(props, "ver")[:32])
+                     tuple(addresses), proto, _text(props, "ver")[:32], _text(props, "tls") == "1",
+                     _text(props, "pair")[:128])
 
 
 def device_txt(*, device_id: str, role: str, version: str, site: str, name: str, paired: bool,

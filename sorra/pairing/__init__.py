@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any
 from sorra import __version__
 from sorra.pairing import crypto, wire
 from sorra.pairing.channel import ChannelError, PairingChannel, new_rid, prove_hub
-from sorra.pairing.wire import PAIRING_PASSWORD, PAIRING_USER
 
 if TYPE_CHECKING:
     from sorra.config import DeviceConfig
@@ -51,8 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "PAIRING_PASSWORD",
-    "PAIRING_USER",
     "PairingCancelled",
     "PairingError",
     "default_device_id",
@@ -128,7 +125,8 @@ def pair_once(where: HubLocation, config: DeviceConfig, show_code: ShowCode, *, 
     shown = False
     local_deadline = time.monotonic() + 30.0  # until the hub says how long the code lives
     try:
-        channel = PairingChannel(where.host, where.port, where.site, tls=config.hub.tls).open()
+        channel = PairingChannel(where.host, where.port, where.site, secret=where.pairing_secret,
+                                 tls=where.card.tls).open()
     except ChannelError as err:
         on_status(str(err))
         return None
@@ -184,7 +182,7 @@ def pair_once(where: HubLocation, config: DeviceConfig, show_code: ShowCode, *, 
         channel.close()
 
 
-def _apply(config: DeviceConfig, creds: dict[str, Any], card: wire.HubCard) -> DeviceConfig:
+def _apply(config: DeviceConfig, creds: dict[str, Any], card: wire.HubCard, pairing_secret: str = "") -> DeviceConfig:
     from pydantic import SecretStr
 
     if creds.get("role") != config.device.role:
@@ -201,6 +199,10 @@ def _apply(config: DeviceConfig, creds: dict[str, Any], card: wire.HubCard) -> D
     new.hub.password = SecretStr(str(creds["password"]))
     new.hub.fingerprint = card.fingerprint
     new.hub.mqtt_port = card.mqtt_port
+    new.hub.tls = card.tls  # the device port speaks TLS: trust the CA the hub signed, nothing else
+    new.hub.ca = card.ca_pem if card.tls else ""
+    if pairing_secret:
+        new.hub.pairing_secret = SecretStr(pairing_secret)
     if card.web_port:
         new.hub.web_port = card.web_port
     return new
@@ -242,7 +244,7 @@ def ensure_paired(config: DeviceConfig, config_path: str | os.PathLike[str] | No
             if result is None:
                 continue
             creds, card = result
-            new = _apply(config, creds, card)
+            new = _apply(config, creds, card, where.pairing_secret)
             if config_path is not None:
                 cfgmod.save(new, config_path)
             on_status(f"Paired with the hub of site {card.site!r} as {new.device.id}.")
@@ -289,7 +291,8 @@ def _tell_hub(config: DeviceConfig, interfaces: Interfaces | None, timeout_s: fl
     from sorra import discovery
 
     where = discovery.locate(config, interfaces=interfaces, timeout_s=timeout_s)
-    with PairingChannel(where.host, where.port, where.site, tls=config.hub.tls) as channel:
+    with PairingChannel(where.host, where.port, where.site, secret=where.pairing_secret,
+                        tls=where.card.tls) as channel:
         card = prove_hub(channel, expected_fp=config.hub.fingerprint, expected_site=config.device.site)
         rid, nonce = new_rid(), crypto.nonce()
         sealed = crypto.Ephemeral().seal(card.box_raw, {"device": config.device.id,

@@ -1,5 +1,6 @@
-"""The device's end of the pairing topics: one MQTT 5 connection with the shared
-``pairing`` account to one hub's broker (see :mod:`sorra.pairing.wire`).
+"""The device's end of the pairing topics: one MQTT 5 connection with one of the
+hub's ``pairing.N`` accounts (the hub's pairing secret, from its mDNS record) to
+its broker (see :mod:`sorra.pairing.wire`).
 
 :func:`prove_hub` is the check every device makes before trusting a hub: the
 hub signs the device's fresh nonce with the key whose fingerprint is expected,
@@ -38,16 +39,21 @@ class PairingChannel:
     device waiting for approval survives a broker restart.
     """
 
-    def __init__(self, host: str, port: int, site: str, *, tls: bool = False,
+    def __init__(self, host: str, port: int, site: str, *, secret: str = "", tls: bool = False,
                  connect_timeout_s: float = 5.0) -> None:
+        """``secret``: the hub's pairing secret (TXT ``pair``, or ``[hub].pairing_secret``);
+        ``tls``: the port speaks TLS (encrypted, not verified: see :mod:`sorra.pairing.tls`)."""
         self.host, self.port, self.site = host, port, site
         self.topics = Topics(site)
         self.connect_timeout_s = connect_timeout_s
+        self._secret = secret
         self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"sorra-pair-{new_rid()}",
                                    protocol=mqtt.MQTTv5)
-        self._client.username_pw_set(wire.PAIRING_USER, wire.PAIRING_PASSWORD)
+        self._new_slot()
         if tls:
-            self._client.tls_set()
+            from sorra.pairing.tls import encrypt_only_context
+
+            self._client.tls_set_context(encrypt_only_context())
         self._client.reconnect_delay_set(0.25, 3)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
@@ -62,9 +68,18 @@ class PairingChannel:
         self._early_acks: set[int] = set()
         self.peer_ip = ""
 
+    def _new_slot(self) -> None:
+        """Log in (again) as a random ``pairing.N``: the broker makes the username the client
+        id, so two devices that picked the same slot take turns; the next try picks another."""
+        self._client.username_pw_set(wire.pairing_username(secrets.randbelow(wire.PAIRING_SLOTS)), self._secret)
+
     # ---- lifecycle ---------------------------------------------------------------------
 
     def open(self) -> PairingChannel:
+        if not self._secret:
+            raise ChannelError(f"no pairing secret for the hub at {self.host}:{self.port}: it is announced "
+                               "by mDNS; with a manual hub address set hub.pairing_secret "
+                               "(sorra hub device pending shows it)")
         self._client.connect_timeout = self.connect_timeout_s
         try:  # the TCP connection synchronously: a dead address fails at once, not at the timeout
             self._client.connect(self.host, self.port, keepalive=15)
@@ -76,7 +91,7 @@ class PairingChannel:
             if self._refused:
                 self.close()
                 raise ChannelError(f"the broker at {self.host}:{self.port} refused the pairing login "
-                                   f"({self._refused}); is it a Sorra hub?")
+                                   f"({self._refused}); is it a Sorra hub, and is the pairing secret current?")
             if time.monotonic() > deadline:
                 self.close()
                 raise ChannelError(f"no Sorra hub answers at {self.host}:{self.port}")
@@ -113,7 +128,7 @@ class PairingChannel:
     def ask(self, request: dict[str, Any], timeout_s: float = 5.0) -> tuple[str, dict[str, Any]]:
         """One request, its first reply (any status). Raises ChannelError on timeout."""
         rid = new_rid()
-        q = self.send(rid, request)
+        q = self.send(rid, request, keep=True)  # re-sent if the connection is taken over meanwhile
         try:
             return rid, self.next_reply(q, request["nonce"], timeout_s)
         finally:
@@ -165,6 +180,7 @@ class PairingChannel:
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         self._connected.clear()
+        self._new_slot()  # taken over by a device with the same slot: come back as another
 
     def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
         with self._lock:

@@ -1,7 +1,7 @@
 """Pairing messages on the wire (pure: build, parse, verify; no sockets).
 
-Topics (with the shared ``pairing`` broker account, whose ACL allows only
-these): the device publishes to ``sorra/v1/{site}/pair/request/{rid}`` and
+Topics (with the hub's ``pairing.N`` broker accounts, opened by the hub's own
+pairing secret from its mDNS TXT record, whose ACL allows only these): the device publishes to ``sorra/v1/{site}/pair/request/{rid}`` and
 reads ``sorra/v1/{site}/pair/reply/{rid}``, where ``rid`` is a random id the
 device picks per exchange. Payloads are JSON objects with ``"proto": 1``.
 
@@ -14,7 +14,11 @@ Requests (device → hub)::
 Replies (hub → device), every one signed with the hub key::
 
     {"proto": 1, "op", "rid", "nonce": N (echoed), "status", "hub": CARD, ..., "sig": B64}
-    CARD = {"site", "fp", "pub", "box", "addrs", "mqtt", "web", "ver"}
+    CARD = {"site", "fp", "pub", "box", "addrs", "mqtt", "web", "ver", "tls", "ca"?}
+
+``mqtt`` is the port devices use; ``tls`` says it speaks TLS, and ``ca`` is the
+PEM of the CA(s) whose certificate the broker shows there: signed with the rest,
+so a device trusts exactly the CA of the hub whose key it pinned.
 
 ``status``: ``ok`` (hello), ``pending`` (+ ``expires_in``), ``approved`` (+
 ``sealed`` credentials), ``rejected``, ``expired``, ``rate_limited`` (+
@@ -39,17 +43,24 @@ from sorra.pairing.crypto import (
 )
 
 PROTO = 1
-MAX_PAYLOAD = 8 * 1024
+MAX_PAYLOAD = 16 * 1024
 RID = re.compile(r"^[a-z0-9]{8,32}$")
 DEVICE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 ROLES = ("kiosk", "counter", "display")
 STATUSES = ("ok", "pending", "approved", "rejected", "expired", "rate_limited", "unpaired", "error")
 
-PAIRING_USER = "pairing"
-PAIRING_PASSWORD = "sorra-pairing"
-"""The shared pairing account. Public by design: its ACL allows writing
-``pair/request/+`` and reading ``pair/reply/+`` only, and everything secret
-that travels there is signed and sealed."""
+PAIRING_SLOTS = 256
+"""Unpaired devices log in as ``pairing.N`` (N < PAIRING_SLOTS, picked at random for each
+connection) with the hub's pairing secret. The broker makes the username the client id, so
+a pairing login can never take over the hub's or a device's session; the ACL allows writing
+``pair/request/+`` and reading ``pair/reply/+`` only, and everything secret that travels
+there is signed and sealed. The secret is per hub (``data_dir/secrets.json``) and announced
+in the hub's mDNS TXT record (``pair``): it keeps other hubs' devices and stray programs out,
+it is not meant to be secret from the LAN."""
+
+
+def pairing_username(slot: int) -> str:
+    return f"pairing.{slot}"
 
 
 class WireError(ValueError):
@@ -169,9 +180,12 @@ def parse_device(raw: Any) -> DeviceInfo:
 
 
 def hub_card(*, site: str, fp: str, pub: str, box: str, addrs: list[str], mqtt: int, web: int,
-             ver: str) -> dict[str, Any]:
-    return {"site": site, "fp": fp, "pub": pub, "box": box, "addrs": sorted(set(addrs)),
-            "mqtt": mqtt, "web": web, "ver": ver}
+             ver: str, tls: bool = False, ca: str = "") -> dict[str, Any]:
+    card = {"site": site, "fp": fp, "pub": pub, "box": box, "addrs": sorted(set(addrs)),
+            "mqtt": mqtt, "web": web, "ver": ver, "tls": tls}
+    if ca:
+        card["ca"] = ca
+    return card
 
 
 def unsigned_reply(op: str, rid: str, nonce: str, card: dict[str, Any], status: str,
@@ -192,6 +206,10 @@ class HubCard:
     mqtt_port: int
     web_port: int
     version: str
+    tls: bool = False
+    """The ``mqtt`` port speaks TLS."""
+    ca_pem: str = ""
+    """The CA certificate(s) (PEM) the hub's broker certificate chains to."""
 
 
 def verify_reply(reply: dict[str, Any], *, op: str, rid: str, nonce: str, expected_fp: str = "",
@@ -226,7 +244,11 @@ def verify_reply(reply: dict[str, Any], *, op: str, rid: str, nonce: str, expect
     mqtt_port, web_port = card.get("mqtt"), card.get("web")
     if not isinstance(addrs, list) or not isinstance(mqtt_port, int) or not isinstance(web_port, int):
         raise WireError("the reply's hub description is malformed")
-    return HubCard(site, fp, pub, box, tuple(str(a) for a in addrs), mqtt_port, web_port, str(card.get("ver", "")))
+    tls, ca = card.get("tls", False), card.get("ca", "")
+    if not isinstance(tls, bool) or not isinstance(ca, str) or (ca and "-----BEGIN CERTIFICATE-----" not in ca):
+        raise WireError("the reply's TLS description is malformed")
+    return HubCard(site, fp, pub, box, tuple(str(a) for a in addrs), mqtt_port, web_port, str(card.get("ver", "")),
+                   tls, ca)
 
 
 def address_is_hubs(card: HubCard, connected_ip: str) -> bool:

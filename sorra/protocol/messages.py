@@ -14,21 +14,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sorra.protocol.names import ErrorCode, Op
+
 ServiceId = str
 DeviceId = str
 
-ERROR_CODES = (
-    "bad_request",  # not JSON, not an object, missing req/op
-    "unknown_op",
-    "bad_args",
-    "forbidden",  # this device's role may not do that, or not for that counter
-    "not_found",
-    "conflict",  # the state does not allow it now (nothing to recall, counter closed, …)
-    "closed",  # office or service closed
-    "offline",  # (client side) could not be sent before the deadline
-    "timeout",  # (client side) sent, no reply yet
-    "internal",
-)
+ERROR_CODES: tuple[str, ...] = tuple(ErrorCode)  # see sorra.protocol.names for what each means
 
 
 class Open(BaseModel):
@@ -155,33 +146,33 @@ class AlertRaiseArgs(Strict):
 
 
 OP_ARGS: dict[str, type[Strict]] = {
-    "ticket.issue": TicketIssueArgs,
-    "appointment.check_in": AppointmentCheckInArgs,
-    "counter.call_next": NoArgs,
-    "counter.recall": NoArgs,
-    "counter.start": NoArgs,
-    "counter.finish": FinishArgs,
-    "counter.no_show": NoArgs,
-    "counter.transfer": TransferArgs,
-    "counter.park": NoArgs,
-    "counter.unpark": UnparkArgs,
-    "counter.pause": PauseArgs,
-    "counter.resume": NoArgs,
-    "counter.close": NoArgs,
-    "clerk.login": ClerkLoginArgs,
-    "clerk.logout": NoArgs,
-    "clerk.profile_set": ProfileSetArgs,
-    "background.start": BackgroundStartArgs,
-    "background.stop": NoArgs,
-    "feedback.submit": FeedbackArgs,
-    "device.alert": AlertRaiseArgs,
+    Op.TICKET_ISSUE: TicketIssueArgs,
+    Op.APPOINTMENT_CHECK_IN: AppointmentCheckInArgs,
+    Op.COUNTER_CALL_NEXT: NoArgs,
+    Op.COUNTER_RECALL: NoArgs,
+    Op.COUNTER_START: NoArgs,
+    Op.COUNTER_FINISH: FinishArgs,
+    Op.COUNTER_NO_SHOW: NoArgs,
+    Op.COUNTER_TRANSFER: TransferArgs,
+    Op.COUNTER_PARK: NoArgs,
+    Op.COUNTER_UNPARK: UnparkArgs,
+    Op.COUNTER_PAUSE: PauseArgs,
+    Op.COUNTER_RESUME: NoArgs,
+    Op.COUNTER_CLOSE: NoArgs,
+    Op.CLERK_LOGIN: ClerkLoginArgs,
+    Op.CLERK_LOGOUT: NoArgs,
+    Op.CLERK_PROFILE_SET: ProfileSetArgs,
+    Op.BACKGROUND_START: BackgroundStartArgs,
+    Op.BACKGROUND_STOP: NoArgs,
+    Op.FEEDBACK_SUBMIT: FeedbackArgs,
+    Op.DEVICE_ALERT: AlertRaiseArgs,
 }
 
 # Which device roles may use which ops (the hub enforces it).
 OP_ROLES: dict[str, frozenset[str]] = {
-    "ticket.issue": frozenset({"kiosk"}),
-    "appointment.check_in": frozenset({"kiosk"}),
-    "device.alert": frozenset({"kiosk", "counter", "display"}),
+    Op.TICKET_ISSUE: frozenset({"kiosk"}),
+    Op.APPOINTMENT_CHECK_IN: frozenset({"kiosk"}),
+    Op.DEVICE_ALERT: frozenset({"kiosk", "counter", "display"}),
     **{op: frozenset({"counter"}) for op in OP_ARGS if op.split(".")[0] in {"counter", "clerk", "background", "feedback"}},
 }
 

@@ -48,10 +48,10 @@ def _result_name(op: str) -> str:
 
 def all_schemas() -> dict[str, dict[str, Any]]:
     out = {name: model.model_json_schema() for name, model in MESSAGES.items()}
-    for op, model in m.OP_ARGS.items():
-        out[_args_name(op)] = model.model_json_schema()
-    for op, model in m.RESULT_MODELS.items():
-        out[_result_name(op)] = model.model_json_schema()
+    for op, args in m.OP_ARGS.items():
+        out[_args_name(op)] = args.model_json_schema()
+    for op, result in m.RESULT_MODELS.items():
+        out[_result_name(op)] = result.model_json_schema()
     return out
 
 

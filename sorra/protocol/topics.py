@@ -42,7 +42,7 @@ class Topics:
     def status(self, device: str) -> str:
         return f"{self.root}/device/{device}/status"
 
-    # pairing (unpaired devices speak here with the shared pairing account)
+    # pairing (unpaired devices speak here with a pairing account: pairing.0 … pairing.255)
     def pair_request(self, code: str) -> str:
         return f"{self.root}/pair/request/{code}"
 

@@ -2,7 +2,8 @@
 
 ``python -m tests.discovery.ns_device CONFIG`` pairs (printing ``CODE 123 456``),
 then finds the hub again and connects with the new credentials, printing
-``PAIRED <fingerprint>`` and ``CONNECTED <host> <port>``. Exit 0 on success.
+``PAIRED <fingerprint>`` and ``CONNECTED <host> <port>`` (over TLS, trusting the CA
+the hub signed). Exit 0 on success.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ def main(path: str) -> int:
     print(f"PAIRED {cfg.hub.fingerprint}", flush=True)
     host, port = discovery.resolve_hub(cfg, timeout_s=10)
     client = BusClient(BusSettings(host, port, cfg.hub.username, cfg.hub.password.get_secret_value(),
-                                   cfg.device.site, cfg.device.id, cfg.device.role))
+                                   cfg.device.site, cfg.device.id, cfg.device.role, tls=cfg.hub.tls,
+                                   ca_pem=cfg.hub.ca))
     client.start()
     try:
         if not client.wait_connected(10):

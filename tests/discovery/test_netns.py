@@ -134,10 +134,11 @@ def test_pairing_across_two_network_namespaces(namespaces: Pair, tmp_path: Path)
     site = f"ns{secrets.token_hex(3)}"
     data = tmp_path / "hub"
     python = sys.executable
+    plain_port = free_port()
     hub = Proc(namespaces.a, [python, "-m", "sorra.cli", "hub", "--data", str(data), "run", "--site", site,
                               "--bind", "0.0.0.0", "--advertise-host", namespaces.ip_a,
                               "--mdns-interface", namespaces.ip_a, "--no-web",
-                              "--mqtt-port", str(free_port()), "--http-port", str(free_port())],
+                              "--mqtt-port", str(plain_port), "--http-port", str(free_port())],
                _env(SORRA_MDNS_INTERFACES=namespaces.ip_a))
     device = None
     try:
@@ -158,6 +159,13 @@ def test_pairing_across_two_network_namespaces(namespaces: Pair, tmp_path: Path)
         assert device.proc.wait(10) == 0
         saved = cfgmod.load(config)
         assert saved.device.site == site and saved.hub.fingerprint == fingerprint and saved.hub.username
+        # it talked TLS on the LAN; the plain port is not there for it at all (loopback only)
+        assert saved.hub.tls and saved.hub.mqtt_port != plain_port and "BEGIN CERTIFICATE" in saved.hub.ca
+        plain = subprocess.run([IP, "netns", "exec", namespaces.b, python, "-c",
+                                "import socket,sys; s=socket.socket(); s.settimeout(3); "
+                                f"sys.exit(s.connect_ex(({namespaces.ip_a!r}, {plain_port})))"],
+                               cwd=ROOT, env=_env(), timeout=30)
+        assert plain.returncode != 0, "the plain MQTT port answers on the LAN"
     finally:
         if device is not None:
             device.stop()

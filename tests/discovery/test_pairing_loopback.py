@@ -12,6 +12,7 @@ import pytest
 
 from hub import cli as hub_cli
 from hub.engine import EngineError
+from hub.pairing import pairing_secret
 from sorra import config as cfgmod
 from sorra import discovery, pairing
 from sorra.bus import BusClient, BusSettings
@@ -38,7 +39,8 @@ def pair(test_hub: TestHub, cfg, path: Path, **approve) -> cfgmod.DeviceConfig:
 def connect(cfg: cfgmod.DeviceConfig) -> BusClient:
     host, port = discovery.resolve_hub(cfg, interfaces=LOOP, timeout_s=8)
     client = BusClient(BusSettings(host, port, cfg.hub.username, cfg.hub.password.get_secret_value(),
-                                   cfg.device.site, cfg.device.id, cfg.device.role))
+                                   cfg.device.site, cfg.device.id, cfg.device.role, tls=cfg.hub.tls,
+                                   ca_pem=cfg.hub.ca))
     client.start()
     return client
 
@@ -92,7 +94,9 @@ def test_a_new_counter_pairs_through_the_cli_and_works(hub_factory, tmp_path, ca
     saved = cfgmod.load(path)
     assert saved == new
     assert saved.hub.fingerprint == h.hub.pairing.identity.fingerprint
-    assert saved.counter.number == 3 and saved.device.site == site and saved.hub.mqtt_port == h.port
+    assert saved.counter.number == 3 and saved.device.site == site and saved.hub.mqtt_port == h.hub.device_port
+    assert saved.hub.tls and saved.hub.ca == h.hub.tls.ca_pem  # TLS by default, the CA it signed
+    assert saved.hub.pairing_secret.get_secret_value() == pairing_secret(h.hub)
     assert saved.hub.host == ""  # found by mDNS, found again by mDNS at the next start
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     client = connect(saved)
@@ -152,7 +156,7 @@ def test_pairing_requests_are_rate_limited(hub_factory):
     site = new_site()
     h = hub_factory(site=site)
     answers = []
-    with PairingChannel("127.0.0.1", h.port, site) as channel:
+    with PairingChannel("127.0.0.1", h.hub.device_port, site, secret=pairing_secret(h.hub), tls=True) as channel:
         for i in range(11):
             request = wire.pair_request(crypto.nonce(), crypto.Ephemeral().public_raw,
                                         {"id": f"kiosk-{i}", "role": "kiosk"})
@@ -170,12 +174,14 @@ def test_a_spoofed_hub_is_refused(hub_factory, tmp_path):
     # A rogue hub of the same site (its own key) and a box copying the real TXT record
     rogue = hub_factory("rogue", site=site)
     hub_announced(rogue)
-    copycat = Advertiser(LOOP, discovery.HUB_TYPE, f"Sorra hub {site} (copy)", f"copy-{site}", rogue.port,
-                         hub_txt(site=site, mqtt_port=rogue.port, web_port=0, fingerprint=fp, version="x"),
+    copycat = Advertiser(LOOP, discovery.HUB_TYPE, f"Sorra hub {site} (copy)", f"copy-{site}",
+                         rogue.hub.device_port,
+                         hub_txt(site=site, mqtt_port=rogue.hub.device_port, web_port=0, fingerprint=fp,
+                                 version="x", tls=True, pairing_secret=pairing_secret(rogue.hub)),
                          ["127.0.0.1"]).start()
     try:
         assert copycat.registered(5)
-        assert discovery.resolve_hub(cfg, interfaces=LOOP) == ("127.0.0.1", real.port)  # the real one wins
+        assert discovery.resolve_hub(cfg, interfaces=LOOP) == ("127.0.0.1", real.hub.device_port)  # the real one
         real.stop()
         with pytest.raises(HubIdentityError) as err:
             discovery.resolve_hub(cfg, interfaces=LOOP, timeout_s=1.5)
@@ -207,7 +213,7 @@ def test_two_sites_on_one_lan_are_told_apart(hub_factory, tmp_path):
     h2.hub.pairing.approve(code)
     cfg = p.finish()
     assert cfg.hub.fingerprint == h2.hub.pairing.identity.fingerprint
-    assert discovery.resolve_hub(cfg, interfaces=LOOP) == ("127.0.0.1", h2.port)
+    assert discovery.resolve_hub(cfg, interfaces=LOOP) == ("127.0.0.1", h2.hub.device_port)
 
 
 def test_unpairing_deletes_the_account_and_pairing_again_gives_new_credentials(hub_factory, tmp_path):
@@ -251,7 +257,8 @@ def test_a_restored_hub_data_dir_keeps_its_pairings(hub_factory, tmp_path):
     restored = TestHub(restored_dir, site=site).start()  # new ports, same data
     try:
         hub_announced(restored)
-        assert restored.port != cfg.hub.mqtt_port
+        assert restored.port != h.port  # a new plain port; devices' TLS port and CA came with the data
+        assert restored.hub.device_port == cfg.hub.mqtt_port and restored.hub.tls.ca_pem == cfg.hub.ca
         client = connect(cfg)
         try:
             assert client.wait_connected(10)
@@ -271,10 +278,10 @@ def test_a_lingering_record_of_a_dead_hub_is_skipped(hub_factory, tmp_path):
     dead_port = free_port()
     ghost = Advertiser(LOOP, discovery.HUB_TYPE, f"Sorra hub {site} (ghost)", f"ghost-{site}", dead_port,
                        hub_txt(site=site, mqtt_port=dead_port, web_port=0, fingerprint=cfg.hub.fingerprint,
-                               version="x"), ["127.0.0.1"]).start()
+                               version="x", tls=True, pairing_secret="x"), ["127.0.0.1"]).start()
     try:
         assert ghost.registered(5)
-        assert discovery.resolve_hub(cfg, interfaces=LOOP) == ("127.0.0.1", h.port)
+        assert discovery.resolve_hub(cfg, interfaces=LOOP) == ("127.0.0.1", h.hub.device_port)
         h.stop()
         with pytest.raises(HubNotFound, match="does not answer"):  # (an answer may be held back 1 s)
             discovery.resolve_hub(cfg, interfaces=LOOP, timeout_s=3)
@@ -301,9 +308,25 @@ def test_a_manual_hub_address_works_without_mdns(hub_factory, tmp_path, monkeypa
     monkeypatch.setenv("SORRA_MDNS_INTERFACES", "off")
     site = new_site()
     h = hub_factory(site=site)
-    cfg = cfgmod.set_values(device_config(site), {"hub.host": "127.0.0.1", "hub.mqtt_port": str(h.port)})
+    cfg = cfgmod.set_values(device_config(site), {"hub.host": "127.0.0.1", "hub.mqtt_port": str(h.hub.device_port),
+                                                  "hub.tls": "true", "hub.pairing_secret": pairing_secret(h.hub)})
     p = Pairer(cfg, tmp_path / "d.toml", interfaces=None)
     h.hub.pairing.approve(p.code())
     paired = p.finish()
-    assert paired.hub.host == "127.0.0.1"
-    assert discovery.resolve_hub(paired) == ("127.0.0.1", h.port)
+    assert paired.hub.host == "127.0.0.1" and paired.hub.ca == h.hub.tls.ca_pem
+    assert discovery.resolve_hub(paired) == ("127.0.0.1", h.hub.device_port)
+    client = connect(paired)
+    try:
+        assert client.wait_connected(10)  # TLS, verified against the CA it was given
+    finally:
+        client.stop()
+
+
+def test_a_manual_hub_address_without_the_pairing_secret_says_what_to_set(hub_factory, tmp_path, monkeypatch):
+    monkeypatch.setenv("SORRA_MDNS_INTERFACES", "off")
+    site = new_site()
+    h = hub_factory(site=site)
+    cfg = cfgmod.set_values(device_config(site), {"hub.host": "127.0.0.1", "hub.mqtt_port": str(h.hub.device_port),
+                                                  "hub.tls": "true"})
+    with pytest.raises(HubNotFound, match="hub.pairing_secret"):
+        discovery.locate(cfg, interfaces=None, pinned=False, timeout_s=3)

@@ -26,7 +26,8 @@ def test_cli_offline_then_the_hub_starts_with_it(tmp_path: Path, hub_factory) ->
     out = sorra("hub", "device", "add", "counter-3", "--role", "counter", "--counter", "3", "--data", str(data))
     assert out.returncode == 0, out.stderr
     creds = json.loads(out.stdout)
-    assert set(creds) == {"device", "username", "password", "site", "mqtt_host", "mqtt_port"}
+    assert set(creds) == {"device", "username", "password", "site", "mqtt_host", "mqtt_port", "tls", "ca_file"}
+    assert creds["tls"] is True and "BEGIN CERTIFICATE" in Path(creds["ca_file"]).read_text()
     devices = json.loads(sorra("hub", "device", "list", "--json", "--data", str(data)).stdout)
     assert devices[0]["id"] == "counter-3" and devices[0]["counter"] == 3
     bad = sorra("hub", "device", "add", "Bad Name", "--role", "kiosk", "--data", str(data))
@@ -50,7 +51,8 @@ def test_cli_talks_to_the_running_hub(hub: TestHub) -> None:
     # the running engine has it at once (it went through the bus, not around it)
     assert hub.hub.worker.run_in_worker(lambda e: "B" in e.state.services)
     creds = json.loads(sorra("hub", "device", "add", "kiosk-9", "--role", "kiosk", "--data", data).stdout)
-    assert creds["mqtt_port"] == hub.port and creds["site"] == hub.site
+    assert creds["mqtt_port"] == hub.hub.device_port and creds["site"] == hub.site
+    assert creds["tls"] is True and creds["ca_file"] == str(hub.hub.tls.ca_file.resolve())
     kiosk = BusClient(BusSettings("127.0.0.1", hub.port, creds["username"], creds["password"], hub.site,
                                   "kiosk-9", "kiosk"))
     kiosk.start()

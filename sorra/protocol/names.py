@@ -1,0 +1,71 @@
+"""The protocol's names, as constants shared by the hub and every device.
+
+Ops, error codes, and the retained state and event topic names (the part
+after ``sorra/v1/{site}/``). They are ``StrEnum`` members, so they compare
+equal to, hash like and JSON-encode as the plain strings on the wire: a
+device written in another language just uses the strings (docs/protocol/).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Op(StrEnum):
+    """Requests a device may send (``rpc/{device}``); ``admin.*`` ops are the hub's own."""
+
+    TICKET_ISSUE = "ticket.issue"
+    APPOINTMENT_CHECK_IN = "appointment.check_in"
+    COUNTER_CALL_NEXT = "counter.call_next"
+    COUNTER_RECALL = "counter.recall"
+    COUNTER_START = "counter.start"
+    COUNTER_FINISH = "counter.finish"
+    COUNTER_NO_SHOW = "counter.no_show"
+    COUNTER_TRANSFER = "counter.transfer"
+    COUNTER_PARK = "counter.park"
+    COUNTER_UNPARK = "counter.unpark"
+    COUNTER_PAUSE = "counter.pause"
+    COUNTER_RESUME = "counter.resume"
+    COUNTER_CLOSE = "counter.close"
+    CLERK_LOGIN = "clerk.login"
+    CLERK_LOGOUT = "clerk.logout"
+    CLERK_PROFILE_SET = "clerk.profile_set"
+    BACKGROUND_START = "background.start"
+    BACKGROUND_STOP = "background.stop"
+    FEEDBACK_SUBMIT = "feedback.submit"
+    DEVICE_ALERT = "device.alert"
+
+
+class ErrorCode(StrEnum):
+    BAD_REQUEST = "bad_request"  # not JSON, not an object, missing req/op, invalid Unicode, too deep
+    UNKNOWN_OP = "unknown_op"
+    BAD_ARGS = "bad_args"  # the arguments fail validation (only that)
+    FORBIDDEN = "forbidden"  # this device's role may not do that, or not for that counter
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"  # the state does not allow it now (nothing to recall, counter closed, …)
+    CLOSED = "closed"  # office or service closed
+    OFFLINE = "offline"  # (client side) could not be sent before the deadline: nothing was done
+    TIMEOUT = "timeout"  # (client side) sent, no reply in time: it may still be done
+    TOO_LARGE = "too_large"  # (client side) bigger than the bus carries: nothing sent
+    INTERNAL = "internal"  # a fault in the hub: nothing was done
+
+
+class State(StrEnum):
+    """Retained ``state/…`` topics (``counters/{n}`` and ``config/{device}`` are built by Topics)."""
+
+    SERVICES = "services"
+    QUEUE = "queue"
+    CALLS = "calls"
+    ALERTS = "alerts"
+    PLAYLIST = "playlist"
+
+
+class Event(StrEnum):
+    """Not retained ``event/…`` topics."""
+
+    CALL = "call"
+    ALERT = "alert"
+
+
+HUB_STATUS = "device/hub/status"
+"""The hub's own retained presence (topic suffix), as devices see it in their callbacks."""
