@@ -224,7 +224,12 @@ def _v3_stats(db: sqlite_utils.Database) -> None:
                " contacts BLOB NOT NULL, tickets BLOB NOT NULL, cases BLOB NOT NULL, feedback BLOB NOT NULL)")
 
 
-MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats]
+def _v4_central(db: sqlite_utils.Database) -> None:
+    """Replication to a central service (hub/central_link.py): the last sequence it acknowledged."""
+    db.execute("CREATE TABLE central_ack (target TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL, at REAL NOT NULL)")
+
+
+MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats, _v4_central]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
