@@ -5,6 +5,9 @@ with its own request id, so the idempotency table is written too, and the
 statistics projector writes its fact tables in the same commit); the
 worker groups what has queued up into one commit. The figure counts only
 operations whose reply was released, i.e. after their commit.
+
+A component figure (engine, worker and SQLite in this process, no MQTT): devices never see
+it. What they see is benchmarks/bench_hub_e2e.py.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Starts a real hub process (with its web app), pairs a kiosk and four
 counters, issues and serves ``TICKETS`` tickets, and samples the hub's RSS
 from /proc before, during and after. Target: under 100 MB.
+
+A short day (2,000 tickets); the 50,000-ticket day with the web's live dashboard open is in
+benchmarks/bench_hub_e2e.py.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ A paired kiosk and a paired counter send requests one after the other
 (ticket.issue, counter.call_next); each sample is the time from
 ``BusClient.request`` to its reply, which the hub sends only after its
 SQLite commit (WAL + synchronous=FULL).
+
+A component figure: the hub runs in this process with the web off and a short queue. What
+devices see (a separate hub process, web on, long queues, a busy day) is benchmarks/bench_hub_e2e.py.
 """
 
 from __future__ import annotations

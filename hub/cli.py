@@ -149,8 +149,11 @@ def main(argv: list[str]) -> int:
 # ---- run ----------------------------------------------------------------------
 
 def _run(args: argparse.Namespace) -> int:
+    from hub import malloc
     from hub.app import Hub, HubAlreadyRunning, HubConfig
     from hub.broker.cli import tls_config
+
+    malloc.tune()  # before the hub's threads start: a sign-in's 16 MB must go back to the system
 
     mdns = list(args.mdns_interface) or [x for x in os.environ.get("SORRA_MDNS_INTERFACES", "").split(",") if x]
     config = HubConfig(

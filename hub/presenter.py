@@ -17,22 +17,24 @@ class Presenter:
         self._waiting: tuple[int, dict[str, list[Ticket]]] | None = None
 
     def waiting_by_service(self) -> dict[str, list[Ticket]]:
-        """Service → its queue (oldest first), computed once per engine change."""
+        """Service → its queue (oldest first), built once per engine change.
+
+        O(waiting): for lists (the web dashboard); the published state uses
+        the engine's index (counts, oldest) and never builds this.
+        """
         version = self.engine.version
         if self._waiting is None or self._waiting[0] != version:
-            index: dict[str, list[Ticket]] = {sid: [] for sid in self.engine.state.services}
-            queued = [t for t in self.engine.state.tickets.values()
-                      if t.state == WAITING and t.pending and t.target_counter is None]
-            for t in sorted(queued, key=lambda t: t.queue_seq):
-                index.setdefault(t.pending[0], []).append(t)
-            self._waiting = (version, index)
+            index = self.engine.index
+            by_service = {sid: index.service_queue(sid) for sid in self.engine.state.services}
+            for sid in index.services:
+                by_service.setdefault(sid, index.service_queue(sid))
+            self._waiting = (version, by_service)
         return self._waiting[1]
 
     def status_url(self, t: Ticket) -> str:
         return f"{self.public_url}/t/{t.token}" if self.public_url and t.token else ""
 
     def ticket(self, t: Ticket) -> dict[str, Any]:
-        est = self.engine.estimate()
         info: dict[str, Any] = {
             "id": t.id,
             "number": t.number,
@@ -54,16 +56,24 @@ class Presenter:
             "recalls": t.recalls,
         }
         if t.state == WAITING:
-            info["ahead"] = est.ahead.get(t.id, self._ahead_fallback(t))
-            info["est_wait_s"] = int(round(est.wait_s.get(t.id, 0.0)))
+            figure = self.engine.wait_for(t)
+            if figure is None:
+                info["ahead"] = self._ahead_fallback(t)
+            else:
+                info["est_wait_s"] = int(round(figure[0]))
+                info["ahead"] = figure[1]
         if t.counter is not None and t.counter in self.engine.state.counters:
             info["counter_name"] = self.counter_name(self.engine.state.counters[t.counter])
         return info
 
     def _ahead_fallback(self, t: Ticket) -> int:
         # Nobody open serves this ticket: count those queued before it for its service.
-        queue = self.waiting_by_service().get(t.pending[0], []) if t.pending else []
-        return sum(1 for x in queue if x.queue_seq < t.queue_seq)
+        if t.target_counter is not None or not t.pending:
+            return 0
+        queue = self.engine.index.services.get(t.pending[0])
+        if queue is None:
+            return 0
+        return sum(1 for tid in queue.members if self.engine.state.tickets[tid].queue_seq < t.queue_seq)
 
     @staticmethod
     def counter_name(c: Counter) -> str:
@@ -105,20 +115,22 @@ class Presenter:
         s = self.engine.state
         now = self.engine.clock()
         est = self.engine.estimate()
+        index = self.engine.index
         out: dict[str, Any] = {}
         total = 0
         for sid, svc in s.services.items():
             if not svc.enabled:
                 continue
-            waiting = self.waiting_by_service().get(sid, [])
-            total += len(waiting)
+            waiting = index.waiting_for(sid)
+            oldest = index.oldest_for(sid)
+            total += waiting
             out[sid] = {
-                "waiting": len(waiting),
-                "longest_wait_s": int(max((now - t.queued_at for t in waiting), default=0)),
+                "waiting": waiting,
+                "longest_wait_s": int(max(0.0, now - oldest.queued_at)) if oldest is not None else 0,
                 "est_wait_s": int(round(est.new_ticket_s.get(sid, 0.0))),
                 "sla_s": svc.sla_s,
             }
-        targeted = sum(1 for t in s.tickets.values() if t.state == WAITING and t.target_counter is not None)
+        targeted = index.targeted_total()
         open_counters = sum(1 for c in s.counters.values() if c.enabled and c.state in ("open", "called", "serving"))
         return {"services": out, "waiting": total + targeted, "open_counters": open_counters, "at": now}
 
@@ -127,9 +139,9 @@ class Presenter:
         clerk = s.clerks.get(c.clerk) if c.clerk else None
         bg = s.backgrounds.get(c.background) if c.background else None
         weights = profile_of(s, c)
-        index = self.waiting_by_service()
-        waiting = {sid: len(index.get(sid, [])) for sid in weights if sid in s.services}
-        targeted = sum(1 for t in s.tickets.values() if t.state == WAITING and t.target_counter == c.number)
+        index = self.engine.index
+        waiting = {sid: index.waiting_for(sid) for sid in weights if sid in s.services}
+        targeted = index.targeted_at(c.number)
         return {
             "counter": c.number,
             "name": self.counter_name(c),

@@ -41,11 +41,23 @@ from hub.engine.model import (
     Ticket,
 )
 from hub.engine.pins import check_pin
+from hub.engine.queueindex import QueueIndex, queue_index
 from hub.engine.reducer import Event, apply
 
 Clock = Callable[[], float]
+EXACT_WAITING = 50
+"""Up to this many waiting, the estimate is simulated again after every change."""
+ESTIMATE_STEP_S = 5
+_QUEUEING = frozenset({"ticket.issued", "ticket.returned", "ticket.transferred", "ticket.finished"})
 PREFIX_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-MAX_NUMBER = 9999  # A001 … A999, then A1000: never reused within a day
+# Ticket numbers: the prefix letter and at least three digits (A001 … A999),
+# then as many digits as needed (A1000 … A9999, A10000 …). A number is never
+# reused within a day and never refused: see docs/architecture.md.
+NUMBER_DIGITS = 3
+
+
+def ticket_label(prefix: str, number: int) -> str:
+    return f"{prefix}{number:0{NUMBER_DIGITS}d}"
 
 
 class Engine(Configuration):
@@ -54,8 +66,12 @@ class Engine(Configuration):
         self.state = state or State()
         self._events: list[Event] = []
         self._now = 0.0
+        self._high_water: float | None = None
+        """Latest time the engine has acted at (see :meth:`_begin`)."""
         self.version = 0
-        self._estimate: tuple[tuple[int, int], Estimate] | None = None
+        self._estimate: tuple[int, int, State, Estimate] | None = None
+        self._queued_since: list[tuple[int, str]] = []
+        """(queue_seq, service) of queue entries since the last simulation (see wait_for)."""
         self._service_times = ServiceTimes()
 
     # ---- plumbing ----------------------------------------------------------
@@ -64,13 +80,36 @@ class Engine(Configuration):
         event = {"type": kind, "at": self._now, **data}
         apply(self.state, event)
         self._service_times.observe(self.state, event)
+        if self._estimate is not None and event["type"] in _QUEUEING and len(self._queued_since) < 10_000:
+            tid = event["ticket"]["id"] if event["type"] == "ticket.issued" else event["ticket"]
+            t = self.state.tickets.get(tid)
+            if t is not None and t.state == WAITING and t.pending:
+                self._queued_since.append((t.queue_seq, t.pending[0]))
         self._events.append(event)
         self.version += 1
         return event
 
     def _begin(self) -> None:
-        self._now = self.clock()
+        # A Raspberry Pi has no real-time clock: it boots at the last saved time and
+        # NTP then steps the clock, forwards or back. The engine's time never goes
+        # back (a step back would make waits negative and could reopen a closed day);
+        # a step forward is taken as time passing.
+        self._now = self.time()
         self._roll_day()
+
+    def time(self) -> float:
+        """The clock, but never earlier than a time the engine has already acted at."""
+        return max(self.clock(), self._latest_time())
+
+    def _latest_time(self) -> float:
+        if self._high_water is None:
+            self._high_water = max(
+                (x for t in self.state.tickets.values()
+                 for x in (t.issued_at, t.queued_at, t.called_at, t.started_at, t.finished_at, t.no_show_at)
+                 if x is not None),
+                default=0.0)
+        self._high_water = max(self._high_water, self._now)
+        return self._high_water
 
     def take_events(self) -> list[Event]:
         out, self._events = self._events, []
@@ -90,12 +129,12 @@ class Engine(Configuration):
     # ---- day ---------------------------------------------------------------
 
     def today(self, now: float | None = None) -> str:
-        return hours.day_of(self.clock() if now is None else now, self.state.settings.tz)
+        return hours.day_of(self.time() if now is None else now, self.state.settings.tz)
 
     def _roll_day(self) -> None:
         today = hours.day_of(self._now, self.state.settings.tz)
-        if self.state.day == today:
-            return
+        if self.state.day == today or (self.state.day and today < self.state.day):
+            return  # never back to an earlier day (ISO dates sort as text)
         if self.state.day:
             s = self.state
             for b in list(s.backgrounds.values()):
@@ -120,11 +159,11 @@ class Engine(Configuration):
 
     def office_open(self, now: float | None = None) -> bool:
         s = self.state.settings
-        return hours.is_open(s.hours, s.holidays, self.clock() if now is None else now, s.tz)
+        return hours.is_open(s.hours, s.holidays, self.time() if now is None else now, s.tz)
 
     def service_open(self, service: Service, now: float | None = None) -> bool:
         s = self.state.settings
-        at = self.clock() if now is None else now
+        at = self.time() if now is None else now
         if not service.enabled or not self.office_open(at):
             return False
         return hours.is_open(service.hours, [], at, s.tz) if service.hours else True
@@ -147,9 +186,7 @@ class Engine(Configuration):
                 raise EngineError("closed", f"service {sid!r} is closed now")
         prefix = self.state.services[services[0]].prefix
         number = self.state.numbering.get(prefix, 0) + 1
-        if number > MAX_NUMBER:
-            raise conflict(f"no more numbers today for prefix {prefix}")
-        label = f"{prefix}{number:03d}"
+        label = ticket_label(prefix, number)
         tid = f"{self.state.day.replace('-', '')}-{label}"
         seq = self.state.queue_seq + 1
         ticket = Ticket(
@@ -200,10 +237,12 @@ class Engine(Configuration):
         return t
 
     def find_ticket(self, *, number: str | None = None, token: str | None = None) -> Ticket | None:
-        for t in self.state.tickets.values():
-            if (number is not None and t.number == number) or (token and t.token == token):
-                return t
-        return None
+        return queue_index(self.state).find(number=number, token=token)
+
+    @property
+    def index(self) -> QueueIndex:
+        """Today's tickets indexed (waiting groups, per-service queues, parked, counts)."""
+        return queue_index(self.state)
 
     def _next_seq(self) -> int:
         return self.state.queue_seq + 1
@@ -230,12 +269,14 @@ class Engine(Configuration):
 
     def active_rules(self) -> list[Rule]:
         active = []
-        now = self.clock()
+        now = self.time()
+        index = queue_index(self.state)
         for rule in self.state.rules.values():
-            queue = routing.waiting_for_service(self.state, rule.service)
-            longest = max((now - t.queued_at for t in queue), default=0.0)
-            if (rule.min_waiting and len(queue) >= rule.min_waiting) or (
-                rule.min_wait_s and queue and longest >= rule.min_wait_s
+            waiting = index.waiting_for(rule.service)
+            oldest = index.oldest_for(rule.service)
+            longest = max(0.0, now - oldest.queued_at) if oldest is not None else 0.0
+            if (rule.min_waiting and waiting >= rule.min_waiting) or (
+                rule.min_wait_s and waiting and longest >= rule.min_wait_s
             ):
                 active.append(rule)
         return active
@@ -256,7 +297,9 @@ class Engine(Configuration):
         if c.state == C_PAUSED:
             self._emit("counter.opened", counter=c.number)
         weights = routing.profile_of(self.state, c)
-        ticket = routing.pick(self.state.tickets.values(), c, weights, self.boosts(), self._now,
+        # Only the head of each group of alike tickets can win (hub.engine.queueindex).
+        candidates = queue_index(self.state).candidates(c.number, weights, self._now)
+        ticket = routing.pick(candidates, c, weights, self.boosts(), self._now,
                               self.state.settings.appointment_lead_s)
         if ticket is None:
             return None
@@ -451,17 +494,54 @@ class Engine(Configuration):
     # ---- queries ------------------------------------------------------------
 
     def estimate(self) -> Estimate:
-        """Simulated waits, cached until the next event."""
-        key = (self.version, int(self.clock() // 5))  # waits age with time, too
-        if self._estimate is None or self._estimate[0] != key:
-            now = self.clock()
-            times = self._service_times.times(self.state)
-            self._estimate = (key, simulate(self.state, now, self.boosts(), times))
-        return self._estimate[1]
+        """Simulated waits, recomputed when the queue changed — coalesced when the queue is long.
+
+        A simulation costs O(waiting); running it after every change would make
+        every request pay for the whole queue. Up to :data:`EXACT_WAITING`
+        waiting it runs after every change; beyond that, once every
+        ``waiting / EXACT_WAITING`` changes, so its cost per change stays that
+        of a queue of :data:`EXACT_WAITING`. It also runs when the clock
+        enters a new 5-second step (waits age with time). Between runs,
+        :meth:`wait_for` answers for tickets queued since from the last run.
+        """
+        now = self.time()
+        bucket = int(now // ESTIMATE_STEP_S)
+        cached = self._estimate
+        if cached is not None:
+            version, step, state, est = cached
+            changes = self.version - version
+            if state is self.state and step == bucket and (
+                changes == 0 or changes * EXACT_WAITING < queue_index(self.state).waiting_count
+            ):
+                return est
+        times = self._service_times.times(self.state)
+        est = simulate(self.state, now, self.boosts(), times)
+        self._estimate = (self.version, bucket, self.state, est)
+        self._queued_since = []
+        return est
+
+    def wait_for(self, t: Ticket) -> tuple[float, int] | None:
+        """(expected seconds until called, tickets called before it) for a waiting ticket.
+
+        None when no open counter serves it. A ticket queued after the last
+        simulation (see :meth:`estimate`) gets the last simulated figure for a
+        new ticket of its service, plus what those queued for that service
+        since then take at the speed of the counters serving it.
+        """
+        est = self.estimate()
+        if t.id in est.wait_s:
+            return est.wait_s[t.id], est.ahead[t.id]
+        sid = t.pending[0] if t.pending else ""
+        if t.target_counter is not None or sid not in est.new_ticket_s:
+            return None
+        before = sum(1 for seq, s in self._queued_since if s == sid and seq < t.queue_seq)
+        rate = est.rate.get(sid) or 0.0
+        extra = before / rate if rate > 0 else 0.0
+        wait = max(0.0, est.new_ticket_s[sid] - (self.time() - est.at)) + extra
+        return wait, est.new_ticket_ahead.get(sid, 0) + before
 
     def waiting(self) -> list[Ticket]:
-        return sorted((t for t in self.state.tickets.values() if t.state == WAITING),
-                      key=lambda t: t.queue_seq)
+        return queue_index(self.state).waiting()
 
     def parked_at(self, counter: int) -> list[Ticket]:
-        return [t for t in self.state.tickets.values() if t.state == PARKED and t.counter == counter]
+        return queue_index(self.state).parked_at(counter)

@@ -16,16 +16,125 @@ sensible figure too.
 
 from __future__ import annotations
 
+import heapq
+import math
 import statistics
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 
 from hub.engine import routing
-from hub.engine.model import C_CALLED, C_OPEN, C_SERVING, DONE, WAITING, Counter, State, Ticket
+from hub.engine.model import C_CALLED, C_OPEN, C_SERVING, DONE, Counter, State, Ticket
+from hub.engine.queueindex import group_key, queue_index
 
 PRIOR_WEIGHT = 3  # the configured mean counts as this many observations
 RECENT = 30  # learn from this many latest services per service
-MIN_REMAINING_S = 20.0  # a customer over time still needs a moment to finish
+SPREAD_PRIOR = 0.5
+"""σ of log(service time) until a service's own spread is measured. A shape, not seconds:
+every remaining-time figure scales with the service's own times (see :func:`remaining`)."""
+MAX_SPREAD = 1.5  # σ beyond this is a clerk who forgot to press Done, not the service
+SPREAD_PRIOR_WEIGHT = 10  # a spread needs more observations than a mean to be trusted
+
+
+class Times(dict):
+    """Service id → expected seconds per customer, and ``spread``: service id → σ of log(time)."""
+
+    def __init__(self, means: dict[str, float] | None = None, spread: dict[str, float] | None = None) -> None:
+        super().__init__(means or {})
+        self.spread: dict[str, float] = dict(spread or {})
+
+
+def remaining(mean: float, sigma: float, elapsed: float) -> float:
+    """Expected seconds left for a customer ``elapsed`` seconds into a service.
+
+    Service times are taken as log-normal with this mean and σ of their
+    logarithm: the answer is E[T − elapsed | T > elapsed], so a customer over
+    the usual time of a 30-second service still needs seconds, one over a
+    20-minute service minutes — no fixed constant. For a long overrun (the
+    tail where the normal tail underflows) it uses the asymptote
+    elapsed·σ² / (ln elapsed − μ).
+    """
+    if mean <= 0:
+        return 0.0
+    if elapsed <= 0:
+        return mean
+    sigma = min(max(sigma, 0.05), MAX_SPREAD)
+    mu = math.log(mean) - sigma * sigma / 2
+    z = (math.log(elapsed) - mu) / sigma
+    tail = 0.5 * math.erfc(z / math.sqrt(2))  # P(T > elapsed)
+    if tail > 1e-12:
+        beyond = mean * 0.5 * math.erfc((z - sigma) / math.sqrt(2))  # E[T; T > elapsed]
+        return max(0.0, beyond / tail - elapsed)
+    return elapsed * sigma * sigma / (math.log(elapsed) - mu)
+
+
+def _log_survival(mean: float, sigma: float, elapsed: float, offsets: list[float]) -> list[float]:
+    """ln P(T > elapsed + t | T > elapsed) for each offset t (T log-normal with this mean and σ)."""
+    sigma = min(max(sigma, 0.05), MAX_SPREAD)
+    mu = math.log(mean) - sigma * sigma / 2
+    scale = sigma * math.sqrt(2)
+
+    def log_tail(x: float) -> float:
+        if x <= 0:
+            return 0.0
+        return math.log(max(0.5 * math.erfc((math.log(x) - mu) / scale), 1e-300))
+
+    base = log_tail(elapsed)
+    return [log_tail(elapsed + t) - base for t in offsets]
+
+
+STAGGER_POINTS = 40
+
+
+def staggered(busy: list[tuple[float, float, float]]) -> list[float]:
+    """When each busy counter is expected to be free: seconds from now, for (mean, σ, elapsed) each.
+
+    Taking every counter's own expected remaining time would say that three
+    counters which all called a customer a moment ago are free together, one
+    mean service time from now — in truth the first of them is free much
+    sooner. So the free moments are staggered: the first is the median of
+    the earliest finish among all of them, the next the median of the
+    earliest among the rest given that one, and so on; the counter with the
+    least expected remaining time (:func:`remaining`) takes the first. A
+    single counter gets the median of its remaining time. Everything scales
+    with each service's own time distribution.
+    """
+    if not busy:
+        return []
+    rest = [max(remaining(m, s, e), 1e-6) if m > 0 else 0.0 for m, s, e in busy]
+    top = max(rest)
+    if top <= 0:
+        return rest
+    low = max(min(x for x in rest if x > 0) if any(x > 0 for x in rest) else top, top * 1e-4) / 16
+    ratio = (top * 8 / low) ** (1 / (STAGGER_POINTS - 2))
+    grid = [0.0] + [low * ratio ** k for k in range(STAGGER_POINTS - 1)]
+    rows = [_log_survival(m, s, e, grid) if m > 0 else [0.0] + [-1e9] * (len(grid) - 1)
+            for m, s, e in busy]
+    total = [sum(col) for col in zip(*rows, strict=True)]
+    out = [0.0] * len(busy)
+    at, k = 0.0, 0  # the last free moment, and the grid cell it lies in
+    for i in sorted(range(len(busy)), key=rest.__getitem__):
+        # ln P(none of the remaining counters free by t | none by `at`) falls to ln ½ at the median.
+        if k + 1 < len(grid) and grid[k + 1] > grid[k]:
+            f = (at - grid[k]) / (grid[k + 1] - grid[k])
+            target = total[k] + (total[k + 1] - total[k]) * f - math.log(2)
+        else:
+            target = total[k] - math.log(2)
+        g = k + 1
+        while g < len(grid) and total[g] > target:
+            g += 1
+        if g >= len(grid):
+            t = grid[-1]
+        else:
+            a, b = total[g - 1], total[g]
+            f = (a - target) / (a - b) if a != b else 1.0
+            t = max(at, grid[g - 1] + (grid[g] - grid[g - 1]) * f)
+        out[i] = t
+        at = t
+        while k + 1 < len(grid) and grid[k + 1] <= at:
+            k += 1
+        row = rows[i]
+        total = [x - y for x, y in zip(total, row, strict=True)]
+    return out
 
 
 class ServiceTimes:
@@ -62,16 +171,31 @@ class ServiceTimes:
         self._recent.setdefault(t.services[-1], deque(maxlen=RECENT)).append(
             (t.finished_at, t.finished_at - t.called_at))
 
-    def times(self, state: State) -> dict[str, float]:
-        """Expected seconds per service: recent medians pulled towards the prior."""
+    def times(self, state: State) -> Times:
+        """Expected seconds per service, and each service's spread, pulled towards the prior.
+
+        Robust to the odd outlier (a clerk who forgot Done): the spread σ is
+        1.4826 × the median absolute deviation of log(time), the mean is the
+        log-normal mean median·exp(σ²/2) — a service's expected time, not its
+        median, is what a queue of its customers adds up to.
+        """
         if self._state is not state:
             self.rebuild(state)
-        out: dict[str, float] = {}
+        out = Times()
         for sid, svc in state.services.items():
             samples = [d for _, d in self._recent.get(sid, ())]
+            logs = [math.log(d) for d in samples if d > 0]
+            n = len(samples)
+            if len(logs) >= 3:
+                centre = statistics.median(logs)
+                mad = statistics.median(abs(x - centre) for x in logs)
+                spread = (SPREAD_PRIOR * SPREAD_PRIOR_WEIGHT + min(1.4826 * mad, MAX_SPREAD) * len(logs)) / (
+                    SPREAD_PRIOR_WEIGHT + len(logs))
+            else:
+                spread = SPREAD_PRIOR
+            out.spread[sid] = spread
             if samples:
-                observed = statistics.median(samples)
-                n = len(samples)
+                observed = statistics.median(samples) * math.exp(spread * spread / 2)
                 out[sid] = (svc.mean_service_s * PRIOR_WEIGHT + observed * n) / (PRIOR_WEIGHT + n)
             else:
                 out[sid] = svc.mean_service_s
@@ -95,6 +219,12 @@ class Estimate:
     """Ticket id → tickets expected to be called before it."""
     new_ticket_s: dict[str, float]
     """Service id → expected wait for a ticket issued now."""
+    new_ticket_ahead: dict[str, int] = field(default_factory=dict)
+    """Service id → tickets expected to be called before a ticket issued now."""
+    at: float = 0.0
+    """The clock when this was simulated."""
+    rate: dict[str, float] = field(default_factory=dict)
+    """Service id → tickets per second the open counters serving it can call (for figures between runs)."""
 
 
 def _open_counters(state: State) -> list[Counter]:
@@ -103,99 +233,132 @@ def _open_counters(state: State) -> list[Counter]:
 
 def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
              times: dict[str, float] | None = None) -> Estimate:
+    """Play the queue forward; O(waiting × groups), with no copy of the tickets.
+
+    The waiting tickets come grouped and ordered from the state's index
+    (:mod:`hub.engine.queueindex`): inside a group routing always takes the
+    first one, so each step compares only the groups' heads, with the same
+    keys as :func:`hub.engine.routing.pick`.
+    """
     times = times if times is not None else service_times(state)
     default_s = statistics.mean(times.values()) if times else 300.0
+    spread: dict[str, float] = getattr(times, "spread", {})
     boosts = boosts or {}
+    lead = state.settings.appointment_lead_s
     counters = _open_counters(state)
     assumed_counter = not counters
     if assumed_counter:
         # Nobody is at a counter (early morning, lunch): assume one counter
         # that serves everything opens now rather than saying "forever".
         counters = [Counter(number=0, state=C_OPEN)]
-    free_at: dict[int, float] = {}
+    free: list[tuple[float, int]] = []
+    busy: list[tuple[float, float, float]] = []
+    busy_numbers: list[int] = []
     for c in counters:
-        start = now
         if c.ticket and c.ticket in state.tickets:
             cur = state.tickets[c.ticket]
             sid = cur.pending[0] if cur.pending else (cur.services[-1] if cur.services else "")
-            elapsed = now - (cur.called_at or now)
-            start = now + max(MIN_REMAINING_S, times.get(sid, default_s) - elapsed)
-        free_at[c.number] = start
+            busy.append((times.get(sid, default_s), spread.get(sid, SPREAD_PRIOR), now - (cur.called_at or now)))
+            busy_numbers.append(c.number)
+        else:
+            free.append((now, c.number))
+    for number, offset in zip(busy_numbers, staggered(busy), strict=True):
+        free.append((now + offset, number))
+    heapq.heapify(free)
 
-    waiting = sorted((t for t in state.tickets.values() if t.state == WAITING), key=lambda t: t.queue_seq)
-    seq = max((t.queue_seq for t in waiting), default=state.queue_seq) + 1
+    index = queue_index(state)
+    tickets = state.tickets
+    # Each group: [key, tickets in routing order, position of its head].
+    groups: dict[tuple, list] = {}
+    for key, members in index.groups.items():
+        groups[key] = [key, [tickets[tid] for tid in members.ordered()], 0]
+    seq = state.queue_seq + 1
     virtual: dict[str, str] = {}  # virtual ticket id → service id
-    pool: list[Ticket] = [replace(t) for t in waiting]
     for sid, svc in state.services.items():
         if svc.enabled:
             vid = f"~{sid}"
             virtual[vid] = sid
-            pool.append(
-                Ticket(id=vid, day="", number="", prefix="", services=[sid], pending=[sid],
+            v = Ticket(id=vid, day="", number="", prefix="", services=[sid], pending=[sid],
                        queued_at=now, queue_seq=seq, issued_at=now)
-            )
             seq += 1
+            key = group_key(v)
+            groups.setdefault(key, [key, [], 0])[1].append(v)
 
-    weights = {c.number: (routing.profile_of(state, c) if not assumed_counter else {s: 1 for s in state.services}) for c in counters}
-    by_number = {c.number: c for c in counters}
-    classes = _Classes(pool)
+    all_services = {s: 1 for s in state.services}
+    rate: dict[str, float] = {}
+    # Per counter, the groups it may call from, each with its static rank:
+    # (group, level (None: appointment, by time), weight, served service).
+    plans: dict[int, list[tuple[list, int | None, int, str]]] = {}
+    for c in counters:
+        weights = all_services if assumed_counter else routing.profile_of(state, c)
+        for sid in weights:
+            rate[sid] = rate.get(sid, 0.0) + 1.0 / times.get(sid, default_s)
+        plan = []
+        for key, g in groups.items():
+            target, pending, front, priority, due = key
+            if target is not None:
+                if target != c.number:
+                    continue
+            elif not any(x in weights for x in pending):
+                continue
+            served = routing.served_service(g[1][0], weights) if g[1] else None
+            if front:
+                level: int | None = 0
+            elif due is not None:
+                level = None  # tier 1 once due, else 2 or 3: decided at each step
+            elif priority:
+                level = 2
+            else:
+                level = 3
+            weight = weights.get(served, 1) * boosts.get(served or "", 1) if served else 1
+            plan.append((g, level, weight, served or (pending[0] if pending else "")))
+        plans[c.number] = plan
+
     wait: dict[str, float] = {}
     ahead: dict[str, int] = {}
     new_ticket: dict[str, float] = {}
+    new_ahead: dict[str, int] = {}
     called = 0
-    active = set(free_at)
-    while classes and active:
-        number = min(active, key=lambda n: (free_at[n], n))
-        at = free_at[number]
-        choice = routing.pick(classes.heads(), by_number[number], weights[number], boosts, at,
-                              state.settings.appointment_lead_s)
-        if choice is None:
-            active.discard(number)  # nothing left that this counter serves
-            continue
-        classes.pop(choice)
+    while free:
+        at, number = heapq.heappop(free)
+        best = None
+        best_key: tuple | None = None
+        for plan in plans[number]:
+            g, level, weight, _ = plan
+            members, pos = g[1], g[2]
+            if pos >= len(members):
+                continue
+            t = members[pos]
+            if level is None:
+                if t.due_at is not None and t.due_at - lead <= at:
+                    lvl = 1
+                else:
+                    lvl = 2 if t.priority else 3
+            else:
+                lvl = level
+            if lvl < 3:
+                k = (lvl, 0.0, t.queue_seq)
+            else:
+                waited = at - t.queued_at
+                k = (3, -((waited if waited > 0 else 0.0) + 1.0) * weight, t.queue_seq)
+            if best_key is None or k < best_key:
+                best, best_key = plan, k
+        if best is None:
+            continue  # nothing left that this counter serves: it drops out
+        g = best[0]
+        choice = g[1][g[2]]
+        g[2] += 1
         if choice.id in virtual:
             new_ticket[virtual[choice.id]] = at - now
-            continue  # a "what if" ticket takes no counter time
+            new_ahead[virtual[choice.id]] = called
+            heapq.heappush(free, (at, number))  # a "what if" ticket takes no counter time
+            continue
         wait[choice.id] = at - now
         ahead[choice.id] = called
         called += 1
-        sid = routing.served_service(choice, weights[number]) or (choice.pending[0] if choice.pending else "")
-        free_at[number] = at + times.get(sid, default_s)
-    return Estimate(wait_s=wait, ahead=ahead, new_ticket_s=new_ticket)
-
-
-class _Classes:
-    """Waiting tickets grouped so that only each group's first ticket can ever win.
-
-    Tickets alike in everything routing looks at (target counter, pending
-    services, front/priority flags) are always picked oldest first, so
-    routing need only compare the heads of the groups: the simulation costs
-    O(tickets × groups) instead of O(tickets²). Appointment tickets, whose
-    due time differs one by one, are groups of their own.
-    """
-
-    def __init__(self, tickets: list[Ticket]) -> None:
-        self._groups: dict[tuple, deque[Ticket]] = {}
-        for t in sorted(tickets, key=lambda t: t.queue_seq):
-            key = (t.target_counter, tuple(t.pending), t.front, t.priority,
-                   t.id if t.due_at is not None else None)
-            self._groups.setdefault(key, deque()).append(t)
-        self._key_of = {id(group[0]): key for key, group in self._groups.items()}
-
-    def __bool__(self) -> bool:
-        return bool(self._groups)
-
-    def heads(self) -> list[Ticket]:
-        return [g[0] for g in self._groups.values()]
-
-    def pop(self, ticket: Ticket) -> None:
-        key = self._key_of.pop(id(ticket))
-        group = self._groups[key]
-        group.popleft()
-        if group:
-            self._key_of[id(group[0])] = key
-        else:
-            del self._groups[key]
+        heapq.heappush(free, (at + times.get(best[3], default_s), number))
+    return Estimate(wait_s=wait, ahead=ahead, new_ticket_s=new_ticket, new_ticket_ahead=new_ahead,
+                    at=now, rate=rate)
 
 
 def naive(state: State, service_id: str) -> float:

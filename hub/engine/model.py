@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import marshal
+import zlib
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import asdict, dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 # Ticket states. A ticket is in exactly one of them.
@@ -28,13 +32,20 @@ C_SERVING = "serving"
 class Row:
     """Mixin: JSON-friendly dict round trip (nested lists of lists become tuples on purpose never)."""
 
+    __slots__ = ()  # lets a subclass use slots (Ticket: a busy day holds tens of thousands)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]):  # type: ignore[no-untyped-def]
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))  # type: ignore[arg-type]
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
 
 
 @dataclass
@@ -88,7 +99,7 @@ class Clerk(Row):
     enabled: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class Ticket(Row):
     id: str
     day: str
@@ -123,6 +134,221 @@ class Ticket(Row):
     marks: list[str] = field(default_factory=list)
     appointment: str | None = None
     due_at: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        # asdict() deep-copies field by field through generic code; a ticket's fields are
+        # plain values and lists of strings, so a shallow copy of each list is a deep copy.
+        out = {}
+        for name in _TICKET_FIELDS:
+            v = getattr(self, name)
+            out[name] = list(v) if type(v) is list else v
+        return out
+
+
+_TICKET_FIELDS = tuple(f.name for f in fields(Ticket))
+_TICKET_VALUES = attrgetter(*_TICKET_FIELDS)
+_TICKET_POS = {name: i for i, name in enumerate(_TICKET_FIELDS)}
+_FINAL_CODE = {DONE: b"d", CLOSED: b"c", CANCELLED: b"x"}
+_CODE_FINAL = {code[0]: state for state, code in _FINAL_CODE.items()}
+
+
+def freeze(t: Ticket) -> bytes:
+    """A finished ticket as compact bytes: its final state's code, then its fields (marshal)."""
+    return _FINAL_CODE[t.state] + marshal.dumps(_TICKET_VALUES(t))
+
+
+def thaw(blob: bytes) -> Ticket:
+    return Ticket(*marshal.loads(memoryview(blob)[1:]))
+
+
+class FrozenTicket:
+    """A read-only view of a finished ticket, handed out while iterating a :class:`TicketBook`.
+
+    ``state`` costs nothing; reading a field decodes the ticket's values once (for this
+    view); a method (``to_dict`` …) works on a :class:`Ticket` made from them.
+    """
+
+    __slots__ = ("state", "_blob", "_block", "_ticket", "_values")
+
+    def __init__(self, blob: bytes | None, block: tuple[_Block, int, dict] | None = None) -> None:
+        self._blob = blob
+        self._block = block
+        self._ticket: Ticket | None = None
+        self._values: tuple | None = None
+        self.state = _CODE_FINAL[blob[0] if blob is not None else block[0].states[block[1]]]  # type: ignore[index]
+
+    def blob(self) -> bytes:
+        if self._blob is None:
+            block, i, cache = self._block  # type: ignore[misc]
+            blobs = cache.get(block)
+            if blobs is None:
+                blobs = cache[block] = block.blobs()
+            self._blob = blobs[i]
+        return self._blob
+
+    def thaw(self) -> Ticket:
+        if self._ticket is None:
+            self._ticket = Ticket(*self.values())
+        return self._ticket
+
+    def values(self) -> tuple:
+        if self._values is None:
+            self._values = marshal.loads(memoryview(self.blob())[1:])
+        return self._values
+
+    def __getattr__(self, name: str) -> Any:
+        pos = _TICKET_POS.get(name)
+        if pos is not None:
+            v = self.values()[pos]
+            return list(v) if type(v) is list else v  # a copy: a view is read-only
+        return getattr(self.thaw(), name)
+
+    def __repr__(self) -> str:
+        return f"FrozenTicket({self.thaw()!r})"
+
+
+class _Block:
+    """Frozen tickets compressed together (similar records compress well; one alone does not)."""
+
+    __slots__ = ("ids", "states", "_z")
+
+    def __init__(self, items: list[tuple[str, bytes]]) -> None:
+        self.ids = tuple(tid for tid, _ in items)
+        self.states = bytes(blob[0] for _, blob in items)
+        self._z = zlib.compress(marshal.dumps([blob for _, blob in items]), 6)
+
+    def blobs(self) -> list[bytes]:
+        return marshal.loads(zlib.decompress(self._z))
+
+    def blob(self, tid: str) -> bytes:
+        return self.blobs()[self.ids.index(tid)]
+
+    def state(self, tid: str) -> str:
+        return _CODE_FINAL[self.states[self.ids.index(tid)]]
+
+
+class TicketBook(MutableMapping):
+    """Today's tickets by id, in issue order: open ones as :class:`Ticket` objects, finished ones frozen.
+
+    A busy day has tens of thousands of finished tickets that nothing changes
+    any more (done, closed, cancelled); kept as objects they would be most of
+    the hub's memory (~1 KB each, and work for the garbage collector). Here a
+    finished ticket becomes :func:`freeze` bytes (~170), and every
+    :attr:`BLOCK` of them are compressed together (~30 bytes a ticket):
+    ``book[id]`` and ``get`` return a fresh :class:`Ticket` decoded from them,
+    iteration yields :class:`FrozenTicket` views whose ``state`` is free. The
+    reducer calls :meth:`settle` after each change, which freezes a ticket
+    that has just finished; a finished ticket is never changed again, so
+    nothing is lost.
+    """
+
+    __slots__ = ("_d", "_loose")
+    BLOCK = 64
+
+    def __init__(self, items: Any = ()) -> None:
+        self._d: dict[str, Ticket | bytes | _Block] = {}
+        self._loose: list[str] = []
+        """Frozen, not yet in a block."""
+        for k, v in (items.items() if hasattr(items, "items") else items):
+            self[k] = v
+
+    def __getitem__(self, tid: str) -> Ticket:
+        v = self._d[tid]
+        if type(v) is Ticket:
+            return v
+        return thaw(v if type(v) is bytes else v.blob(tid))  # type: ignore[union-attr,arg-type]
+
+    def get(self, tid: str, default: Any = None) -> Any:
+        if tid in self._d:
+            return self[tid]
+        return default
+
+    def __setitem__(self, tid: str, t: Ticket | FrozenTicket) -> None:
+        if isinstance(t, FrozenTicket):
+            self._freeze(tid, t.blob())
+        elif t.state in FINAL_STATES:
+            self._freeze(tid, freeze(t))
+        else:
+            self._d[tid] = t
+
+    def _freeze(self, tid: str, blob: bytes) -> None:
+        self._d[tid] = blob
+        self._loose.append(tid)
+        if len(self._loose) >= self.BLOCK:
+            d = self._d
+            items = [(x, d[x]) for x in dict.fromkeys(self._loose) if type(d.get(x)) is bytes]
+            self._loose = []
+            if items:
+                block = _Block(items)  # type: ignore[arg-type]
+                for x, _ in items:
+                    d[x] = block
+
+    def __delitem__(self, tid: str) -> None:
+        del self._d[tid]
+
+    def __contains__(self, tid: object) -> bool:
+        return tid in self._d
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def _view(self, tid: str, v: Any, cache: dict) -> Any:
+        if type(v) is Ticket:
+            return v
+        if type(v) is bytes:
+            return FrozenTicket(v)
+        places = cache.get(id(v))  # this pass's map of the block's ids to their places
+        if places is None:
+            places = cache[id(v)] = {x: i for i, x in enumerate(v.ids)}
+        return FrozenTicket(None, (v, places[tid], cache))
+
+    def values(self) -> Iterator[Ticket]:  # type: ignore[override]
+        cache: dict = {}  # blocks decoded during this pass, each once
+        for k, v in self._d.items():
+            kind = type(v)
+            if kind is Ticket:
+                yield v  # type: ignore[misc]
+            elif kind is bytes:
+                yield FrozenTicket(v)  # type: ignore[misc]
+            else:
+                yield self._view(k, v, cache)
+
+    def items(self) -> Iterator[tuple[str, Ticket]]:  # type: ignore[override]
+        cache: dict = {}
+        for k, v in self._d.items():
+            yield k, self._view(k, v, cache)
+
+    def state_of(self, tid: str) -> str | None:
+        v = self._d.get(tid)
+        if v is None:
+            return None
+        if type(v) is Ticket:
+            return v.state  # type: ignore[union-attr]
+        if type(v) is bytes:
+            return _CODE_FINAL[v[0]]  # type: ignore[index]
+        return v.state(tid)  # type: ignore[union-attr]
+
+    def settle(self, tid: str) -> None:
+        """Freeze the ticket if it has just finished (the reducer calls this after every change)."""
+        v = self._d.get(tid)
+        if type(v) is Ticket and v.state in FINAL_STATES:  # type: ignore[union-attr]
+            self._freeze(tid, freeze(v))  # type: ignore[arg-type]
+
+    def live(self) -> int:
+        """How many tickets are held as objects (open ones)."""
+        return sum(1 for v in self._d.values() if type(v) is Ticket)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return len(self) == len(other) and all(
+            k in other and self[k].to_dict() == other[k].to_dict() for k in self)
+
+    def __repr__(self) -> str:
+        return f"TicketBook({len(self)} tickets, {self.live()} open)"
 
 
 @dataclass
@@ -191,8 +417,8 @@ class State:
     services: dict[str, Service] = field(default_factory=dict)
     counters: dict[int, Counter] = field(default_factory=dict)
     clerks: dict[str, Clerk] = field(default_factory=dict)
-    tickets: dict[str, Ticket] = field(default_factory=dict)
-    """Today's tickets (all states); earlier days live only in the store."""
+    tickets: TicketBook = field(default_factory=TicketBook)
+    """Today's tickets (all states; finished ones frozen); earlier days live only in the store."""
     numbering: dict[str, int] = field(default_factory=dict)
     """Last number issued today per prefix."""
     queue_seq: int = 0
@@ -201,6 +427,8 @@ class State:
     """Background work in progress."""
     background_seq: int = 0
     rules: dict[str, Rule] = field(default_factory=dict)
+    index: Any = field(default=None, compare=False, repr=False)
+    """Derived: :class:`hub.engine.queueindex.QueueIndex`, kept up to date by the reducer (never stored)."""
 
     def snapshot(self) -> dict[str, Any]:
         """Everything, as plain data (tests compare live, reloaded and replayed state)."""

@@ -34,7 +34,9 @@ from hub.engine.model import (
     Settings,
     State,
     Ticket,
+    TicketBook,
 )
+from hub.engine.queueindex import ticket_ids
 
 Event = dict[str, Any]
 _HANDLERS: dict[str, Callable[[State, Event], None]] = {}
@@ -49,7 +51,28 @@ def handles(kind: str) -> Callable[[Callable[[State, Event], None]], Callable[[S
 
 
 def apply(state: State, event: Event) -> None:
-    _HANDLERS[event["type"]](state, event)
+    ids = list(ticket_ids(event))
+    index = state.index
+    if index is not None and index.tickets is not state.tickets:
+        index = None  # stale: rebuilt from the tickets when next asked
+    if index is not None:
+        for tid in ids:
+            index.discard(tid)
+    try:
+        _HANDLERS[event["type"]](state, event)
+    except Exception:
+        state.index = None  # the event half-applied (a replay of partial history): rebuild when asked
+        raise
+    book = state.tickets
+    if index is not None and index.tickets is book:  # day.opened replaces the book
+        for tid in ids:
+            t = book.get(tid)
+            if t is not None:
+                index.add(t)
+    settle = getattr(book, "settle", None)
+    if settle is not None:
+        for tid in ids:
+            settle(tid)  # a ticket that has just finished is frozen (see TicketBook)
 
 
 def event_types() -> frozenset[str]:
@@ -130,7 +153,7 @@ def _day_opened(s: State, e: Event) -> None:
     s.day = e["day"]
     s.numbering = {}
     # Earlier days' tickets are history now: they live in the store only.
-    s.tickets = {k: t for k, t in s.tickets.items() if t.day == s.day}
+    s.tickets = TicketBook((k, t) for k, t in s.tickets.items() if t.day == s.day)
 
 
 # ---- tickets -------------------------------------------------------------

@@ -96,10 +96,6 @@ def pick(
 
 def waiting_for_service(state: State, service_id: str) -> list[Ticket]:
     """Tickets queued for a service (first pending case), oldest first."""
-    out = [
-        t
-        for t in state.tickets.values()
-        if t.state == WAITING and t.pending and t.pending[0] == service_id and t.target_counter is None
-    ]
-    out.sort(key=lambda t: t.queue_seq)
-    return out
+    from hub.engine.queueindex import queue_index
+
+    return queue_index(state).service_queue(service_id)

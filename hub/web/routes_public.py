@@ -145,8 +145,10 @@ async def ticket_live(request: Request, token: str) -> Response:
 
     def render(snap: dict[str, Any]) -> Any:
         info = snap["tickets"].get(token)
-        return {"html": _ticket_fragment(request, info, snap["now"]), "state": info["state"] if info else None,
-                "number": info["number"] if info else None}
+        if info is None:  # not open, and not finished lately: the page keeps what it shows
+            return None
+        return {"html": _ticket_fragment(request, info, snap["now"]), "state": info["state"],
+                "number": info["number"]}
 
     return StreamingResponse(web.live.stream("public", render), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -50,16 +50,11 @@ def dashboard_snapshot(engine: Engine, hub: Any) -> dict[str, Any]:
     now = engine.clock()
     est = engine.estimate()
     services = _service_rows(engine, hub.presenter, est.new_ticket_s, now)
-    # one pass over today's tickets (this runs on the engine's thread: keep it short)
-    states: dict[str, int] = {}
-    targeted: dict[int, int] = {}
-    parked: dict[int, list[str]] = {}
-    for t in s.tickets.values():
-        states[t.state] = states.get(t.state, 0) + 1
-        if t.state == WAITING and t.target_counter is not None:
-            targeted[t.target_counter] = targeted.get(t.target_counter, 0) + 1
-        elif t.state == PARKED and t.counter is not None:
-            parked.setdefault(t.counter, []).append(t.number)
+    # counts from the queue index (this runs on the engine's thread: never a pass over the day)
+    index = engine.index
+    states = {k: v for k, v in index.counts.items() if v}
+    targeted = {n: len(ids) for n, ids in index.targeted.items() if ids}
+    parked = {n: [t.number for t in index.parked_at(n)] for n, ids in index.parked.items() if ids}
     counters = []
     for c in sorted(s.counters.values(), key=lambda c: c.number):
         if not c.enabled:
@@ -110,7 +105,10 @@ def devices_snapshot(hub: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def public_snapshot(engine: Engine, presenter: Any) -> dict[str, Any]:
+RECENT_FINISHED = 1000
+
+
+def public_snapshot(engine: Engine, presenter: Any, previous: dict[str, Any] | None = None) -> dict[str, Any]:
     """The office status (public page and JSON) and every open ticket's position, by token."""
     s = engine.state
     now = engine.clock()
@@ -127,20 +125,31 @@ def public_snapshot(engine: Engine, presenter: Any) -> dict[str, Any]:
                          "serving": t.number if t else None})
     office = presenter.services()["office"]
     status = {
-        "office": office, "waiting": sum(x["waiting"] for x in services) + sum(
-            1 for t in s.tickets.values() if t.state == WAITING and t.target_counter is not None),
+        "office": office, "waiting": sum(x["waiting"] for x in services) + engine.index.targeted_total(),
         "open_counters": sum(1 for c in counters if c["state"] == "open"), "counters": counters,
         "services": services, "appointments": due_today(s, now), "at": now,
     }
-    tickets = {}
-    for t in s.tickets.values():
-        if not t.token:
-            continue
-        if t.state in OPEN_STATES:
+    # Open tickets from the index; a ticket that was open in the previous snapshot and is
+    # finished now stays (as finished) for the pages still following it, the latest
+    # RECENT_FINISHED of them: never a pass over the day's finished tickets.
+    tickets: dict[str, Any] = {}
+    for tid in list(engine.index.by_token.values()):
+        t = s.tickets.get(tid)
+        if t is not None and t.token and t.state in OPEN_STATES:
             tickets[t.token] = ticket_view(engine, presenter, t)
-        else:
-            tickets[t.token] = {"number": t.number, "state": t.state, "services": list(t.services),
-                                "counter": t.counter, "finished_at": t.finished_at}
+    finished: dict[str, Any] = {}
+    for token, info in (previous or {}).get("tickets", {}).items():
+        if token in tickets:
+            continue
+        if info.get("state") in OPEN_STATES:
+            t = engine.find_ticket(token=token)
+            if t is None or t.state in OPEN_STATES:
+                continue
+            info = {"number": t.number, "state": t.state, "services": list(t.services),
+                    "counter": t.counter, "finished_at": t.finished_at}
+        finished[token] = info
+    for token in list(finished)[-RECENT_FINISHED:]:
+        tickets[token] = finished[token]
     return {"status": status, "tickets": tickets, "now": now, "tz": s.settings.tz,
             "no_show_return_s": s.settings.no_show_return_s}
 

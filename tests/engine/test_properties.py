@@ -14,9 +14,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub.engine import Engine, EngineError, State, apply
+from hub.engine import Engine, EngineError, State, apply, routing
 from hub.engine.model import CALLED, SERVING
 from hub.engine.pins import hash_pin
+from hub.engine.queueindex import queue_index
 from hub.store import Store
 from tests.engine.helpers import Clock
 
@@ -139,6 +140,28 @@ def check_invariants(e: Engine, issued_today: int) -> None:
         assert last == max(int(t.number[len(prefix):]) for t in s.tickets.values() if t.prefix == prefix)
     # counts reconcile: every ticket issued today is in exactly one state
     assert sum(Tally(t.state for t in s.tickets.values()).values()) == issued_today == len(s.tickets)
+    check_index(e)
+
+
+def check_index(e: Engine) -> None:
+    """The incremental index equals a rebuild, and calling from group heads equals a full scan."""
+    s = e.state
+    index = queue_index(s)
+    index.check(s)
+    now = e.clock()
+    lead = s.settings.appointment_lead_s
+    for c in s.counters.values():
+        weights = routing.profile_of(s, c)
+        full = routing.pick(s.tickets.values(), c, weights, e.boosts(), now, lead)
+        fast = routing.pick(index.candidates(c.number, weights, now), c, weights, e.boosts(), now, lead)
+        assert (full.id if full else None) == (fast.id if fast else None), (c.number, full, fast)
+    est = e.estimate()
+    waiting = {t.id for t in s.tickets.values() if t.state == "waiting"}
+    assert set(est.wait_s) <= waiting
+    for t in s.tickets.values():
+        if t.state == "waiting":
+            figure = e.wait_for(t)
+            assert figure is None or figure[0] >= 0
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

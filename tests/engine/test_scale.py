@@ -1,0 +1,153 @@
+"""What keeps a busy day cheap: numbers that never run out, frozen finished tickets, the queue
+index, and an estimate that is not re-simulated over a long queue after every change."""
+
+from __future__ import annotations
+
+from hub.engine import State, apply
+from hub.engine import engine as engine_module
+from hub.engine import estimate as estimate_module
+from hub.engine.model import DONE, FrozenTicket, Ticket, TicketBook, freeze, thaw
+from hub.engine.queueindex import queue_index
+from tests.engine.helpers import Clock, office
+
+
+def test_numbers_grow_past_999_and_9999_and_are_never_reused() -> None:
+    clock = Clock()
+    e = office(clock)
+    e.state.numbering["A"] = 998  # as if 998 A tickets had been issued today
+    labels = [e.issue_ticket(["A"]).number for _ in range(3)]
+    assert labels == ["A999", "A1000", "A1001"]
+    e.state.numbering["A"] = 9_999
+    assert e.issue_ticket(["A"]).number == "A10000"  # the 10,000th is issued, not refused
+    assert e.issue_ticket(["B"]).number == "B001"
+    numbers = [t.number for t in e.state.tickets.values()]
+    assert len(numbers) == len(set(numbers))
+
+
+def test_a_finished_ticket_is_frozen_and_reads_the_same() -> None:
+    clock = Clock()
+    e = office(clock)
+    e.resume(1)
+    t = e.issue_ticket(["A"], token="tok-1")
+    e.call_next(1)
+    clock.advance(60)
+    e.finish(1, ["resolved"])
+    book = e.state.tickets
+    assert isinstance(book, TicketBook) and book.live() == 0
+    done = book[t.id]
+    assert done.state == DONE and done.marks == ["resolved"] and done.token == "tok-1"
+    view = next(iter(book.values()))
+    assert isinstance(view, FrozenTicket) and view.state == DONE and view.number == t.number
+    assert thaw(freeze(done)).to_dict() == done.to_dict()
+    assert e.find_ticket(token="tok-1").id == t.id
+    assert e.find_ticket(number=t.number).id == t.id
+    # replaying the events gives the same tickets, frozen the same way
+    fresh = State()
+    for ev in e.take_events():
+        apply(fresh, ev)
+    assert fresh.snapshot() == e.state.snapshot()
+
+
+def test_call_next_and_the_published_counts_do_not_scan_the_day() -> None:
+    clock = Clock()
+    e = office(clock)
+    e.resume(1)
+    for _ in range(300):  # a day's worth of finished tickets
+        e.issue_ticket(["A"])
+        e.call_next(1)
+        e.finish(1)
+    for i in range(50):
+        e.issue_ticket(["A" if i % 2 else "B"])
+    index = queue_index(e.state)
+    index.check(e.state)
+    assert index.waiting_for("A") == 25 and index.waiting_for("B") == 25
+    assert index.counts[DONE] == 300
+
+    class Counting(TicketBook):
+        values_calls = 0
+
+        def values(self):  # type: ignore[override]
+            Counting.values_calls += 1
+            return super().values()
+
+    e.state.tickets = Counting(e.state.tickets.items())
+    queue_index(e.state)  # rebuilt once for the new book (a reload does the same)
+    Counting.values_calls = 0
+    for _ in range(5):
+        e.issue_ticket(["A"])
+        e.call_next(1)
+    assert Counting.values_calls == 0
+
+
+def test_a_long_queue_is_simulated_once_per_several_changes(monkeypatch) -> None:
+    clock = Clock()
+    e = office(clock)
+    e.resume(1)
+    monkeypatch.setattr(engine_module, "EXACT_WAITING", 10)
+    runs = []
+    real = estimate_module.simulate
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "simulate", counting)
+    for _ in range(100):
+        e.issue_ticket(["A"])
+    e.estimate()
+    runs.clear()
+    figures = []
+    for _ in range(20):
+        t = e.issue_ticket(["A"])  # one change each; 100+ waiting / 10 → a run every ~10 changes
+        figures.append(e.wait_for(t))
+    assert 1 <= len(runs) <= 3
+    # between runs a new ticket still gets a figure: behind the last one simulated, never less
+    waits = [w for w, _ in figures]
+    aheads = [a for _, a in figures]
+    assert all(w > 0 for w in waits)
+    assert aheads == sorted(aheads) and aheads[-1] >= 100
+    exact = real(e.state, clock(), {}, e._service_times.times(e.state))
+    assert abs(waits[-1] - exact.wait_s[t.id]) <= 0.1 * exact.wait_s[t.id]
+
+
+def test_ticket_slots_keep_a_ticket_small() -> None:
+    t = Ticket(id="x", day="d", number="A001", prefix="A", services=["A"], pending=["A"])
+    assert not hasattr(t, "__dict__")
+
+
+def test_finished_tickets_compressed_in_blocks_read_the_same(monkeypatch) -> None:
+    monkeypatch.setattr(TicketBook, "BLOCK", 4)
+    clock = Clock()
+    e = office(clock)
+    e.resume(1)
+    ids = []
+    for i in range(30):
+        t = e.issue_ticket(["A" if i % 3 else "B"], token=f"tok{i}")
+        ids.append(t.id)
+        e.call_next(1)
+        clock.advance(30)
+        if i % 5 == 0:
+            e.no_show(1)  # stays open: a no-show may come back
+        else:
+            e.finish(1, ["ok"])
+    e.feedback(1, "good")  # names a finished ticket: it is filed again, not twice
+    book = e.state.tickets
+    assert any(type(v).__name__ == "_Block" for v in book._d.values())
+    for i, tid in enumerate(ids):
+        assert book[tid].token == f"tok{i}"
+        assert e.find_ticket(token=f"tok{i}").id == tid
+    states = [t.state for t in book.values()]
+    assert states.count(DONE) == 24 and states.count("no_show") == 6
+    assert [t.number for t in book.values()] == [book[tid].number for tid in ids]
+    queue_index(e.state).check(e.state)
+    fresh = State()
+    for ev in e.take_events():
+        apply(fresh, ev)
+    assert fresh.snapshot() == e.state.snapshot()
+
+
+def test_random_operations_keep_invariants_with_tiny_blocks(monkeypatch) -> None:
+    from tests.engine.test_properties import test_random_operations_keep_invariants
+
+    monkeypatch.setattr(TicketBook, "BLOCK", 2)  # every second finished ticket closes a block
+    test_random_operations_keep_invariants()
