@@ -93,7 +93,7 @@ class LiveBook:
             s = self._states.get(site)
             if s is None:
                 return {"loading": site in self._loading, "day": "", "waiting": 0, "longest_wait_s": None, "target_s": None, "open_counters": 0,
-                        "counters": 0, "serving": 0, "over_target": []}
+                        "counters": 0, "serving": 0, "over_target": [], "service_names": {}}
             waiting = [t for t in s.tickets.values() if t.state == M.WAITING]
             longest, target, over = None, None, []
             for t in waiting:
@@ -109,24 +109,32 @@ class LiveBook:
             return {"loading": False, "day": s.day, "waiting": len(waiting), "longest_wait_s": None if longest is None else round(longest),
                     "target_s": target, "open_counters": len(open_), "counters": len(counters),
                     "serving": sum(1 for c in counters if c.state in (M.C_CALLED, M.C_SERVING)),
-                    "over_target": sorted(set(over))}
+                    "over_target": sorted(set(over)),
+                    "service_names": {sid: dict(s.services[sid].names or {}) for sid in set(over) if sid in s.services}}
 
 
-def alerts(site_row: dict[str, Any], ov: dict[str, Any], now: float) -> list[dict[str, str]]:
-    """What a regional manager should look at, per office."""
-    out = []
+def alerts(site_row: dict[str, Any], ov: dict[str, Any], now: float) -> list[dict[str, Any]]:
+    """What a regional manager should look at, per office.
+
+    ``message`` is English (the JSON API); ``code`` and ``args`` let a page show it in its own language.
+    """
+    out: list[dict[str, Any]] = []
     last = site_row.get("last_contact")
     if last is None:
-        out.append({"level": "warning", "code": "never_connected", "message": "the hub has not connected yet"})
+        out.append({"level": "warning", "code": "never_connected", "message": "the hub has not connected yet",
+                    "args": {}})
     elif now - last > STALE_S:
-        out.append({"level": "error", "code": "unreachable",
-                    "message": f"no contact with the hub for {int((now - last) // 60)} min"})
+        minutes = int((now - last) // 60)
+        out.append({"level": "error", "code": "unreachable", "args": {"minutes": minutes},
+                    "message": f"no contact with the hub for {minutes} min"})
     backlog = max(0, int(site_row.get("head_seq") or 0) - int(site_row.get("acked_seq") or 0))
     if backlog > 1000:
-        out.append({"level": "warning", "code": "backlog", "message": f"{backlog} events not yet received"})
+        out.append({"level": "warning", "code": "backlog", "args": {"events": backlog},
+                    "message": f"{backlog} events not yet received"})
     if ov.get("over_target"):
-        out.append({"level": "warning", "code": "wait_over_target",
+        out.append({"level": "warning", "code": "wait_over_target", "args": {"services": list(ov["over_target"])},
                     "message": "waits over target: " + ", ".join(ov["over_target"])})
     if ov.get("waiting") and not ov.get("open_counters"):
-        out.append({"level": "error", "code": "no_open_counter", "message": "customers waiting, no counter open"})
+        out.append({"level": "error", "code": "no_open_counter", "message": "customers waiting, no counter open",
+                    "args": {}})
     return out

@@ -62,8 +62,10 @@ class SiteStats:
                              " ON CONFLICT(key) DO UPDATE SET value = excluded.value", [json.dumps(last)])
             n += len(rows)
 
-    def configuration(self, site: str, pg: Any) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-        """Services (names, targets) and clerks' names as the office has them now."""
+    def configuration(self, site: str, pg: Any, lang: str = "hu") -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        """Services (names in ``lang``, targets) and clerks' names as the office has them now."""
+        from hub.web.i18n import name_in
+
         services: dict[str, dict[str, Any]] = {}
         clerks: dict[str, str] = {}
         for kind, data in pg.execute(
@@ -73,7 +75,7 @@ class SiteStats:
             if kind == "service.upserted":
                 s = data["service"]
                 names = s.get("names") or {}
-                services[s["id"]] = {"name": names.get("hu") or names.get("en") or s["id"], "sla_s": s.get("sla_s")}
+                services[s["id"]] = {"name": name_in(names, lang, s["id"]), "sla_s": s.get("sla_s")}
             else:
                 c = data["clerk"]
                 clerks[c["id"]] = c.get("name") or clerks.get(c["id"]) or c["id"]
@@ -90,7 +92,7 @@ class SiteStats:
             finally:
                 sdb.close()
 
-    def report(self, site: str, start: str, end: str) -> dict[str, Any]:
+    def report(self, site: str, start: str, end: str, lang: str = "hu") -> dict[str, Any]:
         from hub.stats import compute
 
         with self._lock(site):
@@ -98,7 +100,7 @@ class SiteStats:
             try:
                 with self.db() as pg:
                     self.refresh(site, sdb, pg)
-                    services, clerks = self.configuration(site, pg)
+                    services, clerks = self.configuration(site, pg, lang)
                 return compute(sdb.conn, start, end, services=services, clerks=clerks)
             finally:
                 sdb.close()

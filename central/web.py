@@ -10,80 +10,191 @@ Pages: ``/`` overview (refreshes itself), ``/stats`` across offices,
 JSON: ``/api/overview``, ``/api/report?from=&to=``, ``/api/stats/{site}?from=&to=``.
 Exports: ``/stats/export.csv|xlsx`` (across offices),
 ``/stats/{site}/export.csv?table=…`` and ``/stats/{site}/export.xlsx``.
+
+Languages as on the hub's web (:mod:`hub.web.i18n`): Hungarian by default,
+English; ``?lang=``, the ``sorra_lang`` cookie (``/lang/{hu,en}``) or the
+browser's Accept-Language choose. Pages are Jinja2 templates in
+``central/templates`` with ``_()``; central's own messages are in
+``central/locale`` (``central/locale/make_catalogue.py``), the hub's charts and
+export headers come translated from the hub's catalogue. The JSON API stays
+English (codes and figures).
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
 import hashlib
-import html
-import io
 import logging
+import re
 import secrets
 import threading
 import time
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import uvicorn
 from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from markupsafe import Markup
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central import db as D
-from central.live import alerts
+from central import export as X
+from central.live import STALE_S, alerts
 from central.stats import SiteStats
+from hub.web import i18n
 from hub.web.accounts import check_password
+from hub.web.security import LANG_COOKIE
+from sorra.i18n import LANGS, Translator, package_translator
 
 log = logging.getLogger(__name__)
 
 COOKIE = "sorra_central"
 SESSION_S = 12 * 3600
+MAX_DAYS = 400
+TZ = "Europe/Budapest"
+"""Whose "today" the date ranges start from (the offices' time zone, as the hub's default)."""
+HERE = Path(__file__).resolve().parent
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SITE_TABLES = ("summary", "services", "clerks", "hours", "days")
 
 
-def _h(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+def translator(lang: str) -> Translator:
+    """Central's own messages (``central/locale/{hu,en}/LC_MESSAGES/central.po``)."""
+    return package_translator(__file__, "central", lang if lang in LANGS else "hu")
 
 
-def _page(title: str, body: str, user: dict[str, Any] | None = None, refresh: int = 0) -> HTMLResponse:
-    nav = ""
-    if user is not None:
-        nav = (f'<nav><a href="/">Overview</a> · <a href="/stats">Statistics</a> · {_h(user["name"])} '
-               f'({_h(user["role"])}) <form method="post" action="/logout" style="display:inline">'
-               '<button>Log out</button></form></nav>')
-    meta = f'<meta http-equiv="refresh" content="{refresh}">' if refresh else ""
-    style = ("body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-             "padding:.3em .6em;text-align:right}td:first-child,th:first-child{text-align:left}.error{color:#b00}"
-             ".warning{color:#a60}svg{max-width:100%}")
-    return HTMLResponse(f"<!doctype html><html><head><meta charset='utf-8'>{meta}<title>{_h(title)} — Sorra central"
-                        f"</title><link rel='stylesheet' href='/static/sorra.css'><style>{style}</style></head><body>{nav}<h1>{_h(title)}</h1>{body}</body></html>")
+def ago(seconds: float | None, lang: str) -> str:
+    """How long ago: "12 s ago", "3 min ago", "1 h 5 min ago" (hu: "12 mp-e", "3 perce", "1 óra 5 perce")."""
+    _ = translator(lang).gettext
+    if seconds is None:
+        return _("never")
+    s = int(max(0, seconds))
+    if s < 5:
+        return _("just now")
+    if s < 60:
+        return _("{n} s ago").format(n=s)
+    h, m = divmod(s // 60, 60)
+    if h:
+        return _("{h} h {m} min ago").format(h=h, m=m)
+    return _("{n} min ago").format(n=m)
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo(TZ)).date()
+
+
+def presets(t: date) -> list[tuple[str, str, str]]:
+    """The hub's quick ranges (hub/web/routes_stats.py), with the same labels."""
+    monday = t - timedelta(days=t.weekday())
+    first = t.replace(day=1)
+    last_month_end = first - timedelta(days=1)
+    return [
+        ("Today", t.isoformat(), t.isoformat()),
+        ("This week", monday.isoformat(), t.isoformat()),
+        ("Last 30 days", (t - timedelta(days=29)).isoformat(), t.isoformat()),
+        ("This month", first.isoformat(), t.isoformat()),
+        ("Last month", last_month_end.replace(day=1).isoformat(), last_month_end.isoformat()),
+    ]
 
 
 def _range(start: str | None, end: str | None) -> tuple[str, str]:
-    today = date.today()
+    t = today()
     try:
-        d1 = date.fromisoformat(end) if end else today
+        d1 = date.fromisoformat(end) if end else t
         d0 = date.fromisoformat(start) if start else d1 - timedelta(days=6)
     except ValueError:
-        raise HTTPException(400, "dates: YYYY-MM-DD") from None
+        raise HTTPException(400, "dates as YYYY-MM-DD") from None
     if d1 < d0:
         d0, d1 = d1, d0
-    if (d1 - d0).days > 400:
-        raise HTTPException(400, "at most 400 days")
+    if (d1 - d0).days >= MAX_DAYS:
+        raise HTTPException(400, "at most 400 days at once")
     return d0.isoformat(), d1.isoformat()
+
+
+def _days(start: str, end: str) -> list[str]:
+    d0, d1 = date.fromisoformat(start), date.fromisoformat(end)
+    return [(d0 + timedelta(days=i)).isoformat() for i in range((d1 - d0).days + 1)]
+
+
+_INBAR = re.compile(r'(<rect class="[^"]*" x="[\d.]+" y="0" width="([\d.]+)" height="30">.*?</rect>)'
+                    r'<text class="inbar"[^>]*>([^<]*)</text>')
+
+
+def fit_inbar_labels(svg: Markup) -> Markup:
+    """Drop the labels inside a :func:`hub.web.charts.split_bar` part that would spill over the next part
+    ("Nem jelent meg 8 %" on a narrow part); the part keeps its hover title and the legend names it."""
+    def keep(m: re.Match[str]) -> str:
+        return m.group(0) if len(m.group(3)) * 8.5 + 12 <= float(m.group(2)) else m.group(1)
+
+    return Markup(_INBAR.sub(keep, str(svg)))
+
+
+def _safe_next(url: str) -> str:
+    return url if url.startswith("/") and not url.startswith("//") else "/"
+
+
+class Pages:
+    """Templates (``central/templates``) rendered in the visitor's language, with the hub's filters."""
+
+    def __init__(self) -> None:
+        self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(),
+                               trim_blocks=True, lstrip_blocks=True)
+
+        def lang_filter(name: str) -> Callable[..., Any]:
+            @pass_context
+            def f(ctx: Any, *args: Any) -> Any:
+                return i18n.filters(ctx.get("lang", "hu"))[name](*args)
+
+            return f
+
+        for name in i18n.filters("hu"):
+            self.env.filters[name] = lang_filter(name)
+        self.env.filters["ago"] = pass_context(lambda ctx, s: ago(s, ctx.get("lang", "hu")))
+        self.env.filters["tiny_date"] = pass_context(lambda ctx, d: i18n.tiny_date(d, ctx.get("lang", "hu")))
+        self.env.filters["name_of"] = pass_context(
+            lambda ctx, sid, names: i18n.name_in((names or {}).get(sid), ctx.get("lang", "hu"), sid))
+
+    def render(self, request: Request, template: str, *, status: int = 200, user: dict[str, Any] | None = None,
+               **values: Any) -> HTMLResponse:
+        lang = lang_of(request)
+        tr = translator(lang)
+        query = request.url.query
+        here = request.url.path + (f"?{query}" if query else "")
+
+        def ndays(n: int) -> str:
+            return tr.gettext("1 day") if n == 1 else tr.gettext("{n} days").format(n=n)
+
+        html = self.env.get_template(template).render(
+            lang=lang, _=tr.gettext, ndays=ndays, hub_=i18n.translator(lang).gettext, user=user, path=request.url.path,
+            here=quote(here, safe=""), **values)
+        resp = HTMLResponse(html, status_code=status)
+        if request.query_params.get("lang") in LANGS:
+            resp.set_cookie(LANG_COOKIE, request.query_params["lang"], max_age=365 * 86400, samesite="lax")
+        return resp
+
+
+def lang_of(request: Request) -> str:
+    return i18n.pick_lang(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
+                          request.headers.get("accept-language"))
 
 
 def create_app(service: Any) -> FastAPI:
     app = FastAPI(title="Sorra central", docs_url=None, redoc_url=None, openapi_url=None)
-    from pathlib import Path
-
     from fastapi.staticfiles import StaticFiles
 
     import hub.web
 
-    # the hub's stylesheet (charts from hub.web.charts use its classes)
+    # the hub's stylesheet: the same large targets, contrast and chart classes (hub.web.charts)
     app.mount("/static", StaticFiles(directory=Path(hub.web.__file__).parent / "static"), name="static")
     stats = service.stats or SiteStats(service.data_dir, lambda: service.db(autocommit=True))
+    pages = Pages()
 
     def user_of(request: Request) -> dict[str, Any] | None:
         token = request.cookies.get(COOKIE)
@@ -99,6 +210,7 @@ def create_app(service: Any) -> FastAPI:
         user = user_of(request)
         if user is None:
             raise HTTPException(401, "log in first")
+        request.state.user = user
         return user
 
     def visible(user: dict[str, Any], conn: Any) -> list[dict[str, Any]]:
@@ -111,29 +223,43 @@ def create_app(service: Any) -> FastAPI:
         if user["role"] != "admin" and site not in user["sites"]:
             raise HTTPException(404, "no such office")
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> Response:
-        if exc.status_code == 401 and not request.url.path.startswith("/api/"):
-            return RedirectResponse("/login", status_code=303)
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+    @app.exception_handler(StarletteHTTPException)  # ours and the router's (an unknown page, a wrong method)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = {404: "no such page", 405: "this page cannot do that"}.get(exc.status_code, str(exc.detail)) \
+            if exc.detail in ("Not Found", "Method Not Allowed") else str(exc.detail)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": detail}, status_code=exc.status_code)
+        if exc.status_code == 401:
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse("/login" + ("" if here == "/" else f"?next={quote(here, safe='')}"),
+                                    status_code=303)
+        user = getattr(request.state, "user", None) or await run_in_threadpool(user_of, request)
+        return pages.render(request, "error.html", status=exc.status_code, code=exc.status_code,
+                            message=detail, user=user)
+
+    @app.get("/lang/{code}")
+    def set_lang(code: str, next: str = "/") -> Response:
+        resp = RedirectResponse(_safe_next(next), status_code=303)
+        if code in LANGS:
+            resp.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax")
+        return resp
 
     @app.get("/login")
-    def login_form() -> HTMLResponse:
-        return _page("Log in", '<form method="post" action="/login"><p><label>Name <input name="name"></label></p>'
-                               '<p><label>Password <input name="password" type="password"></label></p>'
-                               '<button>Log in</button></form>')
+    def login_form(request: Request, next: str = "/") -> HTMLResponse:
+        return pages.render(request, "login.html", next=_safe_next(next), failed=False, name="")
 
     @app.post("/login")
-    def login(name: str = Form(...), password: str = Form(...)) -> Response:
+    def login(request: Request, name: str = Form(...), password: str = Form(...), next: str = Form("/")) -> Response:
         with service.db(autocommit=True) as conn:
             user = D.get_user(conn, name.strip().lower())
             if user is None or not check_password(password, user["password_hash"]):
-                return _page("Log in", '<p class="error">Wrong name or password.</p><p><a href="/login">Again</a></p>')
+                return pages.render(request, "login.html", status=401, next=_safe_next(next), failed=True,
+                                    name=name)
             token = secrets.token_urlsafe(32)
             conn.execute("DELETE FROM sessions WHERE expires_at < %s", [time.time()])
             conn.execute("INSERT INTO sessions (token_hash, name, expires_at) VALUES (%s,%s,%s)",
                          [hashlib.sha256(token.encode()).hexdigest(), user["name"], time.time() + SESSION_S])
-        resp = RedirectResponse("/", status_code=303)
+        resp = RedirectResponse(_safe_next(next), status_code=303)
         resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=SESSION_S)
         return resp
 
@@ -153,7 +279,9 @@ def create_app(service: Any) -> FastAPI:
             rows = [r for r in visible(user, conn) if r["removed_at"] is None]
         out = []
         for r in rows:
-            ov = service.live.overview(r["site"], now)
+            # out of contact: its waits as they were when the hub last reported, not growing with our clock
+            last = r["last_contact"]
+            ov = service.live.overview(r["site"], last if last is not None and now - last > STALE_S else now)
             out.append({"site": r["site"], "name": r["name"], **ov,
                         "last_contact": r["last_contact"],
                         "last_contact_ago_s": None if r["last_contact"] is None else round(now - r["last_contact"]),
@@ -168,18 +296,15 @@ def create_app(service: Any) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     def overview(request: Request) -> HTMLResponse:
         user = need(request)
-        body = ["<table><tr><th>Office</th><th>Waiting</th><th>Longest wait</th><th>Target</th>"
-                "<th>Open counters</th><th>Last contact</th><th>Alerts</th></tr>"]
-        for o in overview_rows(user):
-            lw = "–" if o["longest_wait_s"] is None else f"{o['longest_wait_s'] // 60} min"
-            target = "–" if not o["target_s"] else f"{o['target_s'] // 60} min"
-            ago = "never" if o["last_contact_ago_s"] is None else f"{o['last_contact_ago_s']} s ago"
-            al = "<br>".join(f'<span class="{_h(a["level"])}">{_h(a["message"])}</span>' for a in o["alerts"])
-            body.append(f'<tr><td><a href="/stats/{_h(o["site"])}">{_h(o["name"])}</a></td><td>{o["waiting"]}</td>'
-                        f"<td>{lw}</td><td>{target}</td><td>{o['open_counters']}/{o['counters']}</td>"
-                        f"<td>{ago}</td><td>{al}</td></tr>")
-        body.append("</table>")
-        return _page("All offices", "".join(body), user, refresh=10)
+        offices = overview_rows(user)
+        for o in offices:
+            o["stale"] = any(a["code"] in ("unreachable", "never_connected") for a in o["alerts"])
+        totals = {"offices": len(offices), "waiting": sum(o["waiting"] for o in offices),
+                  "open": sum(o["open_counters"] for o in offices), "counters": sum(o["counters"] for o in offices),
+                  "alerts": sum(1 for o in offices if o["alerts"])}
+        now = datetime.now(ZoneInfo(TZ))
+        return pages.render(request, "overview.html", user=user, offices=offices, totals=totals,
+                            at=now.strftime("%H:%M:%S"), refresh=10)
 
     # ---- across offices -----------------------------------------------------------------
 
@@ -188,78 +313,70 @@ def create_app(service: Any) -> FastAPI:
             names = [r["site"] for r in visible(user, conn)]
             return D.report(conn, start, end, names), D.report_by_day(conn, start, end, names)
 
+    def dates(request: Request) -> tuple[str, str]:
+        q = request.query_params
+        return _range(q.get("from") or q.get("start"), q.get("to") or q.get("end"))
+
     @app.get("/api/report")
-    def api_report(request: Request, start: str | None = None, end: str | None = None) -> JSONResponse:
+    def api_report(request: Request) -> JSONResponse:
         user = need(request)
-        a, b = _range(request.query_params.get("from", start), request.query_params.get("to", end))
+        a, b = dates(request)
         per_site, by_day = across(user, a, b)
         return JSONResponse({"from": a, "to": b, "sites": per_site, "by_day": by_day})
-
-    cols = ("issued", "served", "no_show", "cancelled", "unserved", "open", "wait_mean_s", "wait_max_s")
 
     @app.get("/stats", response_class=HTMLResponse)
     def stats_all(request: Request) -> HTMLResponse:
         from hub.web.charts import stacked_bars
 
         user = need(request)
-        a, b = _range(request.query_params.get("from"), request.query_params.get("to"))
+        lang = lang_of(request)
+        a, b = dates(request)
         per_site, by_day = across(user, a, b)
-        q = f"from={a}&to={b}"
-        body = [f'<form><input type="date" name="from" value="{a}"> – <input type="date" name="to" value="{b}">'
-                f' <button>Show</button></form><p><a href="/stats/export.csv?{q}">CSV</a> · '
-                f'<a href="/stats/export.xlsx?{q}">XLSX</a></p>']
-        if by_day:
-            body.append(str(stacked_bars(
-                [d["day"][5:] for d in by_day],
-                [("served", "bar-a", [d["served"] for d in by_day]),
-                 ("no-show", "bar-bad", [d["no_show"] for d in by_day]),
-                 ("other", "bar-c", [d["issued"] - d["served"] - d["no_show"] for d in by_day])],
-                label="Tickets per day, all offices")))
-        body.append("<table><tr><th>Office</th>" + "".join(f"<th>{c}</th>" for c in cols) + "</tr>")
-        for site, r in per_site.items():
-            body.append(f'<tr><td><a href="/stats/{_h(site)}?{q}">{_h(r["name"])}</a></td>'
-                        + "".join(f"<td>{_h(r[c])}</td>" for c in cols) + "</tr>")
-        body.append("</table>")
-        return _page("Statistics — all offices", "".join(body), user)
+        total = X.total_row(per_site)
+        hub_ = i18n.translator(lang).gettext
+        chart = None
+        if per_site:
+            known = {d["day"]: d for d in by_day}
+            zero = dict.fromkeys(("issued", *D.OUTCOMES), 0)
+            days = [known.get(d) or {"day": d, **zero} for d in _days(a, b)]
+            chart = stacked_bars(
+                [i18n.tiny_date(d["day"], lang) for d in days],
+                [(hub_("Served"), "bar-a", [d["served"] for d in days]),
+                 (hub_("No-show"), "bar-b", [d["no_show"] for d in days]),
+                 (hub_("Cancelled"), "bar-c", [d["cancelled"] for d in days]),
+                 (hub_("Unserved"), "bar-bad", [d["unserved"] for d in days]),
+                 (hub_("Open"), "bar-d", [d["open"] for d in days])],
+                label=translator(lang).gettext("Tickets per day, all offices shown"),
+                every=max(1, -(-len(days) // 14)))
+        return pages.render(request, "stats_all.html", user=user, start=a, end=b, per_site=per_site, total=total,
+                            chart=chart, presets=presets(today()), n=len(_days(a, b)))
 
     @app.get("/stats/export.{fmt}")
     def stats_all_export(request: Request, fmt: str) -> Response:
         user = need(request)
-        a, b = _range(request.query_params.get("from"), request.query_params.get("to"))
+        if fmt not in ("csv", "xlsx"):
+            raise HTTPException(404, "no such export")
+        lang = lang_of(request)
+        a, b = dates(request)
         per_site, _by_day = across(user, a, b)
-        header = ["site", "name", *cols]
-        body = [[site, r["name"], *(r[c] for c in cols)] for site, r in per_site.items()]
+        header, body = X.offices_table(per_site, translator(lang).gettext)
         name = f"sorra-offices-{a}-{b}"
         if fmt == "csv":
-            buf = io.StringIO()
-            buf.write("\ufeff")
-            w = csv.writer(buf)
-            w.writerow(header)
-            w.writerows(body)
-            return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+            return Response(X.csv_text(header, body, lang), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-        if fmt == "xlsx":
-            from openpyxl import Workbook
-
-            wb = Workbook()
-            ws = wb.active
-            ws.title = "Offices"
-            ws.append(header)
-            for r in body:
-                ws.append(r)
-            out = io.BytesIO()
-            wb.save(out)
-            return Response(out.getvalue(), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        raise HTTPException(404, "csv or xlsx")
+        data = X.xlsx_bytes([(translator(lang).gettext("Offices"), header, body)])
+        return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
     # ---- one office: the hub's own report ----------------------------------------------------
 
     def site_report(request: Request, site: str) -> tuple[dict[str, Any], dict[str, Any], str, str]:
         user = need(request)
         may_see(user, site)
-        a, b = _range(request.query_params.get("from"), request.query_params.get("to"))
-        return user, stats.report(site, a, b), a, b
+        with service.db(autocommit=True) as conn:
+            if not any(r["site"] == site for r in D.sites(conn, include_removed=True)):
+                raise HTTPException(404, "no such office")
+        a, b = dates(request)
+        return user, stats.report(site, a, b, lang_of(request)), a, b
 
     @app.get("/api/stats/{site}")
     def api_site(request: Request, site: str) -> JSONResponse:
@@ -267,56 +384,37 @@ def create_app(service: Any) -> FastAPI:
 
     @app.get("/stats/{site}/export.{fmt}")
     def site_export(request: Request, site: str, fmt: str) -> Response:
-        from hub.stats.export import to_csv, to_xlsx
+        from hub.stats.export import rows, to_xlsx
 
+        if fmt not in ("csv", "xlsx"):
+            raise HTTPException(404, "no such export")
         _user, report, a, b = site_report(request, site)
+        lang = lang_of(request)
+        hub_ = i18n.translator(lang).gettext  # the hub's own column names, translated by the hub's catalogue
         name = f"sorra-{site}-{a}-{b}"
-
-        def gettext(s: str) -> str:
-            return s
         if fmt == "csv":
             table = request.query_params.get("table", "services")
-            try:
-                text = to_csv(report, table, gettext)
-            except ValueError:
-                raise HTTPException(404, "no such table") from None
-            return Response(text, media_type="text/csv; charset=utf-8",
+            if table not in SITE_TABLES:
+                raise HTTPException(404, "no such table")
+            header, body = rows(report, table, hub_)
+            return Response(X.csv_text(header, body, lang), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}-{table}.csv"'})
-        if fmt == "xlsx":
-            return Response(to_xlsx(report, gettext),
-                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-        raise HTTPException(404, "csv or xlsx")
+        return Response(to_xlsx(report, hub_), media_type=XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
     @app.get("/stats/{site}", response_class=HTMLResponse)
     def site_page(request: Request, site: str) -> HTMLResponse:
-        from hub.web.charts import stacked_bars
+        from hub.web.routes_stats import chart_set
 
         user, r, a, b = site_report(request, site)
-        t = r["totals"]
-        q = f"from={a}&to={b}"
-        body = [f'<form><input type="date" name="from" value="{a}"> – <input type="date" name="to" value="{b}">'
-                f' <button>Show</button></form><p>Export: '
-                + " · ".join(f'<a href="/stats/{_h(site)}/export.csv?{q}&table={tb}">{tb} (CSV)</a>'
-                             for tb in ("summary", "services", "clerks", "hours", "days"))
-                + f' · <a href="/stats/{_h(site)}/export.xlsx?{q}">XLSX</a></p>']
-        body.append(str(stacked_bars([str(h["hour"]) for h in r["hours"]],
-                                     [("issued", "bar-a", [h["issued"] for h in r["hours"]])],
-                                     label="Tickets by hour")))
-        figures = [("Issued", t["issued"]), ("Served", t["served"]), ("No-show", t["no_show"]),
-                   ("Cancelled", t["cancelled"]), ("Unserved", t["unserved"]), ("Open", t["open"]),
-                   ("Mean wait (s)", t["wait"]["mean"] and round(t["wait"]["mean"])),
-                   ("p90 wait (s)", t["wait"]["p90"] and round(t["wait"]["p90"])), ("SLA %", t["sla_pct"])]
-        body.append("<table>" + "".join(f"<tr><td>{k}</td><td>{_h(v)}</td></tr>" for k, v in figures) + "</table>")
-        body.append("<h2>Services</h2><table><tr><th>Service</th><th>Issued</th><th>Served</th><th>No-show</th>"
-                    "<th>Mean wait (s)</th><th>SLA %</th></tr>")
-        for s in r["services"]:
-            mean = s["wait"]["mean"]
-            body.append(f"<tr><td>{_h(s['name'])}</td><td>{s['issued']}</td><td>{s['served']}</td>"
-                        f"<td>{s['no_show']}</td><td>{'' if mean is None else round(mean)}</td>"
-                        f"<td>{_h(s['sla_pct'])}</td></tr>")
-        body.append("</table>")
-        return _page(f"Statistics — {site}", "".join(body), user)
+        charts = chart_set(r, lang_of(request))
+        charts["outcomes"] = fit_inbar_labels(charts["outcomes"])
+        charts["csat"] = fit_inbar_labels(charts["csat"])
+        with service.db(autocommit=True) as conn:
+            name = next((s["name"] for s in D.sites(conn, include_removed=True) if s["site"] == site), site)
+        return pages.render(request, "site_stats.html", user=user, site=site, office=name or site, r=r, start=a,
+                            end=b, charts=charts, presets=presets(today()),
+                            tables=SITE_TABLES)
 
     return app
 

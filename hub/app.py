@@ -85,6 +85,13 @@ def load_secrets(data_dir: Path) -> dict[str, str]:
         data = {**fresh, **{k: v for k, v in stored.items() if v}}
     else:
         data = fresh
+    save_secrets(data_dir, data)
+    return data
+
+
+def save_secrets(data_dir: Path, data: dict[str, str]) -> None:
+    """Write ``secrets.json`` atomically, readable by this user only (0600), synced to disk."""
+    path = data_dir / "secrets.json"
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -92,7 +99,6 @@ def load_secrets(data_dir: Path) -> dict[str, str]:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    return data
 
 
 def runtime_info(data_dir: Path) -> dict[str, Any] | None:

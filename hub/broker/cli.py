@@ -67,11 +67,9 @@ def add_rotate_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run_rotate(args: argparse.Namespace, data_dir: Path) -> int:
     """Replace one secret on a stopped hub's data dir; the next start uses (and announces) it."""
-    import json
-    import os
     import sys
 
-    from hub.app import load_secrets, runtime_info
+    from hub.app import load_secrets, runtime_info, save_secrets
 
     if runtime_info(data_dir) is not None:
         print("sorra hub: stop the hub first (it holds the current secrets); then start it again",
@@ -81,19 +79,12 @@ def run_rotate(args: argparse.Namespace, data_dir: Path) -> int:
     if what in ROTATE:
         data = load_secrets(data_dir)
         data[ROTATE[what]] = secrets.token_urlsafe(18 if what == "pairing-secret" else 24)
-        path = data_dir / "secrets.json"
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        save_secrets(data_dir, data)
         after = {"pairing-secret": "paired devices keep working and read the new one from mDNS; devices with "
                                    "a manual hub.host need 'sorra setup set hub.pairing_secret NEW' "
                                    "('sorra hub device pending' shows it)",
                  "hub-password": "only the hub uses it", "admin-password": "only the hub's CLI uses it"}[what]
-        print(f"new {what} written to {path}; it takes effect when the hub starts ({after})")
+        print(f"new {what} written to {data_dir / 'secrets.json'}; it takes effect when the hub starts ({after})")
         return 0
     tls = data_dir / "tls"
     names = ["server.pem", "server.key"] + (["ca.pem", "ca.key"] if what == "ca" else [])

@@ -2,6 +2,12 @@
 
 Column labels go through the caller's ``gettext`` so a Hungarian manager gets
 Hungarian headers. Durations are whole seconds; percentages have one decimal.
+
+CSV is written as the reader's Excel opens it on a double click, which follows
+the computer's regional settings, so it follows the language of the page:
+Hungarian (``hu``) with ``;`` between fields and decimal commas (``12,5``),
+English with ``,`` and decimal points. Both start with the UTF-8 byte order
+mark (without it Excel shows ``Ăˇ`` for ``á``).
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 Gettext = Callable[[str], str]
@@ -89,24 +95,45 @@ def rows(report: dict[str, Any], table: str, _: Gettext) -> tuple[list[str], lis
     return [label for _k, label in cols], [[_get(r, key) for key, _l in cols] for r in source]
 
 
-def to_csv(report: dict[str, Any], table: str, _: Gettext) -> str:
-    header, body = rows(report, table, _)
+def csv_dialect(lang: str) -> tuple[str, str]:
+    """(field separator, decimal mark) for CSV read by Excel in ``lang``'s regional settings."""
+    return (";", ",") if lang == "hu" else (",", ".")
+
+
+def csv_cell(value: Any, decimal: str, places: int = 1) -> Any:
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else int(value)
+    if isinstance(value, float):
+        text = f"{value:.{places}f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value)}"
+        return text.replace(".", decimal)
+    return value
+
+
+def csv_text(header: Sequence[str], body: Sequence[Sequence[Any]], lang: str) -> str:
+    sep, decimal = csv_dialect(lang)
     buf = io.StringIO()
     buf.write("\ufeff")  # Excel reads UTF-8 (accents) only with the mark
-    w = csv.writer(buf)
+    w = csv.writer(buf, delimiter=sep)
     w.writerow(header)
-    w.writerows(body)
+    for r in body:
+        w.writerow([csv_cell(v, decimal) for v in r])
     return buf.getvalue()
+
+
+def to_csv(report: dict[str, Any], table: str, _: Gettext, lang: str = "en") -> str:
+    header, body = rows(report, table, _)
+    return csv_text(header, body, lang)
 
 
 CONTACT_COLUMNS = ("ticket", "day", "service", "counter", "clerk", "queued_at", "called_at", "wait_s",
                    "started_at", "ended_at", "service_s", "outcome", "first", "implicit", "recalls")
 
 
-def contacts_csv(conn: sqlite3.Connection, start: str, end: str) -> Iterator[str]:
+def contacts_csv(conn: sqlite3.Connection, start: str, end: str, lang: str = "en") -> Iterator[str]:
     """Every contact in the range, one row each (streamed): the raw facts behind the figures."""
+    sep, decimal = csv_dialect(lang)
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csv.writer(buf, delimiter=sep)
     buf.write("\ufeff")
     w.writerow(CONTACT_COLUMNS)
     cur = conn.execute(f"SELECT {', '.join(CONTACT_COLUMNS)} FROM stat_contact WHERE day BETWEEN ? AND ?"
@@ -116,7 +143,7 @@ def contacts_csv(conn: sqlite3.Connection, start: str, end: str) -> Iterator[str
         if not chunk:
             break
         for r in chunk:
-            w.writerow([round(x, 3) if isinstance(x, float) else x for x in r])
+            w.writerow([csv_cell(x, decimal, 3) for x in r])
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()

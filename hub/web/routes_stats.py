@@ -134,13 +134,13 @@ def export_csv(request: Request, table: str = "days", start: str = "", end: str 
     name = f"sorra-{table}-{d0}-{d1}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if table == "contacts":
-        return StreamingResponse(export.contacts_csv(web_of(request).db(), d0, d1), media_type="text/csv; charset=utf-8",
-                                 headers=headers)
+        return StreamingResponse(export.contacts_csv(web_of(request).db(), d0, d1, lang_of(request)),
+                                 media_type="text/csv; charset=utf-8", headers=headers)
     if table not in export.TABLES:
         raise WebError(400, "bad_args", f"table: one of {', '.join(export.TABLES)}")
     tr = i18n.translator(lang_of(request))
-    return Response(export.to_csv(report(request, d0, d1), table, tr.gettext), media_type="text/csv; charset=utf-8",
-                    headers=headers)
+    return Response(export.to_csv(report(request, d0, d1), table, tr.gettext, lang_of(request)),
+                    media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.get("/stats/export.xlsx")

@@ -57,6 +57,12 @@ class HubProcess:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        broker_pid = self.data / "broker" / "mosquitto.pid"
+        if broker_pid.exists():  # a broker the killed hub left behind
+            try:
+                os.kill(int(broker_pid.read_text().strip()), signal.SIGTERM)
+            except (ProcessLookupError, ValueError):
+                pass
 
 
 @pytest.fixture
@@ -69,12 +75,6 @@ def hub_process(tmp_path: Path):
     hp.start()
     yield hp, creds
     hp.stop()
-    broker_pid = data / "broker" / "mosquitto.pid"
-    if broker_pid.exists():  # a broker the killed hub left behind
-        try:
-            os.kill(int(broker_pid.read_text().strip()), signal.SIGTERM)
-        except (ProcessLookupError, ValueError):
-            pass
 
 
 def _hub_online(client: BusClient) -> threading.Event:

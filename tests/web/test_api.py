@@ -240,7 +240,8 @@ def test_statistics_and_exports(web_hub: Any, client: Client) -> None:
     assert r["totals"]["issued"] >= 1 and r["totals"]["csat"]["good"] >= 1
     assert any(c["id"] == "bela" and c["finished"] >= 1 for c in r["clerks"])
     csv_text = client.get("/stats/export.csv?table=services").text.lstrip("\ufeff")
-    assert csv_text.splitlines()[0].startswith("Ügytípus,Név,Kiadva") or csv_text.startswith("Service,")
+    # Hungarian Excel reads ";" between fields (and decimal commas)
+    assert csv_text.splitlines()[0].startswith("Ügytípus;Név;Kiadva") or csv_text.startswith("Service,")
     raw = client.get("/stats/export.csv?table=contacts").text
     assert called["id"] in raw
     xlsx = client.get("/stats/export.xlsx")
