@@ -72,7 +72,7 @@ class Configuration:
         self._emit("service.upserted", service=svc.to_dict())
         return self.state.services[sid]
 
-    def upsert_counter(self, number: int, name: str | None = None, profile: list[dict] | None = None,
+    def upsert_counter(self, number: int, name: str | None = None, profile: list[dict[str, Any]] | None = None,
                        enabled: bool | None = None) -> Counter:
         self._begin()
         if not isinstance(number, int) or not 1 <= number <= 999:
@@ -101,7 +101,7 @@ class Configuration:
         self._emit("clerk.upserted", clerk=data)
         return self.state.clerks[cid]
 
-    def _check_profile(self, profile: list[dict]) -> list[dict]:
+    def _check_profile(self, profile: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []
         seen = set()
         for entry in profile:
@@ -117,8 +117,8 @@ class Configuration:
             out.append({"service": sid, "weight": weight})
         return out
 
-    def set_profile(self, profile: list[dict], *, counter: int | None = None, clerk: str | None = None,
-                    by_clerk: bool = False) -> list[dict]:
+    def set_profile(self, profile: list[dict[str, Any]], *, counter: int | None = None, clerk: str | None = None,
+                    by_clerk: bool = False) -> list[dict[str, Any]]:
         self._begin()
         if clerk is not None:
             c = self.state.clerks.get(clerk)

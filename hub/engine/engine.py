@@ -203,7 +203,7 @@ class Engine(Configuration):
         a = self.state.appointments.get(code.strip().upper())
         if a is None or a.state == "cancelled":
             raise not_found("no appointment with this code")
-        if a.state == "checked_in" and a.ticket in self.state.tickets:
+        if a.state == "checked_in" and a.ticket is not None and a.ticket in self.state.tickets:
             return self.state.tickets[a.ticket]  # a second check-in shows the same ticket
         if hours.day_of(a.at, self.state.settings.tz) != self.state.day:
             raise conflict("this appointment is for another day")
@@ -231,7 +231,7 @@ class Engine(Configuration):
         return t
 
     def _ticket(self, ticket_id: str) -> Ticket:
-        t = self.state.tickets.get(ticket_id)
+        t: Ticket | None = self.state.tickets.get(ticket_id)
         if t is None:
             raise not_found(f"no ticket {ticket_id!r} today")
         return t

@@ -21,10 +21,11 @@ import math
 import statistics
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from hub.engine import routing
 from hub.engine.model import C_CALLED, C_OPEN, C_SERVING, DONE, Counter, State, Ticket
-from hub.engine.queueindex import group_key, queue_index
+from hub.engine.queueindex import GroupKey, group_key, queue_index
 
 PRIOR_WEIGHT = 3  # the configured mean counts as this many observations
 RECENT = 30  # learn from this many latest services per service
@@ -35,7 +36,7 @@ MAX_SPREAD = 1.5  # σ beyond this is a clerk who forgot to press Done, not the 
 SPREAD_PRIOR_WEIGHT = 10  # a spread needs more observations than a mean to be trusted
 
 
-class Times(dict):
+class Times(dict[str, float]):
     """Service id → expected seconds per customer, and ``spread``: service id → σ of log(time)."""
 
     def __init__(self, means: dict[str, float] | None = None, spread: dict[str, float] | None = None) -> None:
@@ -156,7 +157,7 @@ class ServiceTimes:
             self._add(t)
         self._state = state
 
-    def observe(self, state: State, event: dict) -> None:
+    def observe(self, state: State, event: dict[str, Any]) -> None:
         if self._state is not state:
             self.rebuild(state)
         elif event["type"] == "ticket.finished":
@@ -269,7 +270,7 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
     index = queue_index(state)
     tickets = state.tickets
     # Each group: [key, tickets in routing order, position of its head].
-    groups: dict[tuple, list] = {}
+    groups: dict[GroupKey, list[Any]] = {}
     for key, members in index.groups.items():
         groups[key] = [key, [tickets[tid] for tid in members.ordered()], 0]
     seq = state.queue_seq + 1
@@ -288,12 +289,12 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
     rate: dict[str, float] = {}
     # Per counter, the groups it may call from, each with its static rank:
     # (group, level (None: appointment, by time), weight, served service).
-    plans: dict[int, list[tuple[list, int | None, int, str]]] = {}
+    plans: dict[int, list[tuple[list[Any], int | None, int, str]]] = {}
     for c in counters:
         weights = all_services if assumed_counter else routing.profile_of(state, c)
         for sid in weights:
             rate[sid] = rate.get(sid, 0.0) + 1.0 / times.get(sid, default_s)
-        plan = []
+        plan: list[tuple[list[Any], int | None, int, str]] = []
         for key, g in groups.items():
             target, pending, front, priority, due = key
             if target is not None:
@@ -321,10 +322,10 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
     called = 0
     while free:
         at, number = heapq.heappop(free)
-        best = None
-        best_key: tuple | None = None
-        for plan in plans[number]:
-            g, level, weight, _ = plan
+        best: tuple[list[Any], int | None, int, str] | None = None
+        best_key: tuple[Any, ...] | None = None
+        for step in plans[number]:
+            g, level, weight, _ = step
             members, pos = g[1], g[2]
             if pos >= len(members):
                 continue
@@ -342,7 +343,7 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
                 waited = at - t.queued_at
                 k = (3, -((waited if waited > 0 else 0.0) + 1.0) * weight, t.queue_seq)
             if best_key is None or k < best_key:
-                best, best_key = plan, k
+                best, best_key = step, k
         if best is None:
             continue  # nothing left that this counter serves: it drops out
         g = best[0]

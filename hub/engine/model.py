@@ -35,7 +35,8 @@ class Row:
     __slots__ = ()  # lets a subclass use slots (Ticket: a busy day holds tens of thousands)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]
+        out: dict[str, Any] = asdict(self)  # type: ignore[call-overload]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -170,16 +171,21 @@ class FrozenTicket:
 
     __slots__ = ("state", "_blob", "_block", "_ticket", "_values")
 
-    def __init__(self, blob: bytes | None, block: tuple[_Block, int, dict] | None = None) -> None:
+    def __init__(self, blob: bytes | None, block: tuple[_Block, int, dict[Any, Any]] | None = None) -> None:
         self._blob = blob
         self._block = block
         self._ticket: Ticket | None = None
-        self._values: tuple | None = None
-        self.state = _CODE_FINAL[blob[0] if blob is not None else block[0].states[block[1]]]  # type: ignore[index]
+        self._values: tuple[Any, ...] | None = None
+        if blob is not None:
+            self.state = _CODE_FINAL[blob[0]]
+        else:
+            assert block is not None
+            self.state = _CODE_FINAL[block[0].states[block[1]]]
 
     def blob(self) -> bytes:
         if self._blob is None:
-            block, i, cache = self._block  # type: ignore[misc]
+            assert self._block is not None
+            block, i, cache = self._block
             blobs = cache.get(block)
             if blobs is None:
                 blobs = cache[block] = block.blobs()
@@ -191,9 +197,10 @@ class FrozenTicket:
             self._ticket = Ticket(*self.values())
         return self._ticket
 
-    def values(self) -> tuple:
+    def values(self) -> tuple[Any, ...]:
         if self._values is None:
             self._values = marshal.loads(memoryview(self.blob())[1:])
+        assert self._values is not None
         return self._values
 
     def __getattr__(self, name: str) -> Any:
@@ -218,7 +225,8 @@ class _Block:
         self._z = zlib.compress(marshal.dumps([blob for _, blob in items]), 6)
 
     def blobs(self) -> list[bytes]:
-        return marshal.loads(zlib.decompress(self._z))
+        out: list[bytes] = marshal.loads(zlib.decompress(self._z))
+        return out
 
     def blob(self, tid: str) -> bytes:
         return self.blobs()[self.ids.index(tid)]
@@ -227,7 +235,7 @@ class _Block:
         return _CODE_FINAL[self.states[self.ids.index(tid)]]
 
 
-class TicketBook(MutableMapping):
+class TicketBook(MutableMapping[str, Ticket]):
     """Today's tickets by id, in issue order: open ones as :class:`Ticket` objects, finished ones frozen.
 
     A busy day has tens of thousands of finished tickets that nothing changes
@@ -254,9 +262,9 @@ class TicketBook(MutableMapping):
 
     def __getitem__(self, tid: str) -> Ticket:
         v = self._d[tid]
-        if type(v) is Ticket:
+        if isinstance(v, Ticket):
             return v
-        return thaw(v if type(v) is bytes else v.blob(tid))  # type: ignore[union-attr,arg-type]
+        return thaw(v if isinstance(v, bytes) else v.blob(tid))
 
     def get(self, tid: str, default: Any = None) -> Any:
         if tid in self._d:
@@ -276,10 +284,14 @@ class TicketBook(MutableMapping):
         self._loose.append(tid)
         if len(self._loose) >= self.BLOCK:
             d = self._d
-            items = [(x, d[x]) for x in dict.fromkeys(self._loose) if type(d.get(x)) is bytes]
+            items: list[tuple[str, bytes]] = []
+            for x in dict.fromkeys(self._loose):
+                v = d.get(x)
+                if isinstance(v, bytes):
+                    items.append((x, v))
             self._loose = []
             if items:
-                block = _Block(items)  # type: ignore[arg-type]
+                block = _Block(items)
                 for x, _ in items:
                     d[x] = block
 
@@ -295,7 +307,7 @@ class TicketBook(MutableMapping):
     def __len__(self) -> int:
         return len(self._d)
 
-    def _view(self, tid: str, v: Any, cache: dict) -> Any:
+    def _view(self, tid: str, v: Any, cache: dict[Any, Any]) -> Any:
         if type(v) is Ticket:
             return v
         if type(v) is bytes:
@@ -306,18 +318,17 @@ class TicketBook(MutableMapping):
         return FrozenTicket(None, (v, places[tid], cache))
 
     def values(self) -> Iterator[Ticket]:  # type: ignore[override]
-        cache: dict = {}  # blocks decoded during this pass, each once
+        cache: dict[Any, Any] = {}  # blocks decoded during this pass, each once
         for k, v in self._d.items():
-            kind = type(v)
-            if kind is Ticket:
-                yield v  # type: ignore[misc]
-            elif kind is bytes:
-                yield FrozenTicket(v)  # type: ignore[misc]
+            if isinstance(v, Ticket):
+                yield v
+            elif isinstance(v, bytes):
+                yield FrozenTicket(v)  # type: ignore[misc]  # a read-only view with a Ticket's fields
             else:
                 yield self._view(k, v, cache)
 
     def items(self) -> Iterator[tuple[str, Ticket]]:  # type: ignore[override]
-        cache: dict = {}
+        cache: dict[Any, Any] = {}
         for k, v in self._d.items():
             yield k, self._view(k, v, cache)
 
@@ -325,21 +336,21 @@ class TicketBook(MutableMapping):
         v = self._d.get(tid)
         if v is None:
             return None
-        if type(v) is Ticket:
-            return v.state  # type: ignore[union-attr]
-        if type(v) is bytes:
-            return _CODE_FINAL[v[0]]  # type: ignore[index]
-        return v.state(tid)  # type: ignore[union-attr]
+        if isinstance(v, Ticket):
+            return v.state
+        if isinstance(v, bytes):
+            return _CODE_FINAL[v[0]]
+        return v.state(tid)
 
     def settle(self, tid: str) -> None:
         """Freeze the ticket if it has just finished (the reducer calls this after every change)."""
         v = self._d.get(tid)
-        if type(v) is Ticket and v.state in FINAL_STATES:  # type: ignore[union-attr]
-            self._freeze(tid, freeze(v))  # type: ignore[arg-type]
+        if isinstance(v, Ticket) and v.state in FINAL_STATES:
+            self._freeze(tid, freeze(v))
 
     def live(self) -> int:
         """How many tickets are held as objects (open ones)."""
-        return sum(1 for v in self._d.values() if type(v) is Ticket)
+        return sum(1 for v in self._d.values() if isinstance(v, Ticket))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Mapping):

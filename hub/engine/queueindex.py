@@ -27,10 +27,13 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from hub.engine.model import FINAL_STATES, PARKED, WAITING, State, Ticket
 
-GroupKey = tuple
+GroupKey = tuple[int | None, tuple[str, ...], bool, bool, str | None]
+"""(target counter, pending services, front, priority, own group for a due appointment)."""
+Order = tuple[Any, ...]
 
 
 def group_key(t: Ticket) -> GroupKey:
@@ -49,8 +52,8 @@ class Ordered:
     __slots__ = ("_heap", "members")
 
     def __init__(self) -> None:
-        self._heap: list[tuple[tuple, str]] = []
-        self.members: dict[str, tuple] = {}
+        self._heap: list[tuple[Order, str]] = []
+        self.members: dict[str, Order] = {}
 
     def __len__(self) -> int:
         return len(self.members)
@@ -58,7 +61,7 @@ class Ordered:
     def __bool__(self) -> bool:
         return bool(self.members)
 
-    def add(self, tid: str, order: tuple) -> None:
+    def add(self, tid: str, order: Order) -> None:
         self.members[tid] = order
         heapq.heappush(self._heap, (order, tid))
         if len(self._heap) > 2 * len(self.members) + 64:
@@ -105,7 +108,7 @@ class QueueIndex:
         """A ticket's id is this and its number (see Engine.issue_ticket)."""
         self.counts: dict[str, int] = {}
         """Ticket state → how many of today's tickets are in it."""
-        self._where: dict[str, tuple] = {}
+        self._where: dict[str, tuple[Any, ...]] = {}
         """Waiting or parked ticket id → where it is filed, so that taking it out needs only the id."""
         for t in state.tickets.values():
             self.add(t)
@@ -280,12 +283,12 @@ class QueueIndex:
 def queue_index(state: State) -> QueueIndex:
     """The state's index, built on first use and after the tickets were replaced."""
     index = state.index
-    if index is None or index.tickets is not state.tickets:
+    if not isinstance(index, QueueIndex) or index.tickets is not state.tickets:
         index = state.index = QueueIndex(state)
     return index
 
 
-def ticket_ids(event: dict) -> Iterable[str]:
+def ticket_ids(event: dict[str, Any]) -> Iterable[str]:
     """The tickets an event changes (the reducer re-files exactly these)."""
     t = event.get("ticket")
     if isinstance(t, dict):

@@ -24,13 +24,14 @@ profile serves every service.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from hub.engine.model import WAITING, Counter, State, Ticket
 
 
 def profile_of(state: State, counter: Counter) -> dict[str, int]:
     """Service → weight for this counter now (clerk's profile beats the counter's)."""
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     if counter.clerk and counter.clerk in state.clerks:
         entries = state.clerks[counter.clerk].profile
     if not entries:
