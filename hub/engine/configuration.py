@@ -1,10 +1,12 @@
 """Commands that set the office up: settings, services, counters, clerks,
-profiles, priority rules, appointments. Mixed into :class:`hub.engine.Engine`;
-like every command they validate first and then emit events."""
+profiles, priority rules, appointments. Like every command they validate
+first and then emit events, through the engine they are given (the engine
+owns the state, the clock and the event log; :class:`hub.engine.Engine`
+hands these commands on to an :class:`OfficeSetup` it makes)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from hub.engine import hours
 from hub.engine.errors import EngineError, bad_args, conflict, not_found
@@ -14,20 +16,31 @@ from hub.engine.reducer import Event
 PREFIX_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-class Configuration:
+class EngineCore(Protocol):
+    """What the set-up commands need of the engine."""
+
     state: State
-    _now: float
 
-    def _begin(self) -> None:  # provided by Engine
-        raise NotImplementedError
+    @property
+    def now(self) -> float: ...
 
-    def _emit(self, kind: str, **data: Any) -> Event:  # provided by Engine
-        raise NotImplementedError
+    def _begin(self) -> None: ...
+
+    def _emit(self, kind: str, **data: Any) -> Event: ...
+
+
+class OfficeSetup:
+    def __init__(self, engine: EngineCore) -> None:
+        self._engine = engine
+
+    @property
+    def state(self) -> State:
+        return self._engine.state  # read each time: the worker may replace the engine's state
 
     # ---- configuration -----------------------------------------------------
 
     def update_settings(self, **changes: Any) -> Settings:
-        self._begin()
+        self._engine._begin()
         known = set(Settings().to_dict())
         unknown = set(changes) - known
         if unknown:
@@ -39,14 +52,14 @@ class Configuration:
                 raise bad_args(str(err)) from None
         if "tz" in changes:
             try:
-                hours.day_of(self._now, changes["tz"])
+                hours.day_of(self._engine.now, changes["tz"])
             except Exception:
                 raise bad_args(f"unknown time zone {changes['tz']!r}") from None
-        self._emit("settings.updated", settings=changes)
+        self._engine._emit("settings.updated", settings=changes)
         return self.state.settings
 
     def upsert_service(self, service: dict[str, Any]) -> Service:
-        self._begin()
+        self._engine._begin()
         data = {**(self.state.services[service["id"]].to_dict() if service.get("id") in self.state.services else {}), **service}
         sid = str(data.get("id", ""))
         if not sid or len(sid) > 32 or not all(ch.isalnum() or ch in "_-" for ch in sid):
@@ -69,12 +82,12 @@ class Configuration:
             svc = Service.from_dict(data)
         except TypeError as err:
             raise bad_args(str(err)) from None
-        self._emit("service.upserted", service=svc.to_dict())
+        self._engine._emit("service.upserted", service=svc.to_dict())
         return self.state.services[sid]
 
     def upsert_counter(self, number: int, name: str | None = None, profile: list[dict[str, Any]] | None = None,
                        enabled: bool | None = None) -> Counter:
-        self._begin()
+        self._engine._begin()
         if not isinstance(number, int) or not 1 <= number <= 999:
             raise bad_args("counter number: 1–999")
         data: dict[str, Any] = {"number": number}
@@ -84,11 +97,11 @@ class Configuration:
             data["profile"] = self._check_profile(profile)
         if enabled is not None:
             data["enabled"] = enabled
-        self._emit("counter.upserted", counter=data)
+        self._engine._emit("counter.upserted", counter=data)
         return self.state.counters[number]
 
     def upsert_clerk(self, clerk: dict[str, Any]) -> Clerk:
-        self._begin()
+        self._engine._begin()
         cid = str(clerk.get("id", ""))
         if not cid or len(cid) > 64:
             raise bad_args("clerk id: 1–64 characters")
@@ -98,7 +111,7 @@ class Configuration:
         data.pop("counter", None)
         if cid not in self.state.clerks and not data.get("name"):
             raise bad_args("a new clerk needs a name")
-        self._emit("clerk.upserted", clerk=data)
+        self._engine._emit("clerk.upserted", clerk=data)
         return self.state.clerks[cid]
 
     def _check_profile(self, profile: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -119,7 +132,7 @@ class Configuration:
 
     def set_profile(self, profile: list[dict[str, Any]], *, counter: int | None = None, clerk: str | None = None,
                     by_clerk: bool = False) -> list[dict[str, Any]]:
-        self._begin()
+        self._engine._begin()
         if clerk is not None:
             c = self.state.clerks.get(clerk)
             if c is None:
@@ -129,11 +142,11 @@ class Configuration:
         elif counter is None or counter not in self.state.counters:
             raise not_found(f"no counter {counter!r}")
         checked = self._check_profile(profile)
-        self._emit("profile.set", counter=counter, clerk=clerk, profile=checked)
+        self._engine._emit("profile.set", counter=counter, clerk=clerk, profile=checked)
         return checked
 
     def upsert_rule(self, rule: dict[str, Any]) -> Rule:
-        self._begin()
+        self._engine._begin()
         r = Rule.from_dict(rule)
         if r.service not in self.state.services:
             raise not_found(f"no service {r.service!r}")
@@ -141,44 +154,44 @@ class Configuration:
             raise bad_args("a rule needs min_waiting or min_wait_s")
         if not 1 <= r.boost <= 100:
             raise bad_args("boost: 1–100")
-        self._emit("rule.upserted", rule=r.to_dict())
+        self._engine._emit("rule.upserted", rule=r.to_dict())
         return self.state.rules[r.id]
 
     def remove_rule(self, rule_id: str) -> None:
-        self._begin()
+        self._engine._begin()
         if rule_id not in self.state.rules:
             raise not_found(f"no rule {rule_id!r}")
-        self._emit("rule.removed", id=rule_id)
+        self._engine._emit("rule.removed", id=rule_id)
 
     # ---- appointments -------------------------------------------------------
 
     def book(self, appointment: dict[str, Any]) -> dict[str, Any]:
-        self._begin()
+        self._engine._begin()
         a = dict(appointment)
         if a.get("service") not in self.state.services:
             raise not_found(f"no service {a.get('service')!r}")
         code = str(a.get("code", "")).upper()
         if not code or code in self.state.appointments:
             raise conflict("appointment code missing or already used")
-        if float(a.get("at", 0)) < self._now:
+        if float(a.get("at", 0)) < self._engine.now:
             raise bad_args("that time has passed")
-        a.update(code=code, booked_at=self._now, state="booked")
-        self._emit("appointment.booked", appointment=a)
+        a.update(code=code, booked_at=self._engine.now, state="booked")
+        self._engine._emit("appointment.booked", appointment=a)
         return self.state.appointments[code].to_dict()
 
     def cancel_appointment(self, code: str) -> None:
-        self._begin()
+        self._engine._begin()
         a = self.state.appointments.get(code.upper())
         if a is None or a.state != "booked":
             raise not_found("no open appointment with this code")
-        self._emit("appointment.cancelled", code=a.code)
+        self._engine._emit("appointment.cancelled", code=a.code)
 
     def move_appointment(self, code: str, to: float) -> None:
-        self._begin()
+        self._engine._begin()
         a = self.state.appointments.get(code.upper())
         if a is None or a.state != "booked":
             raise not_found("no open appointment with this code")
-        if to < self._now:
+        if to < self._engine.now:
             raise bad_args("that time has passed")
-        self._emit("appointment.moved", code=a.code, to=to)
+        self._engine._emit("appointment.moved", code=a.code, to=to)
 

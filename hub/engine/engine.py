@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hub.engine import hours, routing
-from hub.engine.configuration import Configuration
+from hub.engine.configuration import OfficeSetup
 from hub.engine.errors import EngineError, bad_args, conflict, not_found
 from hub.engine.estimate import Estimate, ServiceTimes, simulate
 from hub.engine.model import (
@@ -37,6 +37,7 @@ from hub.engine.model import (
     Counter,
     Rule,
     Service,
+    Settings,
     State,
     Ticket,
 )
@@ -60,9 +61,17 @@ def ticket_label(prefix: str, number: int) -> str:
     return f"{prefix}{number:0{NUMBER_DIGITS}d}"
 
 
-class Engine(Configuration):
+class Engine:
+    """The queue engine: commands in, events out (the reducer is the only mutator).
+
+    The office set-up commands (settings, services, counters, clerks, profiles,
+    rules, appointments) live in :class:`OfficeSetup`; the engine hands them on,
+    so callers have one object to talk to.
+    """
+
     def __init__(self, clock: Clock, state: State | None = None) -> None:
         self.clock = clock
+        self.setup = OfficeSetup(self)
         self.state = state or State()
         self._events: list[Event] = []
         self._now = 0.0
@@ -73,6 +82,40 @@ class Engine(Configuration):
         self._queued_since: list[tuple[int, str]] = []
         """(queue_seq, service) of queue entries since the last simulation (see wait_for)."""
         self._service_times = ServiceTimes()
+
+    # ---- office set-up (hub.engine.configuration.OfficeSetup) ------------------
+
+    def update_settings(self, **changes: Any) -> Settings:
+        return self.setup.update_settings(**changes)
+
+    def upsert_service(self, service: dict[str, Any]) -> Service:
+        return self.setup.upsert_service(service)
+
+    def upsert_counter(self, number: int, name: str | None = None, profile: list[dict[str, Any]] | None = None,
+                       enabled: bool | None = None) -> Counter:
+        return self.setup.upsert_counter(number, name, profile, enabled)
+
+    def upsert_clerk(self, clerk: dict[str, Any]) -> Clerk:
+        return self.setup.upsert_clerk(clerk)
+
+    def set_profile(self, profile: list[dict[str, Any]], *, counter: int | None = None, clerk: str | None = None,
+                    by_clerk: bool = False) -> list[dict[str, Any]]:
+        return self.setup.set_profile(profile, counter=counter, clerk=clerk, by_clerk=by_clerk)
+
+    def upsert_rule(self, rule: dict[str, Any]) -> Rule:
+        return self.setup.upsert_rule(rule)
+
+    def remove_rule(self, rule_id: str) -> None:
+        self.setup.remove_rule(rule_id)
+
+    def book(self, appointment: dict[str, Any]) -> dict[str, Any]:
+        return self.setup.book(appointment)
+
+    def cancel_appointment(self, code: str) -> None:
+        self.setup.cancel_appointment(code)
+
+    def move_appointment(self, code: str, to: float) -> None:
+        self.setup.move_appointment(code, to)
 
     # ---- plumbing ----------------------------------------------------------
 
