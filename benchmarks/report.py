@@ -28,7 +28,7 @@ def render(r: dict[str, Any]) -> str:
            f"Python {r['machine']['python']}.", ""]
     f = r["floors"]
     out += ["| raw floor (same run) | figure | load 1 / 5 min |", "|---|---|---|",
-            f"| MQTT QoS 1 echo round trip (same broker) | p50 {f['mqtt_qos1_echo']['p50_ms']:.2f} ms, "
+            f"| MQTT QoS 1 round trip through a second process (bare Mosquitto) | p50 {f['mqtt_qos1_echo']['p50_ms']:.2f} ms, "
             f"p99 {f['mqtt_qos1_echo']['p99_ms']:.2f} ms | {_load_text(f['mqtt_qos1_echo'])} |",
             f"| SQLite WAL + synchronous=FULL, single-row commits | {f['sqlite_wal_full']['commits_per_s']:.0f}/s "
             f"| {_load_text(f['sqlite_wal_full'])} |", ""]

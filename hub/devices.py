@@ -40,7 +40,7 @@ class DeviceRegistry:
         with self._lock:
             # Its own connection: the worker may be inside a transaction on the store's.
             if self._conn is None:
-                self._conn = connect(self.store.path, readonly=True)
+                self._conn = connect(self.store.path, readonly=True, cache_kib=256)
             row = self._conn.execute("SELECT role, counter FROM devices WHERE id = ?", [device]).fetchone()
             actor = Actor(device, row[0], row[1]) if row else None
             self._cache[device] = (now, actor)

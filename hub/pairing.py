@@ -329,7 +329,7 @@ class PairingService:
         """A short read on its own connection: WAL lets it run beside the worker's transaction."""
         if self.hub.store is None:
             return []
-        conn = connect(self.hub.store.path, readonly=True)
+        conn = connect(self.hub.store.path, readonly=True, cache_kib=256)
         try:
             return conn.execute(sql, args).fetchall()
         finally:

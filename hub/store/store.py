@@ -49,13 +49,15 @@ _ENTITY_KINDS = {
 BUSY_TIMEOUT_S = 30.0
 
 
-def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+def connect(path: Path | str, *, readonly: bool = False, cache_kib: int = 2048) -> sqlite3.Connection:
     """The one way Sorra opens its database: every connection, any thread.
 
     WAL (readers never block the engine's commit, and its commit never blocks
     them), ``synchronous=FULL`` (a commit survives a power cut: replies are sent
     only after it), foreign keys, and a busy timeout instead of "database is
-    locked". ``readonly`` connections cannot write by accident.
+    locked". ``readonly`` connections cannot write by accident. ``cache_kib``
+    bounds this connection's page cache (the hub keeps several: the store's,
+    the device registry's, one per web worker thread; on a Pi they add up).
     """
     if readonly:
         conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
@@ -66,6 +68,7 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    conn.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
     return conn
 
 

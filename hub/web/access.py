@@ -96,6 +96,8 @@ ACCESS: dict[str, str] = {
     "GET /stats": MANAGER,
     "GET /stats/export.csv": MANAGER,
     "GET /stats/export.xlsx": MANAGER,
+    "GET /capacity": MANAGER,
+    "GET /capacity/scenario.toml": MANAGER,
     "POST /stats/rebuild": ADMIN,
     "GET /admin/devices": ADMIN,
     "POST /admin/devices": ADMIN,
