@@ -29,7 +29,6 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,17 +90,8 @@ def today() -> date:
 
 
 def presets(t: date) -> list[tuple[str, str, str]]:
-    """The hub's quick ranges (hub/web/routes_stats.py), with the same labels."""
-    monday = t - timedelta(days=t.weekday())
-    first = t.replace(day=1)
-    last_month_end = first - timedelta(days=1)
-    return [
-        ("Today", t.isoformat(), t.isoformat()),
-        ("This week", monday.isoformat(), t.isoformat()),
-        ("Last 30 days", (t - timedelta(days=29)).isoformat(), t.isoformat()),
-        ("This month", first.isoformat(), t.isoformat()),
-        ("Last month", last_month_end.replace(day=1).isoformat(), last_month_end.isoformat()),
-    ]
+    """The hub's quick ranges, with the same labels (translated by the hub's catalogue)."""
+    return i18n.date_presets(t)[:5]
 
 
 def _range(start: str | None, end: str | None) -> tuple[str, str]:
@@ -147,15 +137,7 @@ class Pages:
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(),
                                trim_blocks=True, lstrip_blocks=True)
 
-        def lang_filter(name: str) -> Callable[..., Any]:
-            @pass_context
-            def f(ctx: Any, *args: Any) -> Any:
-                return i18n.filters(ctx.get("lang", "hu"))[name](*args)
-
-            return f
-
-        for name in i18n.filters("hu"):
-            self.env.filters[name] = lang_filter(name)
+        i18n.install_language_filters(self.env)
         self.env.filters["ago"] = pass_context(lambda ctx, s: ago(s, ctx.get("lang", "hu")))
         self.env.filters["tiny_date"] = pass_context(lambda ctx, d: i18n.tiny_date(d, ctx.get("lang", "hu")))
         self.env.filters["name_of"] = pass_context(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -126,3 +127,33 @@ def filters(lang: str) -> dict[str, Any]:
         "num": lambda v, digits=0: number(v, lang, digits),
         "name_in": lambda names, fallback="": name_in(names, lang, fallback),
     }
+
+
+def date_presets(t: date) -> list[tuple[str, str, str]]:
+    """The statistics pages' quick ranges ending today: (label to translate, first day, last day)."""
+    monday = t - timedelta(days=t.weekday())
+    first = t.replace(day=1)
+    last_month_end = first - timedelta(days=1)
+    return [
+        ("Today", t.isoformat(), t.isoformat()),
+        ("This week", monday.isoformat(), t.isoformat()),
+        ("Last 30 days", (t - timedelta(days=29)).isoformat(), t.isoformat()),
+        ("This month", first.isoformat(), t.isoformat()),
+        ("Last month", last_month_end.replace(day=1).isoformat(), last_month_end.isoformat()),
+        ("This year", t.replace(month=1, day=1).isoformat(), t.isoformat()),
+    ]
+
+
+def install_language_filters(env: Any) -> None:
+    """Jinja2 filters that format in the page's language (the template context's ``lang``)."""
+    from jinja2 import pass_context
+
+    def lang_filter(name: str) -> Callable[..., Any]:
+        @pass_context
+        def f(ctx: Any, *args: Any) -> Any:
+            return filters(ctx.get("lang", "hu"))[name](*args)
+
+        return f
+
+    for name in filters("hu"):
+        env.filters[name] = lang_filter(name)

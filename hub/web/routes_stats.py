@@ -41,18 +41,7 @@ def parse_range(request: Request, start: str, end: str) -> tuple[str, str]:
 
 
 def presets(request: Request) -> list[tuple[str, str, str]]:
-    t = today(request)
-    monday = t - timedelta(days=t.weekday())
-    first = t.replace(day=1)
-    last_month_end = first - timedelta(days=1)
-    return [
-        ("Today", t.isoformat(), t.isoformat()),
-        ("This week", monday.isoformat(), t.isoformat()),
-        ("Last 30 days", (t - timedelta(days=29)).isoformat(), t.isoformat()),
-        ("This month", first.isoformat(), t.isoformat()),
-        ("Last month", last_month_end.replace(day=1).isoformat(), last_month_end.isoformat()),
-        ("This year", t.replace(month=1, day=1).isoformat(), t.isoformat()),
-    ]
+    return i18n.date_presets(today(request))
 
 
 def report(request: Request, start: str, end: str) -> dict[str, Any]:
