@@ -17,7 +17,9 @@ ROLES = {
     "counter": ("counter_terminal.cli", "counter terminal: call buttons, LED display, clerk screen"),
     "display": ("display.cli", "waiting-room TV: calls, announcements, ads"),
     "setup": ("sorra.setup.cli", "technician setup of this device (over SSH)"),
+    "central": ("central.cli", "central reporting for many offices (PostgreSQL)"),
     "demo": ("hub.demo", "run the whole system on this machine"),
+    "simulate": ("hub.simulate.cli", "run the queue engine through a scenario day on a virtual clock"),
 }
 
 

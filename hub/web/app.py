@@ -27,7 +27,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.engine import EngineError
 from hub.media import MediaStore
-from hub.web import i18n, kv
+from hub.store import connect as store_connect
+from hub.web import accounts, i18n, kv, tokens
 from hub.web.accounts import User, session_user
 from hub.web.live import LiveHub
 from hub.web.security import (
@@ -37,11 +38,13 @@ from hub.web.security import (
     LANG_COOKIE,
     SESSION_COOKIE,
     STATUS_OF,
+    LoginThrottle,
     RateLimiter,
     WebError,
     csrf_ok,
     csrf_token,
     new_anon_id,
+    retry_after,
 )
 from sorra import __version__
 
@@ -63,6 +66,9 @@ class Web:
         self.db_path = Path(hub.store.path)
         self.key: str = hub.secrets["hub_key"]
         self.limiter = RateLimiter(limits)
+        self.throttle = LoginThrottle()
+        self.https_port: int | None = None
+        """Set when the web is also served over HTTPS: staff pages then move there."""
         self.media = MediaStore(Path(hub.data_dir) / "media")
         self.live = LiveHub({"dashboard": self._build_dashboard, "public": self._build_public})
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(),
@@ -78,9 +84,8 @@ class Web:
         """This thread's connection (WAL: readers never block the engine's commits)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(str(self.db_path), timeout=30, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA synchronous=FULL")
+            conn = store_connect(self.db_path, cache_kib=512)  # one per web thread
+            tokens.ensure_table(conn)
             self._local.conn = conn
             with self._conn_lock:
                 self._conns.append(conn)
@@ -114,11 +119,13 @@ class Web:
     def _build_public(self) -> Any:
         from hub.web.views import public_snapshot
 
-        return self.read(lambda e: public_snapshot(e, self.hub.presenter))
+        previous = self.live.snapshots.get("public")
+        return self.read(lambda e: public_snapshot(e, self.hub.presenter, previous[1] if previous else None))
 
     @property
     def settings(self) -> Any:
-        return self.hub.engine.state.settings
+        """The office settings, read on the engine thread (a settings change replaces the object)."""
+        return self.read(lambda e: e.state.settings)
 
     @property
     def public_url(self) -> str:
@@ -127,15 +134,7 @@ class Web:
     # ---- templates ---------------------------------------------------------------------
 
     def _install_filters(self) -> None:
-        def lang_filter(name: str) -> Callable[..., Any]:
-            @pass_context
-            def f(ctx: Any, *args: Any) -> Any:
-                return i18n.filters(ctx.get("lang", "hu"))[name](*args)
-
-            return f
-
-        for name in i18n.filters("hu"):
-            self.env.filters[name] = lang_filter(name)
+        i18n.install_language_filters(self.env)
         self.env.filters["hhmm"] = pass_context(lambda ctx, ts: i18n.hhmm(ts, ctx.get("tz", "Europe/Budapest")))
         self.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
         self.env.globals["version"] = __version__
@@ -160,17 +159,37 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
+def bearer_token(request: Request) -> str | None:
+    """The API token of ``Authorization: Bearer …`` (REST API only), else None."""
+    auth = request.headers.get("authorization", "")
+    if not is_api(request) or auth[:7].lower() != "bearer ":
+        return None
+    return auth[7:].strip()
+
+
 def current_user(request: Request) -> User | None:
+    """The signed-in user: an API token (``Authorization: Bearer``) on the REST API, else the session cookie."""
     if "user" not in request.state._state:
-        token = request.cookies.get(SESSION_COOKIE, "")
-        request.state.user = session_user(web_of(request).db(), token) if token else None
+        bearer = bearer_token(request)
+        if bearer is not None:
+            request.state.bearer = True
+            request.state.user = tokens.token_user(web_of(request).db(), bearer)
+        else:
+            token = request.cookies.get(SESSION_COOKIE, "")
+            request.state.user = session_user(web_of(request).db(), token) if token else None
     return request.state.user
+
+
+def by_bearer(request: Request) -> bool:
+    return bool(getattr(request.state, "bearer", False))
 
 
 def require(request: Request, *roles: str) -> User:
     user = current_user(request)
     if user is None:
         if is_api(request):
+            if by_bearer(request):
+                raise WebError(401, "unauthorized", "unknown or revoked API token")
             raise WebError(401, "unauthorized", "log in first")
         raise LoginRequired()
     if roles and user.role not in roles:
@@ -199,6 +218,8 @@ def csrf_for(request: Request) -> str:
 
 
 def check_csrf(request: Request, form: Any = None) -> None:
+    if by_bearer(request) and current_user(request) is not None:
+        return  # an API token is sent by the integration itself, never by a browser on its own
     token = request.headers.get(CSRF_HEADER) or (form.get(CSRF_FIELD) if form is not None else None)
     anchor = request.cookies.get(SESSION_COOKIE) if current_user(request) else request.cookies.get(ANON_COOKIE)
     if not csrf_ok(web_of(request).key, anchor or "", token):
@@ -238,6 +259,23 @@ def limit(request: Request, bucket: str) -> None:
     web_of(request).limiter.check(bucket, client_ip(request))
 
 
+def sign_in(request: Request, name: str, password: str) -> User | None:
+    """Check a password under the sign-in throttle: None for a wrong one, 429 while this address must wait."""
+    web = web_of(request)
+    limit(request, "login")
+    ip = client_ip(request)
+    wait = web.throttle.wait(ip, name)
+    if wait > 0:
+        raise WebError(429, "rate_limited", "too many failed sign-ins from this address; wait and try again",
+                       retry_after(wait))
+    user = accounts.authenticate(web.db(), name, password)
+    if user is None:
+        web.throttle.failed(ip, name)
+        return None
+    web.throttle.succeeded(ip, name)
+    return user
+
+
 # ---- app ------------------------------------------------------------------------------
 
 class _SecurityHeaders:
@@ -271,9 +309,6 @@ class _SecurityHeaders:
 
 
 def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) -> FastAPI:
-    from hub import booking
-
-    booking.register_ops()
     web = Web(hub, limits=limits)
 
     @contextlib.asynccontextmanager
@@ -302,13 +337,41 @@ def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) 
     _errors(app)
 
     from hub.web import api, routes_admin, routes_content, routes_public, routes_stats
+    from hub.web.routes_capacity import router as capacity_router
 
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_content.router)
     app.include_router(routes_stats.router)
+    app.include_router(capacity_router)
     app.include_router(api.router)
+    _document_access(app)
     return app
+
+
+def _document_access(app: FastAPI) -> None:
+    """Say in the OpenAPI document how to sign in and who may call each operation (``x-sorra-access``)."""
+    from hub.web.access import ACCESS, ANYONE
+
+    make = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = make()
+            doc.setdefault("components", {})["securitySchemes"] = {
+                "token": {"type": "http", "scheme": "bearer",
+                          "description": "An API token from `sorra hub token add NAME --role ROLE`."},
+                "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+                            "description": "From POST /api/v1/auth/login; changes also need X-CSRF-Token."}}
+            for path, ops in doc.get("paths", {}).items():
+                for method, op in ops.items():
+                    who = ACCESS.get(f"{method.upper()} {path}", "admin")
+                    op["x-sorra-access"] = who
+                    if who != ANYONE:
+                        op["security"] = [{"token": []}, {"session": []}]
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _error_payload(code: str, message: str) -> dict[str, Any]:
