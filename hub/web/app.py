@@ -336,7 +336,7 @@ def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _errors(app)
 
-    from hub.web import api, routes_admin, routes_content, routes_public, routes_stats
+    from hub.web import api, api_public, routes_admin, routes_content, routes_public, routes_stats
     from hub.web.routes_capacity import router as capacity_router
 
     app.include_router(routes_public.router)
@@ -344,6 +344,7 @@ def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) 
     app.include_router(routes_content.router)
     app.include_router(routes_stats.router)
     app.include_router(capacity_router)
+    app.include_router(api_public.router)
     app.include_router(api.router)
     _document_access(app)
     return app
