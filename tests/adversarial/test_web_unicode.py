@@ -115,17 +115,21 @@ async def _asgi(app: Any, method: str, path: str, query: bytes = b"") -> int:
     """One request straight into the app, with a path that may hold a lone surrogate (not possible over HTTP)."""
     status: list[int] = []
     sent = False
+    answered = asyncio.Event()
 
     async def receive() -> dict[str, Any]:
         nonlocal sent
-        if sent:
-            await asyncio.sleep(3600)
+        if sent:  # the client has said all it will: it goes once the response is complete
+            await answered.wait()
+            return {"type": "http.disconnect"}
         sent = True
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             status.append(message["status"])
+        elif message["type"] == "http.response.body" and not message.get("more_body"):
+            answered.set()
 
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
              "scheme": "http", "path": path, "raw_path": path.encode("utf-8", "surrogatepass"),
