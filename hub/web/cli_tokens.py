@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 from hub.web import accounts, tokens
+from hub.web.cli_users import on_database
 
 
 def add_token_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -29,13 +30,7 @@ def _iso(ts: float | None) -> str | None:
 
 
 def run(args: argparse.Namespace, data_dir: Path) -> int:
-    from hub.app import DB_NAME
-    from hub.store import open_db
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    db = open_db(data_dir / DB_NAME)
-    conn = db.conn
-    try:
+    def act(conn: sqlite3.Connection) -> None:
         if args.action == "add":
             tok, secret = tokens.add_token(conn, args.name, args.role)
             print(json.dumps({"name": tok.name, "role": tok.role, "token": secret,
@@ -51,9 +46,5 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
         elif args.action == "remove":
             tokens.remove_token(conn, args.name)
             print(f"token {args.name} removed")
-        return 0
-    except accounts.AccountError as err:
-        print(f"sorra hub: {err.code}: {err.message}", file=sys.stderr)
-        return 1
-    finally:
-        db.close()
+
+    return on_database(data_dir, act)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +36,25 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-def run(args: argparse.Namespace, data_dir: Path) -> int:
+def on_database(data_dir: Path, action: Callable[[sqlite3.Connection], None]) -> int:
+    """Run a CLI action on the hub's database (the hub may run or not): 0, or 1 with the refusal shown."""
     from hub.app import DB_NAME
     from hub.store import open_db
 
     data_dir.mkdir(parents=True, exist_ok=True)
     db = open_db(data_dir / DB_NAME)
-    conn = db.conn
     try:
+        action(db.conn)
+        return 0
+    except accounts.AccountError as err:
+        print(f"sorra hub: {err.code}: {err.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+
+
+def run(args: argparse.Namespace, data_dir: Path) -> int:
+    def act(conn: sqlite3.Connection) -> None:
         if args.action == "add":
             user = accounts.add_user(conn, args.name, args.role, _password(args), clerk=args.clerk or None,
                                      replace=args.replace)
@@ -53,9 +66,5 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
         elif args.action == "remove":
             accounts.delete_user(conn, args.name)
             print(f"user {args.name} removed")
-        return 0
-    except accounts.AccountError as err:
-        print(f"sorra hub: {err.code}: {err.message}", file=sys.stderr)
-        return 1
-    finally:
-        db.close()
+
+    return on_database(data_dir, act)
