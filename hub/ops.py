@@ -150,11 +150,6 @@ def core_ops() -> OpRegistry:
     return OpRegistry(_CORE)
 
 
-def execute(ctx: Context, name: str, raw_args: Any) -> dict[str, Any]:
-    """Run an op through the context's registry (or the core ops)."""
-    return (ctx.ops or core_ops()).execute(ctx, name, raw_args)
-
-
 def _counter(ctx: Context) -> int:
     if ctx.actor.counter is None:
         raise EngineError("forbidden", f"device {ctx.actor.device} is not paired with a counter")
@@ -394,4 +389,5 @@ def _counter_command(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
         raise EngineError("bad_args", "op: a counter, clerk, background or feedback op")
     sub = Context(ctx.engine, ctx.presenter, Actor(ctx.actor.device, "counter", number), ctx.alert, ctx.hub,
                   ctx.ops)
-    return execute(sub, inner, a.get("args", {}))
+    assert ctx.ops is not None  # OpRegistry.execute sets it before any handler runs
+    return ctx.ops.execute(sub, inner, a.get("args", {}))

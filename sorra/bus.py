@@ -252,6 +252,7 @@ class BusClient:
             deadline=time.monotonic() + send_deadline_s,
             reply_timeout_s=reply_timeout_s,
         )
+        pending.payload = json.dumps({"req": pending.req, "op": op, "args": pending.args})  # encoded once
         size = self._request_size(pending)
         if size > MAX_MESSAGE_BYTES:
             pending.future.set_exception(RequestError(
@@ -277,21 +278,17 @@ class BusClient:
         with self._lock:
             return len(self._pending)
 
-    def _request_size(self, p: _Pending) -> int:
-        """The request's packet size: payload plus a generous allowance for header, topic, properties."""
-        try:
-            p.payload = json.dumps({"req": p.req, "op": p.op, "args": p.args}, allow_nan=False)
-        except ValueError:
-            p.payload = json.dumps({"req": p.req, "op": p.op, "args": p.args})
-        return len(p.payload.encode("utf-8", "surrogatepass")) + PACKET_OVERHEAD_BYTES
+    @staticmethod
+    def _request_size(p: _Pending) -> int:
+        """The request's packet size: payload (ASCII: json escapes the rest) plus room for header, topic, properties."""
+        return len(p.payload) + PACKET_OVERHEAD_BYTES
 
     def _send(self, p: _Pending) -> None:
         props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
         props.ResponseTopic = self.topics.reply(self.settings.device)
         props.CorrelationData = p.req.encode("utf-8", "surrogatepass")
-        payload = p.payload or json.dumps({"req": p.req, "op": p.op, "args": p.args})
         info = self._client.publish(
-            self.topics.rpc(self.settings.device), payload, qos=1, properties=props
+            self.topics.rpc(self.settings.device), p.payload, qos=1, properties=props
         )
         if info.rc == mqtt.MQTT_ERR_SUCCESS:
             p.sent = True

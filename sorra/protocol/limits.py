@@ -26,7 +26,8 @@ PACKET_OVERHEAD_BYTES = 1024
 """Room kept for the MQTT fixed header, topic and properties of a request."""
 
 MAX_DEPTH = 32
-"""Deepest nesting of arrays and objects in a message; real messages use under 6."""
+"""Deepest nesting of arrays and objects in a message; real messages use under 6. Deeper
+JSON than Python's parser takes (about 1,000 levels) fails it with RecursionError, refused too."""
 
 MAX_NUMBER_CHARS = 40
 """Longest JSON number; a longer one is refused before Python converts it."""
@@ -59,7 +60,6 @@ def parse_json_object(raw: bytes | str, *, max_bytes: int = MAX_MESSAGE_BYTES) -
         text = raw.decode("utf-8") if isinstance(raw, bytes | bytearray) else raw
     except UnicodeDecodeError:
         raise MessageRejected("message is not UTF-8") from None
-    _check_depth(text)
     try:
         payload = json.loads(text, parse_constant=_constant, parse_int=_number, parse_float=_number)
     except MessageRejected:
@@ -74,40 +74,22 @@ def parse_json_object(raw: bytes | str, *, max_bytes: int = MAX_MESSAGE_BYTES) -
     return payload
 
 
-def _check_depth(text: str) -> None:
-    """Refuse deep nesting before parsing (cheap, and no recursion in the parser)."""
-    depth = 0
-    in_string = escaped = False
-    for c in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif c == "\\":
-                escaped = True
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise MessageRejected(f"message nested deeper than {MAX_DEPTH} levels")
-        elif c in "]}":
-            depth -= 1
-
-
 def _check_text(value: Any) -> None:
-    stack = [value]
+    """One walk over the parsed message: nesting depth, and text SQLite can store."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         if isinstance(item, str):
             _check_string(item)
-        elif isinstance(item, dict):
-            for key, sub in item.items():
-                _check_string(key)
-                stack.append(sub)
-        elif isinstance(item, list):
-            stack.extend(item)
+        elif isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                raise MessageRejected(f"message nested deeper than {MAX_DEPTH} levels")
+            if isinstance(item, dict):
+                for key, sub in item.items():
+                    _check_string(key)
+                    stack.append((sub, depth + 1))
+            else:
+                stack.extend((sub, depth + 1) for sub in item)
 
 
 def _check_string(s: str) -> None:
