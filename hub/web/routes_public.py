@@ -128,7 +128,9 @@ def ticket_page(request: Request, token: str) -> Response:
         row = web.db().execute("SELECT number, day FROM tickets WHERE token = ? AND token != ''", [token]).fetchone()
         return page(request, "ticket.html", status=404 if row is None else 200, ticket=None,
                     old={"number": row[0], "day": row[1]} if row else None, token=token)
-    return page(request, "ticket.html", ticket=info, token=token, fragment=_ticket_fragment(request, info))
+    qr = qr_svg(f"{web.public_url}/t/{token}?code={info['code']}") if info.get("code") else None
+    return page(request, "ticket.html", ticket=info, token=token, fragment=_ticket_fragment(request, info),
+                checkin_qr=qr)
 
 
 def _ticket_fragment(request: Request, info: dict[str, Any] | None, now: float | None = None) -> str:
