@@ -101,8 +101,8 @@ class StartScreen(ScreenWidget):
         self.title.setText(tx("Welcome!"))
         self.subtitle.setText(tx("Touch the screen to get a ticket."))
         self.ticket.setText(tx("Get a ticket"))
-        self.appointment.setText(tx("I have an appointment"))
-        self.hint.setText(tx("You can also scan the QR code of your booking at any time."))
+        self.appointment.setText(tx("I have an appointment or a code"))
+        self.hint.setText(tx("You can also scan the QR code of your booking or of your ticket from afar at any time."))
         if s.printer in PRINTER_TROUBLE:
             self.banner.show_message(
                 "warn", _printer_message(s.printer, tx) + " " + tx("Your ticket will be shown on the screen.")
@@ -319,14 +319,20 @@ class CheckInScreen(ScreenWidget):
             self.box.addLayout(body, 1)
 
     def render(self, s: ViewState, tx: Texts) -> None:
-        self.title.setText(tx("Appointment check-in"))
-        self.hint.setText(tx("Scan the QR code of your booking, or type its code."))
+        self.title.setText(tx("Check in"))
+        self.hint.setText(tx("Type the code of your appointment or of your ticket taken from afar, "
+                             "or scan its QR code."))
         self.code.setText(s.code or "_ _ _ _ _ _")
         self.back.setText(tx("Back"))
         self.submit.setText(tx("Check in"))
         self.submit.setEnabled(len(s.code) >= 3)
+        remote = s.code.isdigit()  # a ticket taken from afar (kiosk.scanner.check_in_request)
         message = {
-            Problem.NOT_FOUND: tx("We could not find an appointment with this code. Please check it."),
+            Problem.NOT_FOUND: tx("We could not find a ticket from afar with this code today. Please check it.")
+            if remote else tx("We could not find an appointment with this code. Please check it."),
+            Problem.ALREADY_CHECKED_IN: tx("This ticket has already been checked in. Please wait to be called."),
+            Problem.NOT_TODAY: tx("This ticket was for an earlier day. Please take a new ticket."),
+            Problem.CANCELLED: tx("This ticket was cancelled. Please take a new ticket."),
             Problem.BAD_CODE: tx("That is not an appointment code. A code has 3 to 32 letters and digits."),
             Problem.CONFLICT: tx("This appointment cannot be checked in now (it may be for another day). "
                                  "Please ask at the information desk."),
@@ -399,7 +405,7 @@ class TicketScreen(ScreenWidget):
         t = s.ticket
         if t is None:
             return
-        self.your.setText(tx("Your number"))
+        self.your.setText(tx("Checked in! Your number") if t.checked_in else tx("Your number"))
         self.number.setText(t.number)
         self.services.setText(", ".join(x.name for x in t.services))
         self.ahead.setText(
@@ -412,6 +418,8 @@ class TicketScreen(ScreenWidget):
             extra.append(tx("Priority customer"))
         if t.appointment:
             extra.append(tx("Appointment: {code}", code=t.appointment))
+        if t.front:
+            extra.append(tx("Your turn had come: you are called first."))
         self.extra.setText(" · ".join(extra))
         self.extra.setVisible(bool(extra))
         self.qr.set_data(t.status_url)
