@@ -104,3 +104,31 @@ def test_limits_answer_with_their_own_codes(hub: TestHub) -> None:
     watcher = hub.client("display-1", "display")
     watcher.subscribe_state("queue", lambda s, p: p is not None and p["waiting"] == 0 and queue.set())
     assert queue.wait(10)  # two remote tickets away: nobody waits in the queue the devices see
+
+
+def test_statistics_count_the_wait_from_check_in_and_no_no_show(hub_factory) -> None:
+    clock = Clock("2026-11-23T10:00:00+01:00")
+    hub = _office(hub_factory("hub", clock=clock))
+    kiosk = hub.client("kiosk-1", "kiosk")
+    counter = hub.client("counter-1", "counter", 1)
+    joined = _join(hub)
+    never = _join(hub, contact="+36308888888", origin="o2")
+    walk_in = kiosk.call("ticket.issue", {"services": ["A"]})["ticket"]
+    counter.call("counter.resume")
+    clock.advance(60)
+    assert counter.call("counter.call_next")["ticket"]["id"] == walk_in["id"]  # passes both remote tickets
+    clock.advance(600)
+    kiosk.call("ticket.checkin", {"code": joined["code"]})
+    clock.advance(30)
+    assert counter.call("counter.call_next")["ticket"]["id"] == joined["ticket"]["id"]
+    counter.call("counter.finish")
+    db = hub.hub.store.db
+    wait = db.execute("SELECT wait_s FROM stat_contact WHERE ticket = ?", [joined["ticket"]["id"]]).fetchone()
+    assert wait == (30.0,)  # from check-in, not the 690 s since joining
+    rows = dict(db.execute("SELECT id, outcome FROM stat_ticket").fetchall())
+    assert rows[joined["ticket"]["id"]] == "served" and rows[never["ticket"]["id"]] == "open"
+    assert db.execute("SELECT SUM(no_shows) FROM stat_ticket").fetchone() == (0,)
+    clock.advance(20 * 3600)
+    hub.admin.call("admin.ticket_issue", {"services": ["B"]})  # the day rolls: the absent ticket lapses
+    outcome = db.execute("SELECT outcome FROM stat_ticket WHERE id = ?", [never["ticket"]["id"]]).fetchone()
+    assert outcome == ("unserved",)  # never a no-show: nobody was called for it
