@@ -120,6 +120,10 @@ def test_limits_per_contact_per_address_and_office_cap() -> None:
     with pytest.raises(EngineError) as err:
         join(e, "100010", contact="+36307777777", origin="ip-7")
     assert err.value.code == "remote_full"
+    for bad in (-1, "3", 2.5):
+        with pytest.raises(EngineError) as err:
+            e.update_settings(remote_per_contact=bad)
+        assert err.value.code == "bad_args"
 
 
 def test_only_when_the_office_is_open() -> None:
