@@ -43,7 +43,7 @@ def test_join_then_the_status_page_says_check_in_with_the_code(web_hub: Any, cli
     hu = client.get(f"/t/{t['token']}?lang=hu").text
     assert "Még nem jelentkezett be." in hu
     # the contact never reaches a public page or the public JSON
-    assert "1234567" not in page and "1234567" not in client.get(f"/api/v1/public/tickets/{t['token']}").text
+    assert "36301234567" not in page and "36301234567" not in client.get(f"/api/v1/public/tickets/{t['token']}").text
     # the event log carries the contact (in one form) for the messages
     stored = web_hub.hub.store.db.execute(
         "SELECT json_extract(data, '$.ticket.contact') FROM events WHERE type = 'ticket.issued'"
@@ -109,3 +109,13 @@ def test_manager_settings_and_the_dashboard(web_hub: Any, client: Client) -> Non
     assert 'id="remote"' in dash and "keeps its place" in dash
     form = client.get("/admin/services/B").text
     assert 'name="remote"' in form
+
+
+def test_joined_on_the_web_checked_in_by_a_kiosk_over_mqtt(web_hub: Any, client: Client) -> None:
+    t = client.post(URL, json={"service": "A", "email": "nagy.adam@example.org", "lang": "en"}).json()
+    kiosk = web_hub.client("kiosk-remote", "kiosk")
+    checked = kiosk.call("ticket.checkin", {"code": t["code"]})["ticket"]
+    assert checked["number"] == t["number"] and checked["state"] == "waiting"
+    page = client.get(f"/t/{t['token']}?lang=en").text
+    assert "Not yet checked in." not in page and "Please wait, you will be called." in page
+    assert 'id="checkin-code"' not in page and 'id="checkin-qr"' not in page
