@@ -98,6 +98,7 @@ class DisplayWindow(QWidget):
         self.queue.text_px = layout.text_px
         self.media.setGeometry(*layout.media.tuple())
         self.media.text_px = int(layout.text_px * 1.2)
+        self.media.min_text_px = layout.notice_px
         self.ticker.setGeometry(*layout.ticker.tuple())
         self.ticker.font_px = layout.ticker_px
         self.takeover.setGeometry(0, 0, width, height)

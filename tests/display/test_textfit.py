@@ -1,0 +1,131 @@
+"""Notices always fit their box: shrink to a readable minimum, wrap, break long words, page; never clip.
+
+Rendered offscreen in the real window at every screen mode and layout; the
+rectangles Qt reports for each drawn line must lie inside the text box.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+from PyQt6.QtCore import QRectF
+from PyQt6.QtGui import QFontMetricsF
+
+from display import sizing
+from display.controller import DisplayController
+from display.views import theme
+from display.views.textfit import fit, syllable_breaks, wrap
+from display.views.window import DisplayWindow
+from sorra.config.display import DisplaySection
+
+NOTICE = "Kérjük, kapcsolja le mobiltelefonját! Ügyfélkapu-regisztráció az 5-ös ablaknál."
+LONG_WORDS = ("A megszentségteleníthetetlenségeskedéseitekért felelős Ügyfélkapu-regisztráció "
+              "legkülönlegesebbjeinekként-megszentségteleníthetetlenségeskedéseitekért.")
+TEXTS = [NOTICE, LONG_WORDS, "Ügyfélkapu-regisztráció", NOTICE + " " + NOTICE + " " + LONG_WORDS]
+LAYOUTS = [{"show_queue": True}, {"show_queue": False}]
+SCREENS = ["1920x1080", "1280x720", "1080x1920", "720x1280"]
+
+
+def _window(qtbot, res: str, text: str, layout: dict, seat_m: float = 8.0) -> DisplayWindow:
+    cfg = DisplaySection(farthest_seat_m=seat_m, **layout)
+    ctl = DisplayController(cfg)
+    ctl.on_playlist_state("state/playlist", {
+        "items": [{"id": "n", "kind": "text", "text": text, "duration_s": 10}], "at": time.time()})
+    win = DisplayWindow(ctl, cfg)
+    qtbot.addWidget(win)
+    w, h = sizing.parse_resolution(res)
+    win.resize(w, h)
+    win.apply_layout(w, h)
+    return win
+
+
+def _assert_inside(rects: list[QRectF], box: QRectF, widget: QRectF) -> None:
+    assert rects
+    assert widget.contains(box), (box, widget)
+    for r in rects:
+        assert box.contains(r), f"{r} is outside the text box {box}"
+
+
+@pytest.mark.parametrize(("res", "text", "layout"), list(itertools.product(SCREENS, TEXTS, LAYOUTS)))
+def test_a_notice_lies_inside_its_box_on_every_page(qtbot, res: str, text: str, layout: dict) -> None:
+    win = _window(qtbot, res, text, layout)
+    media = win.media
+    assert media.slot is not None and media.slot.item.kind == "text"
+    assert media.min_text_px == win.layout_.notice_px
+    words = set()
+    for page in range(media.pages()):
+        media.text_page = page
+        win.grab()  # paints; the area records what it drew
+        _assert_inside(media.text_rects, media.text_box, QRectF(media.rect()))
+        body = media._fit_text("", text)[0]
+        assert body.px >= media.min_text_px  # never below the readable minimum: it pages instead
+        words.update(" ".join(body.pages[page]).split())
+    # nothing dropped: the pages hold the whole text (less the hyphens of broken words)
+    shown = "".join(" ".join(" ".join(pg) for pg in media._fit_text("", text)[0].pages).split())
+    assert shown.replace("-", "") == "".join(text.split()).replace("-", "")
+
+
+@pytest.mark.parametrize("res", SCREENS)
+def test_the_notice_of_the_issue_is_readable_across_the_room(qtbot, res: str) -> None:
+    """It was cut off on every side of its box at 1920×1080."""
+    win = _window(qtbot, res, NOTICE, {})
+    body = win.media._fit_text("", NOTICE)[0]
+    cap_mm = win.layout_.cap_mm(body.px)
+    assert cap_mm >= win.layout_.notice_readable_m * sizing.TEXT_CAP_MM_PER_M - 1e-6
+    assert win.layout_.notice_readable_m >= 7.9  # 43" TV, farthest seat 8 m
+    lines = [line for page in body.pages for line in page]
+    assert "Ügyfélkapu-" in lines or any("Ügyfélkapu-regisztráció" in line for line in lines)
+
+
+@pytest.mark.parametrize("res", SCREENS)
+def test_the_welcome_slide_fits_too(qtbot, res: str) -> None:
+    win = _window(qtbot, res, "", {})
+    win.controller.on_playlist_state("state/playlist", {"items": [], "at": time.time()})
+    win.media.set_welcome("Kormányablak – Budapest XI. kerület, Ügyfélkapu-regisztrációs iroda",
+                          "Kérjük, váltson sorszámot a kioszknál, és várja, amíg a kijelző szólítja. " + NOTICE)
+    for page in range(win.media.pages()):
+        win.media.text_page = page
+        win.grab()
+        _assert_inside(win.media.text_rects, win.media.text_box, QRectF(win.media.rect()))
+
+
+def test_wrap_breaks_at_words_then_hyphens_then_syllables(qapp) -> None:
+    fm = QFontMetricsF(theme.font(40, bold=True))
+    wide = fm.horizontalAdvance("Ügyfélkapu-regisztráció az") + 1
+    assert wrap(NOTICE, fm, wide) is not None
+    narrow = max(fm.horizontalAdvance("regisztráció"), fm.horizontalAdvance("Ügyfélkapu-")) + 2
+    lines = wrap("Ügyfélkapu-regisztráció", fm, narrow, inside_words=False)
+    assert lines == ["Ügyfélkapu-", "regisztráció"]  # at the hyphen, not inside a word
+    tight = fm.horizontalAdvance("megszentségtelenít-") + 2
+    assert wrap("megszentségteleníthetetlenségeskedéseitekért", fm, tight, inside_words=False) is None
+    lines = wrap("megszentségteleníthetetlenségeskedéseitekért", fm, tight)
+    assert lines is not None and len(lines) > 1
+    assert all(fm.horizontalAdvance(line) <= tight for line in lines)
+    assert all(line.endswith("-") for line in lines[:-1]) and len(lines[-1]) >= 3
+    assert "".join(line.rstrip("-") for line in lines) == "megszentségteleníthetetlenségeskedéseitekért"
+    assert lines[0] == "megszentségtelenít-"  # at a syllable boundary
+
+
+def test_hungarian_syllable_breaks() -> None:
+    def hyphenate(word: str) -> str:
+        out, last = [], 0
+        for k in syllable_breaks(word):
+            out.append(word[last:k])
+            last = k
+        return "-".join([*out, word[last:]])
+
+    assert hyphenate("mobiltelefonját") == "mo-bil-te-le-fon-ját"
+    assert hyphenate("ablaknál") == "ab-lak-nál"
+    assert hyphenate("Ügyfélkapu") == "Ügy-fél-ka-pu"
+
+
+def test_fit_shrinks_before_it_pages(qapp) -> None:
+    big = fit(NOTICE, 900, 600, 80, 30)
+    assert len(big.pages) == 1 and big.px == 80
+    small = fit(NOTICE, 400, 200, 80, 30)
+    assert len(small.pages) == 1 and 30 <= small.px < 80
+    paged = fit(NOTICE, 300, 120, 80, 40)
+    assert paged.px == 40 and len(paged.pages) > 1
+    assert all(len(page) * paged.line_h <= 120 for page in paged.pages)
