@@ -36,6 +36,8 @@ class TakeoverOverlay(QWidget):
         self.sentence = ""
         self.max_calls = 4
         self.number_px = 200
+        self.min_number_px = 100
+        """The recent calls' size (the 12 mm/m rule): grouped calls are never smaller."""
         self.text_px = 40
         self.sentence_rects: list[QRectF] = []
         self.sentence_box = QRectF()
@@ -210,9 +212,12 @@ class TakeoverOverlay(QWidget):
         p.drawText(QRectF(0, h * 0.04, w, self.text_px * 2.2), CENTER, self.t.gettext("Now calling"))
         top = h * 0.04 + self.text_px * 2.4
         area = h * 0.78 - top
-        row_h = area / len(self.calls)
+        # as many as fit with numbers no smaller than the room's readable minimum, newest first
+        fit_rows = max(1, int(area // (max(1, self.min_number_px) * 1.05)))
+        calls = self.calls[:fit_rows]
+        row_h = area / len(calls)
         self.row_rects = []
-        for i, c in enumerate(self.calls):
+        for i, c in enumerate(calls):
             text = f"{c.number}  →  {c.counter_label}"
             f = theme.fitted(theme.number_font(min(self.number_px, int(row_h * 0.82))), text, w * 0.86)
             box = QRectF(w * 0.07, top + i * row_h, w * 0.86, row_h)

@@ -110,6 +110,7 @@ class DisplayWindow(QWidget):
         self.ticker.font_px = layout.ticker_px
         self.takeover.setGeometry(0, 0, width, height)
         self.takeover.number_px = layout.takeover_px
+        self.takeover.min_number_px = layout.number_px
         self.takeover.text_px = int(layout.text_px * 1.3)
         self.takeover.portrait = layout.portrait
         self.recent.set_calls(self.controller.state.recent)

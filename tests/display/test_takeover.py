@@ -107,7 +107,9 @@ def test_a_busy_sequence_of_calls_on_screen(qtbot, busy_window) -> None:
     send("C004", 4)
     assert [c.number for c in over.calls] == ["C004", "A003", "B002", "A001"]
     over.grab()
-    assert len(over.row_rects) == 4
+    # as many rows as fit at the room's readable number size (two on a 1280x720 43" for 8 m), newest first
+    assert len(over.row_rects) == 2
+    assert all(r.height() >= over.min_number_px for r in over.row_rects)
     screen = QRectF(over.rect())
     assert all(screen.contains(r) for r in over.row_rects)
     assert all(over.sentence_box.contains(r) for r in over.sentence_rects)
@@ -128,3 +130,22 @@ def test_a_busy_sequence_of_calls_on_screen(qtbot, busy_window) -> None:
     # the cap is 40 % of any 4 s; over the whole run the screen was mostly the waiting room's
     assert shown <= 0.4 * max(elapsed, 4.0) + 0.8 + 0.5, (shown, elapsed, spans)
     assert min(e - s for s, e in spans[1:] if e) < 0.8  # the ones in the rush were shorter
+
+
+def test_the_takeover_and_recent_call_keys_are_device_config(tmp_path) -> None:
+    from sorra import config as cfgmod
+    from sorra.config import ConfigError, DeviceConfig
+
+    cfg = cfgmod.set_values(DeviceConfig(), {"display.call_takeover_min_s": "1.5",
+                                             "display.call_takeover_share": "0.3",
+                                             "display.call_takeover_window_s": "120",
+                                             "display.recent_calls": "8"})
+    d = cfg.display
+    assert (d.call_takeover_min_s, d.call_takeover_share, d.call_takeover_window_s, d.recent_calls) == \
+        (1.5, 0.3, 120, 8)
+    with pytest.raises(ConfigError, match="display.call_takeover_share"):
+        cfgmod.set_value(cfg, "display.call_takeover_share", "2")
+    path = tmp_path / "display.toml"
+    path.write_text("[display]\ncall_takeover_s = 4\ncall_takeover_share = 0.2\n", encoding="utf-8")
+    loaded = cfgmod.load(path)
+    assert loaded.display.call_takeover_s == 4 and loaded.display.call_takeover_share == 0.2

@@ -129,3 +129,55 @@ def test_fit_shrinks_before_it_pages(qapp) -> None:
     paged = fit(NOTICE, 300, 120, 80, 40)
     assert paged.px == 40 and len(paged.pages) > 1
     assert all(len(page) * paged.line_h <= 120 for page in paged.pages)
+
+
+@pytest.mark.parametrize("res", SCREENS)
+def test_a_long_office_name_is_wrapped_not_cut(qtbot, res: str) -> None:
+    win = _window(qtbot, res, NOTICE, {})
+    name = "Kormányablak – Budapest XI. kerület, Ügyfélkapu-regisztrációs és okmányiroda"
+    win.header.set_office(name, None)
+    win.grab()
+    header = win.header
+    assert header.name_rects
+    assert all(header.name_box.contains(r) for r in header.name_rects), (header.name_rects, header.name_box)
+    assert QRectF(header.rect()).contains(header.name_box)
+
+
+def _feed_queue(ctl: DisplayController, n: int) -> None:
+    names = ["Okmányok, személyi igazolvány", "Gépjármű ügyintézés", "Pénztár", "Családtámogatás",
+             "Ügyfélkapu-regisztráció", "Lakcímbejelentés"]
+    ids = "ABCDEF"[:n]
+    now = time.time()
+    ctl.on_services_state("state/services", {
+        "services": [{"id": s, "names": {"hu": names[i]}, "prefix": s, "open": True} for i, s in enumerate(ids)],
+        "at": now})
+    ctl.on_queue_state("state/queue", {
+        "services": {s: {"waiting": 3, "longest_wait_s": 300, "est_wait_s": 400} for s in ids},
+        "waiting": 3 * n, "open_counters": 3, "at": now})
+
+
+@pytest.mark.parametrize("res", SCREENS)
+def test_the_queue_shows_every_service_it_has_room_for(qtbot, res: str) -> None:
+    """Four services paged 3 + 1 at 1920×1080 with room to spare for the fourth."""
+    win = _window(qtbot, res, NOTICE, {})
+    _feed_queue(win.controller, 4)
+    assert len(win.queue.rows) == 4
+    assert win.queue.pages() == 1
+    assert win.queue.px >= win.queue.text_px * 0.85
+
+
+@pytest.mark.parametrize("res", SCREENS)
+def test_earlier_calls_fill_the_room_they_have(qtbot, res: str) -> None:
+    win = _window(qtbot, res, NOTICE, {})
+    now = time.time()
+    win.controller.on_calls_state("state/calls", {"calls": [
+        {"ticket": f"t{i}", "number": f"A{i:03d}", "counter": i % 5 + 1, "counter_name": str(i % 5 + 1),
+         "services": ["A"], "at": now - 600 + i, "lang": "hu"} for i in range(8)], "at": now})
+    layout = win.layout_
+    assert len(win.recent.calls) == layout.recent_rows * layout.recent_cols
+    if layout.portrait:
+        assert len(win.recent.calls) >= 2
+    if not layout.portrait:
+        # the calls column could not take one more row: what is left below the list is less than one
+        free = layout.ticker.y - (layout.recent.y + layout.recent.h)
+        assert free < layout.number_px * sizing.ROW_HEIGHT_EM + 2 * round(layout.height * 0.015)
