@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import (
 )
 
 from kiosk.model import PrintState, Problem, ViewState
+from kiosk.views.pager import CardPager
 from kiosk.views.texts import Texts
 from kiosk.views.theme import Metrics
 from kiosk.views.widgets import Banner, QrView, Tile, button, label
@@ -207,10 +208,8 @@ class ReviewScreen(ScreenWidget):
     def __init__(self, m: Metrics, act: Act) -> None:
         super().__init__(m, act)
         self.title = label("", "title")
-        self.inner = QWidget()
-        self.list = QVBoxLayout(self.inner)
-        self.list.setSpacing(m.gap)
-        self.list.setContentsMargins(0, 0, 0, 0)
+        # every chosen service in view: whole cards, a page at a time (no thin scrollbar hiding one)
+        self.cards = CardPager(m)
         self.priority = button("", "toggle", None, name="priority")
         self.priority.setCheckable(True)
         self.priority.clicked.connect(lambda checked: act("set_priority", checked))
@@ -219,7 +218,7 @@ class ReviewScreen(ScreenWidget):
         self.confirm = button("", "primary", lambda: act("confirm"), name="confirm")
         self.confirm.setMinimumHeight(round(m.touch * 1.2))
         self.box.addWidget(self.title)
-        self.box.addWidget(self.scroll(self.inner), 1)
+        self.box.addWidget(self.cards, 1)
         self.box.addWidget(self.priority)
         bar = QHBoxLayout()
         bar.setSpacing(m.gap)
@@ -244,13 +243,14 @@ class ReviewScreen(ScreenWidget):
         if key == self._key:
             return
         self._key = key
-        clear(self.list)
+        cards: list[QWidget] = []
         for svc in s.selected:
             card = QFrame()
             card.setObjectName("card")
             row = QHBoxLayout(card)
-            row.setContentsMargins(self.m.gap * 2, self.m.gap, self.m.gap, self.m.gap)
+            row.setContentsMargins(self.m.gap * 2, self.m.gap // 2, self.m.gap, self.m.gap // 2)
             texts = QVBoxLayout()
+            texts.setSpacing(self.m.gap // 3)
             name = label(svc.name, "cardTitle")
             texts.addWidget(name)
             if svc.info:
@@ -259,8 +259,8 @@ class ReviewScreen(ScreenWidget):
                 texts.addWidget(label(tx("Closed now"), "muted"))
             row.addLayout(texts, 1)
             row.addWidget(button(tx("Remove"), "", lambda sid=svc.id: self.act("remove_service", sid)))
-            self.list.addWidget(card)
-        self.list.addStretch(1)
+            cards.append(card)
+        self.cards.set_cards(cards)
 
 
 # ---- check-in ---------------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""The review screen shows every chosen service: whole cards, paged with touch-sized buttons.
+
+It used to put the second card behind a thin scrollbar, cut off. Rendered
+offscreen at every kiosk screen size with 1, 2, 3 and 5 services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from PyQt6.QtCore import QPoint, QRect, Qt
+from PyQt6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+
+from kiosk.cli import SCREENS
+from kiosk.model import ServiceItem
+from kiosk.views import KioskWindow, Metrics
+from kiosk.views.pager import CardPager
+from kiosk.views.screenshots import _SERVICES, sample_states
+
+LONG = ServiceItem("family", "Családtámogatás, anyasági ellátás, Ügyfélkapu-regisztráció",
+                   "Hozza magával: gyermek születési anyakönyvi kivonata, TAJ-kártya, lakcímkártya.",
+                   "docs", True, 2, 300)
+
+
+def _chosen(n: int) -> tuple[ServiceItem, ...]:
+    svc = _SERVICES["hu"]
+    return (svc[0], svc[4], LONG, svc[5], svc[1])[:n]
+
+
+def _rect_in(widget: QWidget, ancestor: QWidget) -> QRect:
+    return QRect(widget.mapTo(ancestor, QPoint(0, 0)), widget.size())
+
+
+@pytest.mark.parametrize("size", SCREENS)
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_every_chosen_service_is_shown_whole_on_some_page(qtbot, size: str, n: int) -> None:
+    m = Metrics.for_screen(size)
+    window = KioskWindow(m)
+    qtbot.addWidget(window)
+    window.show()
+    state = replace(sample_states("hu")["05-review"], selected=_chosen(n), max_services=5, can_add_more=n < 5)
+    window.render(state)
+    QApplication.processEvents()
+    pager = window.findChild(CardPager)
+    assert pager is not None and pager.isVisible() and len(pager.cards) == n
+    seen: set[str] = set()
+    for page in range(len(pager.pages)):
+        pager.page = page
+        pager.turn(0)
+        QApplication.processEvents()
+        box = QRect(0, 0, pager.area.width(), pager.area.height())
+        visible = [c for c in pager.cards if c.isVisible()]
+        assert visible, (size, n, page)
+        for card in visible:
+            r = _rect_in(card, pager.area)
+            assert box.contains(r), f"{size}, {n} services, page {page + 1}: card {r} cut off by {box}"
+            for lab in card.findChildren(QLabel):
+                assert lab.heightForWidth(lab.width()) <= lab.height() + 1, (size, lab.text())
+                assert QRect(0, 0, card.width(), card.height()).contains(_rect_in(lab, card)), lab.text()
+                seen.add(lab.text())
+        # the page buttons are there exactly when needed, and big enough for a finger
+        paged = len(pager.pages) > 1
+        assert pager.column.isVisible() == paged
+        if paged:
+            for b in (pager.up, pager.down):
+                assert min(b.width(), b.height()) / m.px_per_mm >= 15.0
+    assert {s.name for s in _chosen(n)} <= seen
+    if n <= 2:
+        assert len(pager.pages) == 1  # two services never need a second page
+    assert window.findChild(QPushButton, "confirm").isVisible()
+
+
+def test_the_page_buttons_turn_the_pages(qtbot) -> None:
+    m = Metrics.for_screen("1280x800")
+    window = KioskWindow(m)
+    qtbot.addWidget(window)
+    window.show()
+    window.render(replace(sample_states("hu")["05-review"], selected=_chosen(5), max_services=5,
+                          can_add_more=False))
+    QApplication.processEvents()
+    pager = window.findChild(CardPager)
+    assert len(pager.pages) > 1 and not pager.up.isEnabled()
+    first = [c for c in pager.cards if c.isVisible()]
+    qtbot.mouseClick(pager.down, Qt.MouseButton.LeftButton)
+    assert pager.page == 1 and pager.up.isEnabled()
+    assert not any(c.isVisible() for c in first)
+    assert pager.where.text() == f"2/{len(pager.pages)}"
