@@ -24,7 +24,7 @@ from kiosk.model import PrintState, Problem, ViewState
 from kiosk.views.pager import CardPager
 from kiosk.views.texts import Texts
 from kiosk.views.theme import Metrics
-from kiosk.views.widgets import Banner, QrView, Tile, button, label
+from kiosk.views.widgets import Banner, QrView, Tile, WrapButton, button, label
 from sorra.qt import clear_layout as clear
 
 Act = Callable[..., None]
@@ -210,7 +210,7 @@ class ReviewScreen(ScreenWidget):
         self.title = label("", "title")
         # every chosen service in view: whole cards, a page at a time (no thin scrollbar hiding one)
         self.cards = CardPager(m)
-        self.priority = button("", "toggle", None, name="priority")
+        self.priority = WrapButton("toggle", name="priority", min_height=m.touch)
         self.priority.setCheckable(True)
         self.priority.clicked.connect(lambda checked: act("set_priority", checked))
         self.add = button("", "", lambda: act("add_another"), name="addAnother")
@@ -225,8 +225,12 @@ class ReviewScreen(ScreenWidget):
         bar.addWidget(self.cancel)
         bar.addWidget(self.add)
         bar.addStretch(1)
-        bar.addWidget(self.confirm, 2)
-        self.box.addLayout(bar)
+        if m.portrait:  # too narrow for three buttons in a row: "Print my ticket" gets its own
+            self.box.addLayout(bar)
+            self.box.addWidget(self.confirm)
+        else:
+            bar.addWidget(self.confirm, 2)
+            self.box.addLayout(bar)
         self._key: tuple | None = None
 
     def render(self, s: ViewState, tx: Texts) -> None:

@@ -17,6 +17,7 @@ from kiosk.model import ServiceItem
 from kiosk.views import KioskWindow, Metrics
 from kiosk.views.pager import CardPager
 from kiosk.views.screenshots import _SERVICES, sample_states
+from kiosk.views.widgets import WrapButton
 
 LONG = ServiceItem("family", "Családtámogatás, anyasági ellátás, Ügyfélkapu-regisztráció",
                    "Hozza magával: gyermek születési anyakönyvi kivonata, TAJ-kártya, lakcímkártya.",
@@ -86,3 +87,27 @@ def test_the_page_buttons_turn_the_pages(qtbot) -> None:
     assert pager.page == 1 and pager.up.isEnabled()
     assert not any(c.isVisible() for c in first)
     assert pager.where.text() == f"2/{len(pager.pages)}"
+
+
+@pytest.mark.parametrize("size", SCREENS)
+@pytest.mark.parametrize("lang", ["hu", "en"])
+def test_no_button_text_on_the_review_screen_is_cut(qtbot, size: str, lang: str) -> None:
+    """The priority toggle was cut at both ends and "Print my ticket" squeezed on a portrait kiosk."""
+    window = KioskWindow(Metrics.for_screen(size))
+    qtbot.addWidget(window)
+    window.show()
+    window.render(replace(sample_states(lang)["05-review"], max_services=5, can_add_more=True))
+    QApplication.processEvents()
+    checked = 0
+    for b in window.findChildren(QPushButton):
+        if not b.isVisible() or not b.text():
+            continue
+        if isinstance(b, WrapButton):
+            lab = b.text_label
+            assert lab.heightForWidth(lab.width()) <= lab.height() + 1, (size, b.text())
+            assert QRect(0, 0, b.width(), b.height()).contains(_rect_in(lab, b))
+        else:
+            # the style's padding (22 px) and border (3 px) on each side, then the text
+            assert b.fontMetrics().horizontalAdvance(b.text()) + 2 * 25 <= b.width(), (size, b.text(), b.width())
+        checked += 1
+    assert checked >= 4
