@@ -233,13 +233,7 @@ class MediaArea(QWidget):
                 player.play(path)
                 self._timer.start(int(slot.duration_s * 1000))  # an upper bound; the end comes first
         else:
-            # a notice in pages: each page long enough to read, the slot as long as its pages
-            pages = len(self._fit_text("", slot.item.text)[0].pages)
-            seconds = max(slot.duration_s, pages * PAGE_MIN_S) if pages > 1 else slot.duration_s
-            self._timer.start(int(seconds * 1000))
-            if pages > 1:
-                self._page_ms = int(seconds * 1000 / pages)
-                self._page_timer.start(self._page_ms)
+            self._time_text(slot)
         self.shown_count += 1
         self.update()
         self.item_shown.emit(slot.item.id if slot else "")
@@ -281,12 +275,28 @@ class MediaArea(QWidget):
         log.warning("video %s failed: %s", self.slot.item.id if self.slot else "?", message)
         QTimer.singleShot(0, self.next)
 
+    def _time_text(self, slot: Slot) -> None:
+        """A notice in pages: each page long enough to read, the slot as long as its pages."""
+        pages = len(self._fit_text("", slot.item.text)[0].pages)
+        seconds = max(slot.duration_s, pages * PAGE_MIN_S) if pages > 1 else slot.duration_s
+        self.text_page = 0
+        self._page_ms = int(seconds * 1000 / pages) if pages > 1 else 0
+        self._page_timer.stop()
+        if self._paused:
+            self._remaining_ms = int(seconds * 1000)
+            return
+        self._timer.start(int(seconds * 1000))
+        if self._page_ms:
+            self._page_timer.start(self._page_ms)
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         if self._video is not None:
             self._video.widget.setGeometry(self.rect())
         if self.slot is not None and self.slot.item.kind == "image":
             path = self.resolve(self.slot.item)
             self._pixmap = self._load(path) if path else None
+        if self.slot is not None and self.slot.item.kind == "text" and event.oldSize() != event.size():
+            self._time_text(self.slot)  # another size, other pages
         super().resizeEvent(event)
 
     # ---- painting ----------------------------------------------------------------

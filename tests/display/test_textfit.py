@@ -181,3 +181,16 @@ def test_earlier_calls_fill_the_room_they_have(qtbot, res: str) -> None:
         # the calls column could not take one more row: what is left below the list is less than one
         free = layout.ticker.y - (layout.recent.y + layout.recent.h)
         assert free < layout.number_px * sizing.ROW_HEIGHT_EM + 2 * round(layout.height * 0.015)
+
+
+def test_a_paged_notice_turns_its_pages_by_itself(qtbot) -> None:
+    """Each page stays up (here shortened), the slot lasts as long as all its pages."""
+    from display.views import media_area
+
+    win = _window(qtbot, "1920x1080", NOTICE, {})
+    media = win.media
+    assert media.pages() > 1
+    media._page_timer.setInterval(50)  # the real pages stay ≥ 5 s; the test does not wait that long
+    seen = {media.text_page}
+    qtbot.waitUntil(lambda: seen.add(media.text_page) or len(seen) == media.pages(), timeout=5000)
+    assert media._timer.remainingTime() > (media.pages() - 1) * media_area.PAGE_MIN_S * 1000 - 1000
