@@ -1,24 +1,29 @@
-"""Cards shown a page at a time, so that none is ever cut off behind a scrollbar.
+"""Cards (or tiles in columns) shown a page at a time, so that none is ever cut off behind a scrollbar.
 
-A page holds as many whole cards as the height allows. When they do not all
-fit, a column of touch-sized ▲ / ▼ buttons turns the pages and shows "1/3";
-when they do, there is no column and nothing moves. (A thin scrollbar that
-hides the second card is hard to find and to hit with a finger.)
+A page holds as many whole rows of cards as the height allows. When they do
+not all fit, a column of touch-sized ▲ / ▼ buttons turns the pages and shows
+"1/3"; when they do, there is no column and nothing moves. (A thin scrollbar
+that hides the second card is hard to find and to hit with a finger.)
 """
 
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.views.theme import Metrics
 from kiosk.views.widgets import button, label
 
 
 class CardPager(QWidget):
-    def __init__(self, m: Metrics, parent: QWidget | None = None) -> None:
+    def __init__(self, m: Metrics, columns: int = 1, parent: QWidget | None = None, *,
+                 side_buttons: bool = True) -> None:
+        """``side_buttons``: ▲ / ▼ in a column to the right; else ``self.column`` is a row the
+        screen places itself (in its button bar), and the cards keep the whole width."""
         super().__init__(parent)
         self.m = m
+        self.columns = max(1, columns)
+        self.side_buttons = side_buttons
         self.cards: list[QWidget] = []
         self.pages: list[list[int]] = [[]]
         self.page = 0
@@ -26,19 +31,20 @@ class CardPager(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(m.gap)
         self.area = QWidget()
-        self.list = QVBoxLayout(self.area)
-        self.list.setContentsMargins(0, 0, 0, 0)
-        self.list.setSpacing(m.gap)
-        self.list.addStretch(1)
+        self.grid = QGridLayout(self.area)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(m.gap)
+        for c in range(self.columns):
+            self.grid.setColumnStretch(c, 1)
         row.addWidget(self.area, 1)
+        side = round(m.touch * 1.2)
         self.column = QWidget()
-        col = QVBoxLayout(self.column)
+        col = QVBoxLayout(self.column) if side_buttons else QHBoxLayout(self.column)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(m.gap)
         self.up: QPushButton = button("▲", "", lambda: self.turn(-1), name="pageUp")
         self.down: QPushButton = button("▼", "", lambda: self.turn(1), name="pageDown")
         self.where: QLabel = label("", "body", align=Qt.AlignmentFlag.AlignCenter)
-        side = round(m.touch * 1.2)
         for b in (self.up, self.down):
             b.setStyleSheet(f"padding: 0px; font-size: {round(m.font * 1.3)}px;")
             b.setFixedSize(side, side)
@@ -47,19 +53,23 @@ class CardPager(QWidget):
         col.addWidget(self.where)
         col.addStretch(1)
         col.addWidget(self.down)
-        self.column.setFixedWidth(side)
         self.column.hide()
-        row.addWidget(self.column)
+        if side_buttons:
+            self.column.setFixedWidth(side)
+            row.addWidget(self.column)
+        else:
+            self.where.setMinimumWidth(round(m.touch * 1.2))
 
     def set_cards(self, cards: list[QWidget]) -> None:
         for card in self.cards:
-            self.list.removeWidget(card)
+            self.grid.removeWidget(card)
             card.hide()  # gone at once, not when the event loop gets to deleteLater
             card.setParent(None)
             card.deleteLater()
         self.cards = list(cards)
-        for i, card in enumerate(self.cards):
-            self.list.insertWidget(i, card)
+        for card in self.cards:
+            card.setParent(self.area)
+            card.hide()
         self.page = 0
         self.repaginate()
 
@@ -67,19 +77,40 @@ class CardPager(QWidget):
         self.page = max(0, min(len(self.pages) - 1, self.page + step))
         self._show_page()
 
-    def _heights(self, width: int) -> list[int]:
-        return [c.heightForWidth(width) if c.hasHeightForWidth() else c.sizeHint().height() for c in self.cards]
+    def _place(self, shown: list[int]) -> None:
+        """Only the cards ``shown`` in the grid, from the top left."""
+        for card in self.cards:
+            self.grid.removeWidget(card)
+        for i, card in enumerate(self.cards):
+            if i not in shown:
+                card.hide()
+        for k, i in enumerate(shown):
+            self.grid.addWidget(self.cards[i], k // self.columns, k % self.columns)
+            self.cards[i].show()
+        rows = -(-len(shown) // self.columns)
+        for r in range(self.grid.rowCount()):
+            self.grid.setRowStretch(r, 0)
+        self.grid.setRowStretch(rows, 1)  # the cards at the top, the room below them
 
-    def _split(self, heights: list[int], avail: int) -> list[list[int]]:
-        pages: list[list[int]] = [[]]
-        used = 0
-        for i, h in enumerate(heights):
-            need = h + (self.m.gap if pages[-1] else 0)
-            if pages[-1] and used + need > avail:
-                pages.append([])
-                used, need = 0, h
-            pages[-1].append(i)
-            used += need
+    def _fits(self, shown: list[int], width: int, avail: int) -> bool:
+        """Measured by the grid itself: unequal columns (a long word) and wrapped texts included."""
+        self._place(shown)
+        self.grid.invalidate()
+        need = self.grid.heightForWidth(width) if self.grid.hasHeightForWidth() else self.grid.minimumSize().height()
+        return need <= avail
+
+    def _measure(self, width: int, avail: int) -> list[list[int]]:
+        n = len(self.cards)
+        pages: list[list[int]] = []
+        current: list[int] = []
+        for start in range(0, n, self.columns):
+            row = list(range(start, min(n, start + self.columns)))
+            if current and not self._fits(current + row, width, avail):
+                pages.append(current)
+                current = row
+            else:
+                current = current + row
+        pages.append(current)
         return pages
 
     def repaginate(self) -> None:
@@ -89,17 +120,15 @@ class CardPager(QWidget):
             self._show_page()
             return
         avail = self.height()
-        pages = self._split(self._heights(self.width()), avail)
-        if len(pages) > 1:  # the button column takes its width from the cards
-            pages = self._split(self._heights(self.width() - self.column.width() - self.m.gap), avail)
+        pages = self._measure(self.width(), avail)
+        if len(pages) > 1 and self.side_buttons:  # the button column takes its width from the cards
+            pages = self._measure(self.width() - self.column.width() - self.m.gap, avail)
         self.pages = pages
         self.page = min(self.page, len(pages) - 1)
         self._show_page()
 
     def _show_page(self) -> None:
-        shown = set(self.pages[self.page]) if self.pages else set()
-        for i, card in enumerate(self.cards):
-            card.setVisible(i in shown)
+        self._place(self.pages[self.page] if self.pages else [])
         paged = len(self.pages) > 1
         self.column.setVisible(paged)
         self.up.setEnabled(self.page > 0)

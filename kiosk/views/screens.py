@@ -14,8 +14,6 @@ from PyQt6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QScrollArea,
-    QScroller,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +23,6 @@ from kiosk.views.pager import CardPager
 from kiosk.views.texts import Texts
 from kiosk.views.theme import Metrics
 from kiosk.views.widgets import Banner, QrView, Tile, WrapButton, button, label
-from sorra.qt import clear_layout as clear
 
 Act = Callable[..., None]
 CENTER = Qt.AlignmentFlag.AlignCenter
@@ -46,16 +43,6 @@ class ScreenWidget(QWidget):
 
     def render(self, s: ViewState, tx: Texts) -> None:
         raise NotImplementedError
-
-    def scroll(self, inner: QWidget) -> QScrollArea:
-        area = QScrollArea()
-        area.setWidgetResizable(True)
-        area.setFrameShape(QFrame.Shape.NoFrame)
-        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
-        area.setWidget(inner)
-        QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
-        return area
 
 
 def _printer_message(state: str, tx: Texts) -> str:
@@ -120,17 +107,17 @@ class CatalogueScreen(ScreenWidget):
         super().__init__(m, act)
         self.title = label("", "title")
         self.subtitle = label("", "subtitle")
-        self.inner = QWidget()
-        self.grid = QGridLayout(self.inner)
-        self.grid.setSpacing(m.gap)
-        self.grid.setContentsMargins(0, 0, 0, 0)
+        # whole tiles a page at a time, like the review screen's cards: no thin scrollbar
+        self.tiles = CardPager(m, columns=m.columns, side_buttons=False)
         self.back = button("", "", lambda: act("back"), name="back")
         self.next = button("", "primary", lambda: act("show_review"), name="toReview")
         self.box.addWidget(self.title)
         self.box.addWidget(self.subtitle)
-        self.box.addWidget(self.scroll(self.inner), 1)
+        self.box.addWidget(self.tiles, 1)
         bar = QHBoxLayout()
         bar.addWidget(self.back)
+        bar.addStretch(1)
+        bar.addWidget(self.tiles.column)  # ▲ 1/3 ▼ between Back and Continue, when there are pages
         bar.addStretch(1)
         bar.addWidget(self.next)
         self.box.addLayout(bar)
@@ -167,25 +154,23 @@ class CatalogueScreen(ScreenWidget):
         key = tuple((e[0], e[1], e[2]) for e in entries)
         if key != self._key:  # other tiles: build them anew
             self._key = key
-            clear(self.grid)
             self._tiles = {}
-            cols = self.m.columns
             height = round(self.m.touch * 1.65)
-            for i, (tid, title, detail, foot, _on, on_click) in enumerate(entries):
-                tile = Tile(title, detail, foot, height, on_click)
-                self._tiles[tid] = tile
-                self.grid.addWidget(tile, i // cols, i % cols)
-            for c in range(cols):
-                self.grid.setColumnStretch(c, 1)
-            self.grid.setRowStretch(len(entries) // cols + 1, 1)
+            for tid, title, detail, foot, _on, on_click in entries:
+                self._tiles[tid] = Tile(title, detail, foot, height, on_click)
+            self.tiles.set_cards(list(self._tiles.values()))
         # the same tiles: update them in place, so a finger on a tile keeps it
         # while the queue figures change under it
+        feet_changed = False
         for tid, _title, _detail, foot, on, _click in entries:
             tile = self._tiles[tid]
             tile.foot.setText(foot)
+            feet_changed |= tile.foot.isVisibleTo(tile) != bool(foot)
             tile.foot.setVisible(bool(foot))
             if tile.isEnabled() != on:
                 tile.setEnabled(on)
+        if feet_changed:
+            self.tiles.repaginate()  # a tile grew or shrank a line
 
     @staticmethod
     def _foot(svc, chosen: bool, tx: Texts) -> str:

@@ -29,6 +29,11 @@ def _chosen(n: int) -> tuple[ServiceItem, ...]:
     return (svc[0], svc[4], LONG, svc[5], svc[1])[:n]
 
 
+def _pager(window: KioskWindow) -> CardPager:
+    """The pager of the screen on view (the catalogue has one too)."""
+    return next(p for p in window.findChildren(CardPager) if p.isVisible())
+
+
 def _rect_in(widget: QWidget, ancestor: QWidget) -> QRect:
     return QRect(widget.mapTo(ancestor, QPoint(0, 0)), widget.size())
 
@@ -43,8 +48,8 @@ def test_every_chosen_service_is_shown_whole_on_some_page(qtbot, size: str, n: i
     state = replace(sample_states("hu")["05-review"], selected=_chosen(n), max_services=5, can_add_more=n < 5)
     window.render(state)
     QApplication.processEvents()
-    pager = window.findChild(CardPager)
-    assert pager is not None and pager.isVisible() and len(pager.cards) == n
+    pager = _pager(window)
+    assert len(pager.cards) == n
     seen: set[str] = set()
     for page in range(len(pager.pages)):
         pager.page = page
@@ -80,7 +85,7 @@ def test_the_page_buttons_turn_the_pages(qtbot) -> None:
     window.render(replace(sample_states("hu")["05-review"], selected=_chosen(5), max_services=5,
                           can_add_more=False))
     QApplication.processEvents()
-    pager = window.findChild(CardPager)
+    pager = _pager(window)
     assert len(pager.pages) > 1 and not pager.up.isEnabled()
     first = [c for c in pager.cards if c.isVisible()]
     qtbot.mouseClick(pager.down, Qt.MouseButton.LeftButton)
@@ -111,3 +116,39 @@ def test_no_button_text_on_the_review_screen_is_cut(qtbot, size: str, lang: str)
             assert b.fontMetrics().horizontalAdvance(b.text()) + 2 * 25 <= b.width(), (size, b.text(), b.width())
         checked += 1
     assert checked >= 4
+
+
+MANY = tuple(_SERVICES["hu"]) + tuple(
+    ServiceItem(f"x{i}", f"Szolgáltatás {i}", "Hozza magával: személyi igazolvány.", "docs", True, i, 60 * i)
+    for i in range(8))
+
+
+@pytest.mark.parametrize("size", SCREENS)
+def test_the_catalogue_shows_every_service_whole_a_page_at_a_time(qtbot, size: str) -> None:
+    """The same cause on the catalogue: fourteen services behind a thin scrollbar, six in view."""
+    m = Metrics.for_screen(size)
+    window = KioskWindow(m)
+    qtbot.addWidget(window)
+    window.show()
+    window.render(replace(sample_states("hu")["04-catalogue-services"], services=MANY))
+    QApplication.processEvents()
+    pager = _pager(window)
+    assert len(pager.cards) == len(MANY) and len(pager.pages) > 1
+    seen = set()
+    for page in range(len(pager.pages)):
+        pager.page = page
+        pager.turn(0)
+        QApplication.processEvents()
+        box = QRect(0, 0, pager.area.width(), pager.area.height())
+        for tile in (c for c in pager.cards if c.isVisible()):
+            assert box.contains(_rect_in(tile, pager.area)), (size, page, tile.title.text())
+            for lab in tile.findChildren(QLabel):
+                if lab.isVisible():
+                    assert lab.heightForWidth(lab.width()) <= lab.height() + 1, (size, lab.text())
+            seen.add(tile.title.text())
+    assert seen == {s.name for s in MANY}
+    assert pager.column.isVisible() and min(pager.up.width(), pager.up.height()) / m.px_per_mm >= 15
+    # the usual handful needs no pages and shows no page buttons
+    window.render(sample_states("hu")["04-catalogue-services"])
+    QApplication.processEvents()
+    assert len(pager.pages) == 1 and not pager.column.isVisible()
