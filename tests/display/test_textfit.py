@@ -194,3 +194,21 @@ def test_a_paged_notice_turns_its_pages_by_itself(qtbot) -> None:
     seen = {media.text_page}
     qtbot.waitUntil(lambda: seen.add(media.text_page) or len(seen) == media.pages(), timeout=5000)
     assert media._timer.remainingTime() > (media.pages() - 1) * media_area.PAGE_MIN_S * 1000 - 1000
+
+
+@pytest.mark.parametrize("res", SCREENS)
+def test_the_call_sentence_under_a_takeover_wraps_inside_its_box(qtbot, res: str) -> None:
+    from display.model import CallView
+
+    win = _window(qtbot, res, NOTICE, {})
+    call = CallView(ticket="t1", number="A042", counter=12, counter_name="12", recall=False, at=time.time(),
+                    lang="hu")
+    sentence = ("Az A 42-es sorszámot várjuk a 12-es ablakhoz, az Ügyfélkapu-regisztrációs "
+                "és megszentségteleníthetetlenségeskedéseitekért felelős ügyintézőhöz.")
+    win.takeover.show_call(call, sentence, 5)
+    win.grab()
+    over = win.takeover
+    assert over.sentence_rects
+    assert all(over.sentence_box.contains(r) for r in over.sentence_rects), (over.sentence_rects, over.sentence_box)
+    assert QRectF(over.rect()).contains(over.sentence_box)
+    over.end()
