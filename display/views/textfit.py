@@ -196,8 +196,3 @@ def draw_lines(p: QPainter, box: QRectF, fitted: Fitted, page: int = 0,
         y += fitted.line_h
     return drawn
 
-
-def min_px_for(box_h: float, lines: int = 3) -> int:
-    """The largest size at which ``lines`` lines fill ``box_h`` (a cap for the readable minimum)."""
-    probe = QFontMetricsF(_font(100, True)).height() * LINE_SPACING / 100
-    return max(1, math.floor(box_h / (lines * probe)))
