@@ -381,7 +381,7 @@ def create_app(service: Any) -> FastAPI:
             header, body = rows(report, table, hub_)
             return Response(X.csv_text(header, body, lang), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}-{table}.csv"'})
-        return Response(to_xlsx(report, hub_), media_type=XLSX,
+        return Response(to_xlsx(report, hub_, lang), media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
     @app.get("/stats/{site}", response_class=HTMLResponse)

@@ -15,6 +15,7 @@ from hub.web.access import Guarded
 from hub.web.app import check_csrf, lang_of, page, redirect, require, web_of
 from hub.web.routes_public import FormIn
 from hub.web.security import WebError
+from sorra.naming import counter_label
 
 router = APIRouter(include_in_schema=False, route_class=Guarded)
 STATS_ROLES = ("admin", "manager")
@@ -122,12 +123,19 @@ def export_csv(request: Request, table: str = "days", start: str = "", end: str 
     d0, d1 = parse_range(request, start, end)
     name = f"sorra-{table}-{d0}-{d1}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    lang = lang_of(request)
+    tr = i18n.translator(lang)
     if table == "contacts":
-        return StreamingResponse(export.contacts_csv(web_of(request).db(), d0, d1, lang_of(request)),
+        web = web_of(request)
+        names = web.read(lambda e: export.Names(
+            services={s.id: i18n.name_in(s.names, lang, s.id) for s in e.state.services.values()},
+            counters={c.number: counter_label(c.number, c.name, lang) for c in e.state.counters.values()},
+            clerks={c.id: c.name or c.id for c in e.state.clerks.values()}))
+        return StreamingResponse(export.contacts_csv(web.db(), d0, d1, lang, _=tr.gettext, tz=web.settings.tz,
+                                                     names=names),
                                  media_type="text/csv; charset=utf-8", headers=headers)
     if table not in export.TABLES:
         raise WebError(400, "bad_args", f"table: one of {', '.join(export.TABLES)}")
-    tr = i18n.translator(lang_of(request))
     return Response(export.to_csv(report(request, d0, d1), table, tr.gettext, lang_of(request)),
                     media_type="text/csv; charset=utf-8", headers=headers)
 
@@ -139,7 +147,7 @@ def export_xlsx(request: Request, start: str = "", end: str = "") -> Response:
 
     d0, d1 = parse_range(request, start, end)
     tr = i18n.translator(lang_of(request))
-    data = export.to_xlsx(report(request, d0, d1), tr.gettext)
+    data = export.to_xlsx(report(request, d0, d1), tr.gettext, lang_of(request))
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="sorra-stats-{d0}-{d1}.xlsx"'})
 

@@ -186,7 +186,7 @@ def test_exports_open_in_hungarian_and_english_excel(world: dict[str, Any]) -> N
         assert ws.title == "Irodák" and ws["A1"].value == "Iroda azonosító" and ws["A1"].font.bold
         assert ws.freeze_panes == "A2" and ws["C2"].value == 6  # numbers stay numbers
         wb = load_workbook(io.BytesIO(boss.get(f"/stats/east/export.xlsx?{q}&lang=en").content))
-        assert wb.sheetnames[0] == "Summary" and wb["Services"]["B2"].value == "Documents"
+        assert wb.sheetnames[0] == "Summary" and wb["By service"]["B2"].value == "Documents"
 
 
 def test_a_regional_manager_sees_only_their_sites_in_both_languages(world: dict[str, Any]) -> None:

@@ -210,8 +210,8 @@ def test_exports(office: Office) -> None:
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["Summary", "Services", "Clerks", "Hours", "Days"]
-    assert wb["Services"]["A2"].value == "A"
+    assert wb.sheetnames == ["Summary", "By service", "By clerk", "By hour of the day", "By day"]
+    assert wb["By service"]["A2"].value == "A"
     raw = "".join(contacts_csv(office.store.db.conn, DAY1, DAY1)).lstrip("\ufeff").splitlines()
     assert len(raw) == 1 + 7
 
