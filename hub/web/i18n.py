@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sorra.i18n import LANGS, Translator, package_translator
+from sorra.naming import counter_label
 
 WEEKDAYS = {
     "hu": ["hétfő", "kedd", "szerda", "csütörtök", "péntek", "szombat", "vasárnap"],
@@ -79,6 +81,36 @@ def hours_minutes(seconds: float | None, lang: str) -> str:
 def secs(value: float | None) -> str:
     """A statistic in seconds shown as m:ss (or h:mm:ss)."""
     return "–" if value is None else clock(round(value))
+
+
+@dataclass(frozen=True)
+class Names:
+    """The names of the office's services, counters and clerks in one language, for pages and exports."""
+
+    lang: str
+    services: dict[str, str]
+    counters: dict[int, str]
+    clerks: dict[str, str]
+
+    @classmethod
+    def of(cls, state: Any, lang: str) -> Names:
+        """From the engine's state (call on the engine thread)."""
+        return cls(lang, {s.id: name_in(s.names, lang, s.id) for s in state.services.values()},
+                   {c.number: c.name for c in state.counters.values()},
+                   {c.id: c.name or c.id for c in state.clerks.values()})
+
+    def service(self, sid: str | None) -> str:
+        return self.services.get(sid, sid) if sid else ""
+
+    def counter(self, number: int | str | None, name: str = "") -> str:
+        """The one way a counter is named (:func:`sorra.naming.counter_label`)."""
+        if number in (None, "", 0):
+            return ""
+        n = int(number)
+        return counter_label(n, name or self.counters.get(n, ""), self.lang)
+
+    def clerk(self, cid: str | None) -> str:
+        return self.clerks.get(cid, cid) if cid else ""
 
 
 def hhmm(ts: float | None, tz: str) -> str:

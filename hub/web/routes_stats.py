@@ -15,7 +15,6 @@ from hub.web.access import Guarded
 from hub.web.app import check_csrf, lang_of, page, redirect, require, web_of
 from hub.web.routes_public import FormIn
 from hub.web.security import WebError
-from sorra.naming import counter_label
 
 router = APIRouter(include_in_schema=False, route_class=Guarded)
 STATS_ROLES = ("admin", "manager")
@@ -127,10 +126,8 @@ def export_csv(request: Request, table: str = "days", start: str = "", end: str 
     tr = i18n.translator(lang)
     if table == "contacts":
         web = web_of(request)
-        names = web.read(lambda e: export.Names(
-            services={s.id: i18n.name_in(s.names, lang, s.id) for s in e.state.services.values()},
-            counters={c.number: counter_label(c.number, c.name, lang) for c in e.state.counters.values()},
-            clerks={c.id: c.name or c.id for c in e.state.clerks.values()}))
+        n = web.read(lambda e: i18n.Names.of(e.state, lang))
+        names = export.Names(n.services, {k: n.counter(k) for k in n.counters}, n.clerks)
         return StreamingResponse(export.contacts_csv(web.db(), d0, d1, lang, _=tr.gettext, tz=web.settings.tz,
                                                      names=names),
                                  media_type="text/csv; charset=utf-8", headers=headers)
