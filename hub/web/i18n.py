@@ -78,6 +78,15 @@ def hours_minutes(seconds: float | None, lang: str) -> str:
     return f"{h} h {m:02d} min" if h else f"{m} min"
 
 
+def hours_short(seconds: float | None, lang: str) -> str:
+    """A total time for a narrow table column: "25 ó 36 p" / "25 h 36 m"."""
+    if not seconds:
+        return "0"
+    h, m = divmod(int(round(seconds / 60)), 60)
+    hu = lang == "hu"
+    return f"{h}\u00a0{'ó' if hu else 'h'} {m:02d}\u00a0{'p' if hu else 'm'}" if h else f"{m}\u00a0{'p' if hu else 'm'}"
+
+
 def secs(value: float | None) -> str:
     """A statistic in seconds shown as m:ss (or h:mm:ss)."""
     return "–" if value is None else clock(round(value))
@@ -154,6 +163,7 @@ def filters(lang: str) -> dict[str, Any]:
         "clock": clock,
         "secs": secs,
         "hours": lambda s: hours_minutes(s, lang),
+        "hours_short": lambda s: hours_short(s, lang),
         "long_date": lambda d: long_date(d, lang),
         "short_date": lambda d: short_date(d, lang),
         "num": lambda v, digits=0: number(v, lang, digits),
