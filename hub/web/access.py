@@ -87,6 +87,7 @@ ACCESS: dict[str, str] = {
     "POST /admin/settings": MANAGER,
     "GET /admin/layout": MANAGER,
     "POST /admin/layout": MANAGER,
+    "GET /admin/layout/preview.png": MANAGER,
     "GET /admin/playlist": MANAGER,
     "POST /admin/playlist": MANAGER,
     "POST /admin/media": MANAGER,
