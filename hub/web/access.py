@@ -55,6 +55,7 @@ ACCESS: dict[str, str] = {
     "GET /status": ANYONE,
     "GET /status/live": ANYONE,
     "GET /media/{sha}": ANYONE,
+    "GET /favicon.ico": ANYONE,
     "GET /book": ANYONE,
     "GET /book/{sid}": ANYONE,
     "GET /book/{sid}/contact": ANYONE,
