@@ -152,7 +152,9 @@ def hbars(rows: Sequence[tuple[str, float | None, float | None, float | None]], 
             body.append(f'<rect class="{"bar-bad" if over else "bar-a"}" x="{left}" y="{y + 6}" width="{w:.1f}" '
                         f'height="{row_h - 12}"><title>{escape(lab)} · {escape(names[0])}: {escape(fmt(med))}'
                         f'</title></rect>')
-            body.append(f'<text class="value" x="{left + w + 6:.1f}" y="{y + row_h / 2 + 5:.1f}">'
+            # the figure right of the bar and of the p90 whisker, so the whisker never strikes it through
+            tx = left + pw * max(med, min(p90 or 0, xmax)) / xmax + 6
+            body.append(f'<text class="value" x="{tx:.1f}" y="{y + row_h / 2 + 5:.1f}">'
                         f'{escape(fmt(med))}</text>')
         if p90 is not None:
             x = left + pw * p90 / xmax

@@ -47,3 +47,10 @@ def test_narrow_charts_keep_labels_apart() -> None:
     heat = str(charts.heatmap([[1] * 24] * 7, ["H", "K", "Sze", "Cs", "P", "Szo", "V"], hours, label="x", width=360))
     cols = [float(x) for x in re.findall(r'<text class="axis heat-label" x="([\d.]+)" y="19"', heat)]
     assert cols and all(b - a >= charts.text_width("00", 13) for a, b in zip(cols, cols[1:], strict=False))
+
+
+def test_the_median_figure_stands_clear_of_the_p90_whisker() -> None:
+    svg = str(charts.hbars([("Adóügyek", 600, 700, None)], label="x", fmt=str))
+    value_x = float(re.search(r'<text class="value" x="([\d.]+)"', svg).group(1))
+    whisker_x = float(re.search(r'<line class="whisker" x1="([\d.]+)"', svg).group(1))
+    assert value_x > whisker_x
