@@ -152,8 +152,11 @@ def hbars(rows: Sequence[tuple[str, float | None, float | None, float | None]], 
             body.append(f'<rect class="{"bar-bad" if over else "bar-a"}" x="{left}" y="{y + 6}" width="{w:.1f}" '
                         f'height="{row_h - 12}"><title>{escape(lab)} · {escape(names[0])}: {escape(fmt(med))}'
                         f'</title></rect>')
-            # the figure right of the bar and of the p90 whisker, so the whisker never strikes it through
-            tx = left + pw * max(med, min(p90 or 0, xmax)) / xmax + 6
+            # the figure right of the bar; past the p90 whisker when the whisker would strike it through
+            tx = left + w + 6
+            wx = left + pw * min(p90, xmax) / xmax if p90 is not None else -1.0
+            if tx - 4 <= wx <= tx + text_width(fmt(med), 11) + 2:
+                tx = wx + 6
             body.append(f'<text class="value" x="{tx:.1f}" y="{y + row_h / 2 + 5:.1f}">'
                         f'{escape(fmt(med))}</text>')
         if p90 is not None:

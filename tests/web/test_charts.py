@@ -50,7 +50,13 @@ def test_narrow_charts_keep_labels_apart() -> None:
 
 
 def test_the_median_figure_stands_clear_of_the_p90_whisker() -> None:
-    svg = str(charts.hbars([("Adóügyek", 600, 700, None)], label="x", fmt=str))
-    value_x = float(re.search(r'<text class="value" x="([\d.]+)"', svg).group(1))
-    whisker_x = float(re.search(r'<line class="whisker" x1="([\d.]+)"', svg).group(1))
-    assert value_x > whisker_x
+    def xs(svg: str) -> tuple[float, float, float]:
+        bar = re.search(r'<rect class="bar-a" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', svg)
+        value = float(re.search(r'<text class="value" x="([\d.]+)"', svg).group(1))
+        whisker = float(re.search(r'<line class="whisker" x1="([\d.]+)"', svg).group(1))
+        return float(bar.group(1)) + float(bar.group(2)), value, whisker
+
+    end, value, whisker = xs(str(charts.hbars([("Adóügyek", 600, 630, None)], label="x", fmt=str)))
+    assert value > whisker  # the whisker would cross the figure: the figure moves past it
+    end, value, whisker = xs(str(charts.hbars([("Adóügyek", 600, 3000, None)], label="x", fmt=str)))
+    assert end < value < whisker  # far apart: the figure stays by its bar
