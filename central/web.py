@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 import secrets
 import threading
 import time
@@ -40,7 +39,6 @@ from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
-from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central import db as D
@@ -111,19 +109,6 @@ def _range(start: str | None, end: str | None) -> tuple[str, str]:
 def _days(start: str, end: str) -> list[str]:
     d0, d1 = date.fromisoformat(start), date.fromisoformat(end)
     return [(d0 + timedelta(days=i)).isoformat() for i in range((d1 - d0).days + 1)]
-
-
-_INBAR = re.compile(r'(<rect class="[^"]*" x="[\d.]+" y="0" width="([\d.]+)" height="30">.*?</rect>)'
-                    r'<text class="inbar"[^>]*>([^<]*)</text>')
-
-
-def fit_inbar_labels(svg: Markup) -> Markup:
-    """Drop the labels inside a :func:`hub.web.charts.split_bar` part that would spill over the next part
-    ("Nem jelent meg 8 %" on a narrow part); the part keeps its hover title and the legend names it."""
-    def keep(m: re.Match[str]) -> str:
-        return m.group(0) if len(m.group(3)) * 8.5 + 12 <= float(m.group(2)) else m.group(1)
-
-    return Markup(_INBAR.sub(keep, str(svg)))
 
 
 def _safe_next(url: str) -> str:
@@ -381,7 +366,7 @@ def create_app(service: Any) -> FastAPI:
             header, body = rows(report, table, hub_)
             return Response(X.csv_text(header, body, lang), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}-{table}.csv"'})
-        return Response(to_xlsx(report, hub_), media_type=XLSX,
+        return Response(to_xlsx(report, hub_, lang), media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
     @app.get("/stats/{site}", response_class=HTMLResponse)
@@ -390,8 +375,6 @@ def create_app(service: Any) -> FastAPI:
 
         user, r, a, b = site_report(request, site)
         charts = chart_set(r, lang_of(request))
-        charts["outcomes"] = fit_inbar_labels(charts["outcomes"])
-        charts["csat"] = fit_inbar_labels(charts["csat"])
         with service.db(autocommit=True) as conn:
             name = next((s["name"] for s in D.sites(conn, include_removed=True) if s["site"] == site), site)
         return pages.render(request, "site_stats.html", user=user, site=site, office=name or site, r=r, start=a,

@@ -27,6 +27,7 @@ from counter_terminal.viewmodel import (
     ViewModel,
     WaitingRow,
 )
+from sorra.naming import counter_label
 from sorra.protocol.messages import AlertEvent, ClerkInfo, CounterState, ServiceInfo, TicketInfo
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,11 @@ def service_names(services: Mapping[str, ServiceInfo], lang: str) -> dict[str, s
     }
 
 
+def counter_title(number: int, name: str | None, lang: str) -> str:
+    """The counter as the web and the display name it (the hub sends the bare number when it has no name)."""
+    return counter_label(number, "" if name == str(number) else name, lang)
+
+
 def transfer_targets(services: Mapping[str, ServiceInfo], counters: Mapping[int, CounterState],
                      own: int, lang: str) -> list[Target]:
     """Services (by prefix), then the other counters."""
@@ -96,7 +102,7 @@ def transfer_targets(services: Mapping[str, ServiceInfo], counters: Mapping[int,
     ]
     for number, cs in sorted(counters.items()):
         if number != own:
-            out.append(Target("counter", str(number), cs.name or str(number), f">{number}"))
+            out.append(Target("counter", str(number), counter_title(number, cs.name, lang), f">{number}"))
     return out
 
 
@@ -152,7 +158,7 @@ def view_model(
         online=online,
         now=now,
         counter=counter,
-        counter_name=(cs.name if cs is not None else "") or "",
+        counter_name=counter_title(counter, cs.name if cs is not None else "", lang) if counter else "",
         state=state,
         clerk_id=cs.clerk if cs is not None else None,
         clerk_name=(cs.clerk_name if cs is not None else None) or (clerk.name if clerk else None),

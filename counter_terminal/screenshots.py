@@ -22,7 +22,7 @@ from counter_terminal.viewmodel import (
 
 NAMES = {
     "hu": {"A": "Okmányügyek", "B": "Útlevél", "C": "Gépjármű", "D": "Lakcímkártya",
-           "name": "3. ablak", "c4": "4. ablak", "c5": "5. ablak", "note": "Hozott fényképet; sürgős útlevél."},
+           "name": "3-as ablak", "c4": "4-es ablak", "c5": "5-ös ablak", "note": "Hozott fényképet; sürgős útlevél."},
     "en": {"A": "ID documents", "B": "Passport", "C": "Vehicles", "D": "Address card",
            "name": "Counter 3", "c4": "Counter 4", "c5": "Counter 5", "note": "Brought a photo; urgent passport."},
 }

@@ -25,7 +25,6 @@ from typing import Any
 from kiosk.controller import Invoke, KioskController
 from kiosk.printing import PrinterService, open_device, prepare_escpos, renderer_for
 from kiosk.printing.device import PrinterDevice
-from kiosk.printing.template import Template, TemplateError, parse_template
 from kiosk.scanner import SerialScanner
 from kiosk.selftest import printer_test  # noqa: F401 (registers the setup menu's test print)
 from sorra import startup
@@ -34,6 +33,7 @@ from sorra.config import DeviceConfig
 from sorra.qt.runner import Launched, ScreenRunner, run_screen
 from sorra.runner import Role
 from sorra.startup import FROM_CONFIG, SetupError, StartupView
+from sorra.ticket.template import Template, TemplateError, parse_template
 
 log = logging.getLogger(__name__)
 

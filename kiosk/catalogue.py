@@ -12,8 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.model import GroupItem, ServiceItem
-from kiosk.printing.ticket import TicketLine
 from sorra.protocol.messages import QueueState, ServiceInfo, ServicesState
+from sorra.ticket.data import TicketLine
 
 
 def pick(texts: dict[str, str], lang: str, default: str) -> str:

@@ -53,7 +53,7 @@ def test_print(argv: list[str]) -> int:
         renderer_for,
         sample_ticket,
     )
-    from kiosk.printing.template import TemplateError
+    from sorra.ticket.template import TemplateError
 
     cfg = _load_config(args.config)
     prepare_escpos()

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from kiosk.model import ViewState
 from kiosk.printing.service import PrintResult
 from kiosk.printing.status import PrinterStatus
-from kiosk.printing.ticket import TicketData
+from sorra.ticket.data import TicketData
 
 Invoke = Callable[[Callable[[], None]], None]
 Listener = Callable[[ViewState], None]

@@ -7,7 +7,12 @@ CSV is written as the reader's Excel opens it on a double click, which follows
 the computer's regional settings, so it follows the language of the page:
 Hungarian (``hu``) with ``;`` between fields and decimal commas (``12,5``),
 English with ``,`` and decimal points. Both start with the UTF-8 byte order
-mark (without it Excel shows ``Ăˇ`` for ``á``).
+mark (without it Excel shows ``Ăˇ`` for ``á``). Numbers, dates and times are
+written by Babel in the reader's locale (``2026. 11. 23. 9:05:00`` /
+``23/11/2026 09:05:00``), times in the office's time zone.
+
+XLSX keeps numbers as numbers and days as dates (Excel formats them by its
+own settings); each sheet is named for what it holds.
 """
 
 from __future__ import annotations
@@ -16,9 +21,24 @@ import csv
 import io
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
 
 Gettext = Callable[[str], str]
+
+
+@dataclass
+class Names:
+    """What people call the ids in the facts: services, counters, clerks."""
+
+    services: dict[str, str] = field(default_factory=dict)
+    counters: dict[int, str] = field(default_factory=dict)
+    clerks: dict[str, str] = field(default_factory=dict)
 
 TABLES = ("summary", "services", "clerks", "hours", "days", "contacts")
 
@@ -31,6 +51,8 @@ def _get(row: dict[str, Any], path: str) -> Any:
         value = value.get(part)
     if isinstance(value, float):
         return round(value, 1)
+    if path == "day" and isinstance(value, str):
+        return date.fromisoformat(value)  # a date, so XLSX holds a date and CSV writes it the reader's way
     return value
 
 
@@ -71,7 +93,7 @@ def columns(table: str, _: Gettext) -> list[tuple[str, str]]:
 def summary_rows(report: dict[str, Any], _: Gettext) -> list[dict[str, Any]]:
     t = report["totals"]
     pairs = [
-        (_("From"), report["from"]), (_("To"), report["to"]),
+        (_("From"), date.fromisoformat(report["from"])), (_("To"), date.fromisoformat(report["to"])),
         (_("Issued"), t["issued"]), (_("Served"), t["served"]), (_("No-show"), t["no_show"]),
         (_("Cancelled"), t["cancelled"]), (_("Unserved"), t["unserved"]), (_("Open"), t["open"]),
         (_("Calls"), t["calls"]), (_("Transfers"), t["transfers"]), (_("Returns"), t["returns"]),
@@ -95,28 +117,51 @@ def rows(report: dict[str, Any], table: str, _: Gettext) -> tuple[list[str], lis
     return [label for _k, label in cols], [[_get(r, key) for key, _l in cols] for r in source]
 
 
+LOCALES = {"hu": "hu_HU", "en": "en_GB"}  # en_GB: day before month, 24-hour clock, as the office reads them
+
+
+def locale_of(lang: str) -> str:
+    return LOCALES.get(lang, "en_GB")
+
+
 def csv_dialect(lang: str) -> tuple[str, str]:
     """(field separator, decimal mark) for CSV read by Excel in ``lang``'s regional settings."""
     return (";", ",") if lang == "hu" else (",", ".")
 
 
-def csv_cell(value: Any, decimal: str, places: int = 1) -> Any:
+def csv_date(day: date, lang: str) -> str:
+    """A day as the reader's Excel parses it: ``2026. 11. 23.`` / ``23/11/2026``."""
+    return format_date(day, "yyyy. MM. dd." if lang == "hu" else "dd/MM/yyyy", locale=locale_of(lang))
+
+
+def csv_datetime(ts: float | None, lang: str, tz: str) -> str:
+    """An instant (epoch seconds) in the office's local time, as the reader's Excel parses it."""
+    if ts is None:
+        return ""
+    dt = datetime.fromtimestamp(ts, ZoneInfo(tz))
+    return f"{csv_date(dt.date(), lang)} {format_time(dt, 'HH:mm:ss', locale=locale_of(lang))}"
+
+
+def csv_cell(value: Any, lang: str, places: int = 1) -> Any:
     if isinstance(value, bool) or value is None:
         return "" if value is None else int(value)
     if isinstance(value, float):
-        text = f"{value:.{places}f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value)}"
-        return text.replace(".", decimal)
+        # Babel writes the locale's decimal mark; no grouping, so Excel reads the figure as a number
+        return format_decimal(round(value, places), format="0." + "#" * places, locale=locale_of(lang),
+                              group_separator=False)
+    if isinstance(value, date):
+        return csv_date(value, lang)
     return value
 
 
 def csv_text(header: Sequence[str], body: Sequence[Sequence[Any]], lang: str) -> str:
-    sep, decimal = csv_dialect(lang)
+    sep, _decimal = csv_dialect(lang)
     buf = io.StringIO()
     buf.write("\ufeff")  # Excel reads UTF-8 (accents) only with the mark
     w = csv.writer(buf, delimiter=sep)
     w.writerow(header)
     for r in body:
-        w.writerow([csv_cell(v, decimal) for v in r])
+        w.writerow([csv_cell(v, lang) for v in r])
     return buf.getvalue()
 
 
@@ -127,23 +172,61 @@ def to_csv(report: dict[str, Any], table: str, _: Gettext, lang: str = "en") -> 
 
 CONTACT_COLUMNS = ("ticket", "day", "service", "counter", "clerk", "queued_at", "called_at", "wait_s",
                    "started_at", "ended_at", "service_s", "outcome", "first", "implicit", "recalls")
+TIMES = frozenset({"queued_at", "called_at", "started_at", "ended_at"})
 
 
-def contacts_csv(conn: sqlite3.Connection, start: str, end: str, lang: str = "en") -> Iterator[str]:
-    """Every contact in the range, one row each (streamed): the raw facts behind the figures."""
-    sep, decimal = csv_dialect(lang)
+def contact_header(_: Gettext) -> list[str]:
+    return [_("Ticket"), _("Day"), _("Service"), _("Counter"), _("Clerk"), _("Joined the queue"), _("Called"),
+            _("Waiting time (s)"), _("Service started"), _("Ended"), _("Service time (s)"), _("Outcome"),
+            _("First call"), _("Finished by the next call"), _("Recalls")]
+
+
+def contact_outcomes(_: Gettext) -> dict[str, str]:
+    return {"open": _("in progress"), "finished": _("finished"), "no_show": _("did not come"),
+            "transferred": _("transferred"), "parked": _("parked"), "closed": _("closed at day end")}
+
+
+def contacts_csv(conn: sqlite3.Connection, start: str, end: str, lang: str = "en", *, _: Gettext = str,
+                 tz: str = "Europe/Budapest", names: Names | None = None) -> Iterator[str]:
+    """Every contact in the range, one row each (streamed): the raw facts behind the figures.
+
+    ``names``: services (id → name), counters (number → name) and clerks (id → name), shown instead of ids.
+    """
+    names = names or Names()
+    outcomes, yes, no = contact_outcomes(_), _("yes"), _("no")
+    sep, _decimal = csv_dialect(lang)
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=sep)
     buf.write("\ufeff")
-    w.writerow(CONTACT_COLUMNS)
+    w.writerow(contact_header(_))
     cur = conn.execute(f"SELECT {', '.join(CONTACT_COLUMNS)} FROM stat_contact WHERE day BETWEEN ? AND ?"
                        " ORDER BY day, id", [start, end])
+
+    def cell(col: str, x: Any) -> Any:
+        if col in TIMES:
+            return csv_datetime(x, lang, tz)
+        if col == "day":
+            return csv_date(date.fromisoformat(x), lang)
+        if col == "ticket":
+            return str(x).rsplit("-", 1)[-1]  # the number the customer held: "A002"
+        if col == "service":
+            return names.services.get(x, x) if x else ""
+        if col == "counter":
+            return names.counters.get(x, str(x))
+        if col == "clerk":
+            return names.clerks.get(x, x) if x else ""
+        if col == "outcome":
+            return outcomes.get(x, x)
+        if col in ("first", "implicit"):
+            return yes if x else no
+        return csv_cell(x, lang, 0)
+
     while True:
         chunk = cur.fetchmany(2000)
         if not chunk:
             break
         for r in chunk:
-            w.writerow([csv_cell(x, decimal, 3) for x in r])
+            w.writerow([cell(col, x) for col, x in zip(CONTACT_COLUMNS, r, strict=True)])
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()
@@ -152,13 +235,19 @@ def contacts_csv(conn: sqlite3.Connection, start: str, end: str, lang: str = "en
         yield rest
 
 
-def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
+def sheet_names(_: Gettext) -> dict[str, str]:
+    """Each sheet named for what it holds (``Hours`` alone reads as opening hours in Hungarian)."""
+    return {"summary": _("Summary"), "services": _("By service"), "clerks": _("By clerk"),
+            "hours": _("By hour of the day"), "days": _("By day")}
+
+
+def to_xlsx(report: dict[str, Any], _: Gettext, lang: str = "en") -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook()
-    names = {"summary": _("Summary"), "services": _("Services"), "clerks": _("Clerks"), "hours": _("Hours"),
-             "days": _("Days")}
+    names = sheet_names(_)
+    day_format = "yyyy. mm. dd." if lang == "hu" else "dd/mm/yyyy"
     first = True
     for table, title in names.items():
         ws = wb.active if first else wb.create_sheet()
@@ -170,6 +259,9 @@ def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
             cell.font = Font(bold=True)
         for r in body:
             ws.append(r)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, date):
+                    cell.number_format = day_format
         for i, label in enumerate(header, start=1):
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(10, min(40, len(label) + 2))
         ws.freeze_panes = "A2"

@@ -203,10 +203,13 @@ class _Projection:
         self.end_contact(tid, e["at"], "no_show", with_service=False)
         self.c.execute("UPDATE stat_ticket SET outcome = 'no_show', no_shows = no_shows + 1, last_clerk = ?,"
                        " last_counter = ? WHERE id = ?", [e.get("clerk"), e["counter"], tid])
+        # The cases still waiting share the ticket's outcome, so a service's no-shows add up to the total's.
+        self.c.execute("UPDATE stat_case SET outcome = 'no_show' WHERE ticket = ? AND outcome = 'open'", [tid])
 
     def on_ticket_returned(self, e: Event) -> None:
         self.ticket_day(e["ticket"])
         self.c.execute("UPDATE stat_ticket SET outcome = 'open', returns = returns + 1 WHERE id = ?", [e["ticket"]])
+        self.c.execute("UPDATE stat_case SET outcome = 'open' WHERE ticket = ? AND outcome = 'no_show'", [e["ticket"]])
 
     def on_ticket_transferred(self, e: Event) -> None:
         tid = e["ticket"]

@@ -138,10 +138,15 @@ class Web:
         self.env.filters["hhmm"] = pass_context(lambda ctx, ts: i18n.hhmm(ts, ctx.get("tz", "Europe/Budapest")))
         self.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
         self.env.globals["version"] = __version__
+        # People read names, not ids: "Okmány ×3" for the service "okmany", "3-as ablak" for counter 3.
+        self.env.filters["service_name"] = pass_context(lambda ctx, sid: ctx["names"].service(sid))
+        self.env.filters["counter_name"] = pass_context(lambda ctx, n, name="": ctx["names"].counter(n, name))
+        self.env.filters["clerk_name"] = pass_context(lambda ctx, cid: ctx["names"].clerk(cid))
 
     def render(self, template: str, lang: str, **values: Any) -> str:
         tr = i18n.translator(lang)
-        ctx = {"lang": lang, "_": tr.gettext, "ngettext": tr.ngettext, "tz": self.settings.tz, **values}
+        tz, names = self.read(lambda e: (e.state.settings.tz, i18n.Names.of(e.state, lang)))
+        ctx = {"lang": lang, "_": tr.gettext, "ngettext": tr.ngettext, "tz": tz, "names": names, **values}
         return self.env.get_template(template).render(**ctx)
 
 

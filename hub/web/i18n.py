@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sorra.i18n import LANGS, Translator, package_translator
+from sorra.naming import counter_label
 
 WEEKDAYS = {
     "hu": ["hétfő", "kedd", "szerda", "csütörtök", "péntek", "szombat", "vasárnap"],
@@ -76,9 +78,48 @@ def hours_minutes(seconds: float | None, lang: str) -> str:
     return f"{h} h {m:02d} min" if h else f"{m} min"
 
 
+def hours_short(seconds: float | None, lang: str) -> str:
+    """A total time for a narrow table column: "25 ó 36 p" / "25 h 36 m"."""
+    if not seconds:
+        return "0"
+    h, m = divmod(int(round(seconds / 60)), 60)
+    hu = lang == "hu"
+    return f"{h}\u00a0{'ó' if hu else 'h'} {m:02d}\u00a0{'p' if hu else 'm'}" if h else f"{m}\u00a0{'p' if hu else 'm'}"
+
+
 def secs(value: float | None) -> str:
     """A statistic in seconds shown as m:ss (or h:mm:ss)."""
     return "–" if value is None else clock(round(value))
+
+
+@dataclass(frozen=True)
+class Names:
+    """The names of the office's services, counters and clerks in one language, for pages and exports."""
+
+    lang: str
+    services: dict[str, str]
+    counters: dict[int, str]
+    clerks: dict[str, str]
+
+    @classmethod
+    def of(cls, state: Any, lang: str) -> Names:
+        """From the engine's state (call on the engine thread)."""
+        return cls(lang, {s.id: name_in(s.names, lang, s.id) for s in state.services.values()},
+                   {c.number: c.name for c in state.counters.values()},
+                   {c.id: c.name or c.id for c in state.clerks.values()})
+
+    def service(self, sid: str | None) -> str:
+        return self.services.get(sid, sid) if sid else ""
+
+    def counter(self, number: int | str | None, name: str = "") -> str:
+        """The one way a counter is named (:func:`sorra.naming.counter_label`)."""
+        if number in (None, "", 0):
+            return ""
+        n = int(number)
+        return counter_label(n, name or self.counters.get(n, ""), self.lang)
+
+    def clerk(self, cid: str | None) -> str:
+        return self.clerks.get(cid, cid) if cid else ""
 
 
 def hhmm(ts: float | None, tz: str) -> str:
@@ -122,6 +163,7 @@ def filters(lang: str) -> dict[str, Any]:
         "clock": clock,
         "secs": secs,
         "hours": lambda s: hours_minutes(s, lang),
+        "hours_short": lambda s: hours_short(s, lang),
         "long_date": lambda d: long_date(d, lang),
         "short_date": lambda d: short_date(d, lang),
         "num": lambda v, digits=0: number(v, lang, digits),

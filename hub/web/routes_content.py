@@ -11,9 +11,9 @@ from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import Response
 
 from hub import booking, media
-from hub.web import accounts, forms, kv
+from hub.web import accounts, forms, i18n, kv, layout_form
 from hub.web.access import Guarded
-from hub.web.app import check_csrf, page, redirect, require, web_of
+from hub.web.app import check_csrf, lang_of, page, redirect, require, web_of
 from hub.web.routes_admin import MANAGE, services_list
 from hub.web.routes_public import FormIn
 from hub.web.security import WebError
@@ -27,29 +27,55 @@ router = APIRouter(include_in_schema=False, route_class=Guarded)
 def layout_page(request: Request) -> Response:
     require(request, *MANAGE)
     text = kv.layout(web_of(request).db())
-    return page(request, "admin_layout.html", text=text or kv.default_layout(), custom=bool(text),
-                blocks=_preview(text or kv.default_layout()))
+    return _layout_page(request, text or kv.default_layout(), custom=bool(text))
 
 
-def _preview(text: str) -> list[dict[str, Any]] | None:
-    try:
-        return kv.parse_layout(text)
-    except kv.KvError:
-        return None
+def _layout_page(request: Request, text: str, *, custom: bool, status: int = 200, error: str = "") -> Response:
+    return page(request, "admin_layout.html", status=status, text=text, custom=custom, rows=layout_form.rows(text),
+                types=layout_form.TYPES, aligns=layout_form.ALIGNS, whens=layout_form.when_choices(), error=error)
 
 
 @router.post("/admin/layout")
 def layout_save(request: Request, form: FormIn) -> Response:
+    """Save from the form (``b{i}_…`` rows) or from the text editor (``text``), check it, send it to the kiosks."""
     require(request, *MANAGE)
     check_csrf(request, form)
     web = web_of(request)
-    text = "" if form.get("reset") else str(form.get("text") or "")[:20000]
+    if form.get("reset"):
+        text = ""
+    elif form.get("from_form"):
+        text = layout_form.to_toml(layout_form.blocks_from_form(form))
+    else:
+        text = str(form.get("text") or "")[:20000]
     try:
+        if text:
+            layout_form.parse_template(text, "layout")  # as the kiosk reads it
         kv.set_layout(web.db(), text)
-    except kv.KvError as err:
-        return page(request, "admin_layout.html", status=400, text=text, custom=True, blocks=None, error=err.message)
+    except (kv.KvError, layout_form.TemplateError) as err:
+        return _layout_page(request, text, custom=True, status=400, error=str(err))
     n = kv.publish_layout(web)
     return redirect("/admin/layout", f"sent:{n}")
+
+
+@router.get("/admin/layout/preview.png")
+def layout_preview(request: Request, lang: str = "") -> Response:
+    """The printed ticket as a picture: of the form's rows in the query (the page refreshes it as they
+    change), else of the saved layout."""
+    require(request, *MANAGE)
+    web = web_of(request)
+    q = request.query_params
+    text = (layout_form.to_toml(layout_form.blocks_from_form(q)) if "from_form" in q
+            else kv.layout(web.db()) or kv.default_layout())
+    lang = lang if lang in ("hu", "en") else lang_of(request)
+    office = i18n.name_in(web.settings.office_names, lang, "Sorra")
+    services = web.read(lambda e: [(i18n.name_in(s.names, lang, s.id), i18n.name_in(s.info, lang, ""))
+                                   for s in e.state.services.values() if s.enabled])
+    ticket = layout_form.sample(lang, office, services, web.public_url)
+    try:
+        png = layout_form.preview_png(text, ticket)
+    except layout_form.TemplateError as err:
+        raise WebError(400, "bad_args", str(err)) from None
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
 # ---- playlist and media ------------------------------------------------------------------------

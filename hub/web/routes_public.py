@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -59,6 +61,22 @@ def qr_svg(data: str) -> Markup:
 
 
 # ---- home, sign-in, language ---------------------------------------------------------------
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """The tab's icon where browsers look for it first (pages also link /static/favicon.png)."""
+    return Response(favicon_ico(), media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})
+
+
+@lru_cache(maxsize=1)
+def favicon_ico() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    with Image.open(Path(__file__).with_name("static") / "favicon.png") as img:
+        img.save(out, "ICO", sizes=[(16, 16), (32, 32), (48, 48), (64, 64)])
+    return out.getvalue()
+
 
 @router.get("/")
 def home(request: Request) -> Response:

@@ -59,6 +59,13 @@ def report(request: Request, start: str, end: str) -> dict[str, Any]:
 
 
 def chart_set(r: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Every chart drawn twice: for a wide page and for a phone (text scales with the drawing)."""
+    wide, narrow = draw_charts(r, lang, 900, 600), draw_charts(r, lang, 360, 360)
+    return {k: charts.responsive(wide[k], narrow[k]) for k in wide}
+
+
+def draw_charts(r: dict[str, Any], lang: str, full: int, half: int) -> dict[str, Any]:
+    """The charts at ``full`` width, the two side by side (hourly, heat map) at ``half``."""
     tr = i18n.translator(lang)
     _ = tr.gettext
     mins = i18n.secs
@@ -72,35 +79,35 @@ def chart_set(r: dict[str, Any], lang: str) -> dict[str, Any]:
          (_("Cancelled"), "bar-c", [d["cancelled"] for d in days]),
          (_("Unserved"), "bar-bad", [d["unserved"] for d in days]),
          (_("Open"), "bar-d", [d["open"] for d in days])],
-        label=_("Tickets per day, and the median wait"), every=every,
+        label=_("Tickets per day, and the median wait"), every=every, width=full,
         line=(_("Median wait"), [d["wait"]["median"] for d in days], mins))
     hours = [h for h in r["hours"] if h["issued"] or h["calls"]] or r["hours"][8:17]
     out["hourly"] = charts.stacked_bars(
         [f"{h['hour']:02d}" for h in hours], [(_("Issued"), "bar-a", [h["issued"] for h in hours])],
-        label=_("Tickets issued per hour of the day, and the median wait"),
+        label=_("Tickets issued per hour of the day, and the median wait"), width=half,
         line=(_("Median wait"), [h["wait"]["median"] for h in hours], mins))
     out["services"] = charts.hbars(
         [(s["name"], s["wait"]["median"], s["wait"]["p90"], s["sla_s"] or None) for s in r["services"]],
         label=_("Waiting time by service: median (bar), 90th percentile (line), target (red tick)"), fmt=mins,
-        names=(_("median"), _("90th percentile")), target_name=_("target"))
+        names=(_("median"), _("90th percentile")), target_name=_("target"), width=full)
     out["clerks"] = charts.hbars(
         [(c["name"] or _("(no clerk)"), c["service"]["median"], c["service"]["p90"], None) for c in r["clerks"]],
         label=_("Service time by clerk: median (bar), 90th percentile (line)"), fmt=mins,
-        names=(_("median"), _("90th percentile")))
+        names=(_("median"), _("90th percentile")), width=full)
     wd = i18n.WEEKDAYS_SHORT[lang]
     used = [h for h in range(24) if any(r["weekday_hour"][d][h] for d in range(7))] or list(range(8, 17))
     lo, hi = min(used), max(used)
     out["heatmap"] = charts.heatmap([row[lo:hi + 1] for row in r["weekday_hour"]], wd,
                                     [f"{h:02d}" for h in range(lo, hi + 1)],
-                                    label=_("Tickets issued by weekday and hour"))
+                                    label=_("Tickets issued by weekday and hour"), width=half)
     t = r["totals"]
     out["outcomes"] = charts.split_bar([(_("Served"), "bar-a", t["served"]), (_("No-show"), "bar-b", t["no_show"]),
                                         (_("Cancelled"), "bar-c", t["cancelled"]),
                                         (_("Unserved"), "bar-bad", t["unserved"]), (_("Open"), "bar-d", t["open"])],
-                                       label=_("What became of the tickets"))
+                                       label=_("What became of the tickets"), width=full)
     c = t["csat"]
     out["csat"] = charts.split_bar([(_("Good"), "bar-a", c["good"]), (_("Neutral"), "bar-c", c["neutral"]),
-                                    (_("Bad"), "bar-bad", c["bad"])], label=_("Customer feedback"))
+                                    (_("Bad"), "bar-bad", c["bad"])], label=_("Customer feedback"), width=full)
     return out
 
 
@@ -122,12 +129,17 @@ def export_csv(request: Request, table: str = "days", start: str = "", end: str 
     d0, d1 = parse_range(request, start, end)
     name = f"sorra-{table}-{d0}-{d1}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    lang = lang_of(request)
+    tr = i18n.translator(lang)
     if table == "contacts":
-        return StreamingResponse(export.contacts_csv(web_of(request).db(), d0, d1, lang_of(request)),
+        web = web_of(request)
+        n = web.read(lambda e: i18n.Names.of(e.state, lang))
+        names = export.Names(n.services, {k: n.counter(k) for k in n.counters}, n.clerks)
+        return StreamingResponse(export.contacts_csv(web.db(), d0, d1, lang, _=tr.gettext, tz=web.settings.tz,
+                                                     names=names),
                                  media_type="text/csv; charset=utf-8", headers=headers)
     if table not in export.TABLES:
         raise WebError(400, "bad_args", f"table: one of {', '.join(export.TABLES)}")
-    tr = i18n.translator(lang_of(request))
     return Response(export.to_csv(report(request, d0, d1), table, tr.gettext, lang_of(request)),
                     media_type="text/csv; charset=utf-8", headers=headers)
 
@@ -139,7 +151,7 @@ def export_xlsx(request: Request, start: str = "", end: str = "") -> Response:
 
     d0, d1 = parse_range(request, start, end)
     tr = i18n.translator(lang_of(request))
-    data = export.to_xlsx(report(request, d0, d1), tr.gettext)
+    data = export.to_xlsx(report(request, d0, d1), tr.gettext, lang_of(request))
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="sorra-stats-{d0}-{d1}.xlsx"'})
 

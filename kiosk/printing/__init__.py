@@ -13,8 +13,8 @@ from kiosk.printing.escpos_cache import load_escpos, prepare_escpos
 from kiosk.printing.render import TicketRenderer, renderer_for
 from kiosk.printing.service import PrinterService, PrintResult
 from kiosk.printing.status import PrinterState, PrinterStatus, decode_status
-from kiosk.printing.template import Template, TemplateError, load_template
-from kiosk.printing.ticket import TicketData, sample_ticket
+from sorra.ticket.data import TicketData, sample_ticket
+from sorra.ticket.template import Template, TemplateError, load_template
 
 __all__ = [
     "EscposDevice",

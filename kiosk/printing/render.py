@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import logging
 import textwrap
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-import qrcode
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from kiosk.printing.escpos_cache import load_escpos
-from kiosk.printing.template import Block, Template
-from kiosk.printing.ticket import PANGRAM, TicketData
+from sorra.ticket import layout as L
+from sorra.ticket.data import PANGRAM, TicketData
+from sorra.ticket.template import Template
 
 if TYPE_CHECKING:
     from escpos.printer import Dummy
@@ -33,12 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BUILTIN_LOGO = Path(__file__).with_name("logo.png")
-FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/local/share/fonts"),
-)
 _ASCII_FOR = str.maketrans({
     "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'",
     "\u201a": ",", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00a0": " ",
@@ -46,7 +38,6 @@ _ASCII_FOR = str.maketrans({
 })
 FONT_A_DOT_WIDTH = 12
 FONT_B_DOT_WIDTH = 9
-IMAGE_BASE_PX = 24
 
 
 def _dummy(profile: str | None) -> Dummy:
@@ -54,25 +45,31 @@ def _dummy(profile: str | None) -> Dummy:
     return load_escpos().Dummy(profile=profile)
 
 
-@lru_cache(maxsize=8)
-def _font(bold: bool, px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    for d in FONT_DIRS:
-        if (d / name).exists():
-            return ImageFont.truetype(str(d / name), px)
-    log.warning("DejaVu Sans not found (install fonts-dejavu-core); using Pillow's default font")
-    return ImageFont.load_default(px)
+class _Escpos:
+    """The shared layout walk (:func:`sorra.ticket.layout.walk`) writing into one ESC/POS job."""
 
+    def __init__(self, renderer: TicketRenderer, p: Dummy) -> None:
+        self.r, self.p = renderer, p
 
-def _pad(img: Image.Image, width: int, align: str = "center") -> Image.Image:
-    """``img`` on a white strip ``width`` dots wide, aligned (printers differ in how ESC a treats images)."""
-    img = img.convert("L")
-    if img.width > width:
-        img = img.resize((width, max(1, img.height * width // img.width)))
-    canvas = Image.new("L", (width, img.height), 255)
-    x = {"left": 0, "center": (width - img.width) // 2, "right": width - img.width}[align]
-    canvas.paste(img, (x, 0))
-    return canvas
+    def logo(self) -> None:
+        if self.r._logo:
+            self.p._raw(self.r._logo)
+
+    def text(self, text: str, align: str, bold: bool, size: int, indent: str = "", font: str = "a") -> None:
+        self.r._text(self.p, text, align, bold, size, indent, font)
+
+    def rule(self, char: str) -> None:
+        self.r._text(self.p, char * self.r.columns, "left", False, 1)
+
+    def qr(self, data: str, module: int) -> None:
+        self.r._qr(self.p, data, module)
+
+    def feed(self, lines: int) -> None:
+        self.p.set(custom_size=True, width=1, height=1)
+        self.p._raw(b"\n" * lines)  # plain LF: no code page switch for an empty line
+
+    def cut(self) -> None:
+        self.p.cut(mode=self.r.cut_mode)
 
 
 class TicketRenderer:
@@ -128,17 +125,7 @@ class TicketRenderer:
         p.hw("INIT")
         if not self.text_as_image:
             p.charcode(self.codepage)  # ESC t n, once; every string below is encoded in it
-        values = ticket.fields()
-        blocks = list(self.template.blocks)
-        cut_at = max((i for i, b in enumerate(blocks) if b.type == "cut"), default=len(blocks))
-        for i, block in enumerate(blocks):
-            if diagnostics and i == cut_at:
-                self._diagnostics(p)
-            if block.when and not self._holds(block.when, ticket):
-                continue
-            self._block(p, block, ticket, values)
-        if diagnostics and cut_at == len(blocks):
-            self._diagnostics(p)
+        L.walk(self.template, ticket, _Escpos(self, p), (lambda: self._diagnostics(p)) if diagnostics else None)
         return p.output
 
     def describe(self) -> str:
@@ -159,43 +146,12 @@ class TicketRenderer:
 
     # ---- blocks --------------------------------------------------------------
 
-    @staticmethod
-    def _holds(when: str, ticket: TicketData) -> bool:
-        negate = when.startswith("!")
-        return ticket.condition(when.lstrip("!")) != negate
-
-    def _block(self, p: Dummy, block: Block, ticket: TicketData, values: dict[str, str]) -> None:
-        kind = block.type
-        if kind == "logo":
-            if self._logo:
-                p._raw(self._logo)
-        elif kind == "text":
-            text = _fill(block.text_for(ticket.lang), values)
-            if text.strip():
-                self._text(p, text, block.align, block.bold, block.size, font=block.font)
-        elif kind == "services":
-            for line in ticket.services:
-                self._text(p, line.name, block.align, True, block.size)
-                if block.info and line.info:
-                    self._text(p, line.info, block.align, False, 1, indent="  ")
-        elif kind == "rule":
-            self._text(p, block.char * self.columns, "left", False, 1)
-        elif kind == "qr":
-            data = _fill(block.text_for(ticket.lang) or "{status_url}", values)
-            if data:
-                self._qr(p, data, block.module)
-        elif kind == "feed":
-            p.set(custom_size=True, width=1, height=1)
-            p._raw(b"\n" * block.lines)  # plain LF: no code page switch for an empty line
-        elif kind == "cut":
-            p.cut(mode=self.cut_mode)
-
     def _text(
         self, p: Dummy, text: str, align: str, bold: bool, size: int, indent: str = "", font: str = "a"
     ) -> None:
         if self.text_as_image:
             scale = 0.75 if font == "b" else 1.0
-            self._image(p, self._text_image(text, align, bold, size, indent, scale))
+            self._image(p, L.text_image(text, align, bold, size, indent, self.width_px, scale))
             return
         text = text.translate(_ASCII_FOR)
         font = font if self.has_font_b else "a"
@@ -212,24 +168,6 @@ class TicketRenderer:
         if font != "a":
             p.set(font="a")
 
-    def _text_image(
-        self, text: str, align: str, bold: bool, size: int, indent: str, scale: float = 1.0
-    ) -> Image.Image:
-        px = min(int(IMAGE_BASE_PX * size * scale), 200)
-        font = _font(bold, px)
-        margin = int(font.getlength(indent)) if indent else 0
-        lines: list[str] = []
-        for para in text.splitlines() or [""]:
-            lines.extend(_wrap_px(para, font, self.width_px - margin))
-        step = int(px * 1.25)
-        img = Image.new("L", (self.width_px, step * len(lines) + 4), 255)
-        draw = ImageDraw.Draw(img)
-        for i, line in enumerate(lines):
-            w = int(font.getlength(line))
-            x = {"left": margin, "center": (self.width_px - w) // 2, "right": self.width_px - w}[align]
-            draw.text((max(0, x), i * step + 2), line, font=font, fill=0)
-        return img
-
     def _qr(self, p: Dummy, data: str, module: int) -> None:
         if self.native_qr:
             p.set(align="center")
@@ -237,49 +175,24 @@ class TicketRenderer:
             p._raw(b"\n")
             p.set(align="left")
             return
-        qr = qrcode.QRCode(box_size=module, border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-        qr.add_data(data)
-        qr.make(fit=True)
-        self._image(p, _pad(qr.make_image().get_image(), self.width_px))
+        self._image(p, L.qr_image(data, module, self.width_px))
 
     def _image(self, p: Dummy, img: Image.Image) -> None:
         dense = self.profile.supports("highDensity") is not False
         p.image(
-            _pad(img, self.width_px),
+            L.pad(img, self.width_px),
             impl=self.image_impl,
             high_density_vertical=dense,
             high_density_horizontal=dense,
         )
 
     def _prepare_logo(self, logo: str) -> bytes:
-        if logo.lower() == "none":
+        img = L.logo_image(logo, self.width_px)
+        if img is None:
             return b""
-        path = Path(logo) if logo else BUILTIN_LOGO
-        try:
-            img = Image.open(path)
-            img.load()
-        except OSError as err:
-            log.warning("cannot load the ticket logo %s: %s", path, err)
-            return b""
-        max_w = int(self.width_px * 0.7)
-        if img.width > max_w:
-            img = img.resize((max_w, max(1, img.height * max_w // img.width)))
         p = _dummy(self.profile_name)
-        self._image(p, img.convert("RGBA"))
+        self._image(p, img)
         return p.output
-
-
-def _fill(text: str, values: dict[str, str]) -> str:
-    """``str.format_map`` that leaves unknown ``{names}`` as they are (an office's typo stays visible)."""
-
-    class _Keep(dict):
-        def __missing__(self, key: str) -> str:
-            return "{" + key + "}"
-
-    try:
-        return text.format_map(_Keep(values))
-    except (ValueError, IndexError):
-        return text
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -289,25 +202,9 @@ def _wrap(text: str, width: int) -> list[str]:
     return out
 
 
-def _wrap_px(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int) -> list[str]:
-    words = text.split()
-    if not words:
-        return [""]
-    lines, current = [], ""
-    for word in words:
-        trial = f"{current} {word}".strip()
-        if font.getlength(trial) <= width or not current:
-            current = trial
-        else:
-            lines.append(current)
-            current = word
-    lines.append(current)
-    return lines
-
-
 def renderer_for(section: PrinterSection) -> TicketRenderer:
     """The renderer for a ``[printer]`` section: its layout file (or the built-in one) and its printer profile."""
-    from kiosk.printing.template import load_template
+    from sorra.ticket.template import load_template
 
     return TicketRenderer(load_template(section.template or None), profile=section.profile or None,
                           text_mode=section.text_mode, codepage=section.codepage, qr=section.qr,

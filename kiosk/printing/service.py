@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from kiosk.printing.device import PrinterDevice, PrintError
 from kiosk.printing.render import TicketRenderer
 from kiosk.printing.status import UNKNOWN, PrinterState, PrinterStatus
-from kiosk.printing.ticket import TicketData
+from sorra.ticket.data import TicketData
 
 log = logging.getLogger(__name__)
 

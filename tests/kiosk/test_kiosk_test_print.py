@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kiosk.cli import main
-from kiosk.printing.ticket import PANGRAM
+from sorra.ticket.data import PANGRAM
 from tests.kiosk.escpos_decode import decode
 from tests.kiosk.printer_peers import NetworkPrinterPeer
 

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 
 from kiosk.printing import TicketData, TicketRenderer, load_template, sample_ticket
-from kiosk.printing.template import TemplateError, parse_template
-from kiosk.printing.ticket import PANGRAM, TicketLine
+from sorra.ticket.data import PANGRAM, TicketLine
+from sorra.ticket.template import TemplateError, parse_template
 from tests.kiosk.escpos_decode import decode, image_rows_with_ink
 
 WHEN = datetime(2025, 3, 14, 9, 26)

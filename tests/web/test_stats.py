@@ -210,8 +210,8 @@ def test_exports(office: Office) -> None:
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["Summary", "Services", "Clerks", "Hours", "Days"]
-    assert wb["Services"]["A2"].value == "A"
+    assert wb.sheetnames == ["Summary", "By service", "By clerk", "By hour of the day", "By day"]
+    assert wb["By service"]["A2"].value == "A"
     raw = "".join(contacts_csv(office.store.db.conn, DAY1, DAY1)).lstrip("\ufeff").splitlines()
     assert len(raw) == 1 + 7
 
@@ -325,3 +325,27 @@ def test_random_days_reconcile_with_the_raw_event_log(tmp_path: Path) -> None:
     rebuild(o.store.db)
     assert _facts(conn) == before
     o.store.close()
+
+
+def test_a_services_no_shows_add_up_to_the_totals(tmp_path: Path) -> None:
+    """A no-show not yet closed by the day's end counts for its service too, and a return takes it back."""
+    o = Office(tmp_path / "n.db", t(DAY1, "08:00:00"))
+    e = o.e
+    o(t(DAY1, "08:00:00"), e.upsert_service, {"id": "A", "names": {"hu": "Okmány"}, "prefix": "A"})
+    o(t(DAY1, "08:00:00"), e.upsert_counter, 1)
+    o(t(DAY1, "08:00:00"), e.upsert_clerk, {"id": "anna", "name": "Kiss Anna", "pin_hash": hash_pin("1234", "s")})
+    o(t(DAY1, "08:00:00"), e.login, 1, "anna", "1234")
+    o(t(DAY1, "09:00:00"), e.issue_ticket, ["A"])
+    o(t(DAY1, "09:01:00"), e.call_next, 1)
+    o(t(DAY1, "09:02:00"), e.no_show, 1)
+    try:
+        r = compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS)
+        a = next(s for s in r["services"] if s["id"] == "A")
+        assert r["totals"]["no_show"] == 1
+        assert (a["no_show"], a["open"]) == (1, 0)
+        o(t(DAY1, "09:03:00"), e.return_ticket, "20261123-A001")
+        r = compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS)
+        a = next(s for s in r["services"] if s["id"] == "A")
+        assert (r["totals"]["no_show"], a["no_show"], a["open"]) == (0, 0, 1)
+    finally:
+        o.store.close()
