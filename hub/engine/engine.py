@@ -20,7 +20,7 @@ from typing import Any
 from hub.engine import hours, routing
 from hub.engine.configuration import OfficeSetup
 from hub.engine.errors import EngineError, bad_args, conflict, not_found
-from hub.engine.estimate import Estimate, ServiceTimes, simulate
+from hub.engine.estimate import Estimate, ServiceTimes, queued_before, simulate
 from hub.engine.model import (
     C_CALLED,
     C_CLOSED,
@@ -582,6 +582,16 @@ class Engine:
         extra = before / rate if rate > 0 else 0.0
         wait = max(0.0, est.new_ticket_s[sid] - (self.time() - est.at)) + extra
         return wait, est.new_ticket_ahead.get(sid, 0) + before
+
+    def ahead_of(self, t: Ticket) -> int:
+        """People ahead of a ticket: the one figure every view shows (see :attr:`Estimate.ahead`).
+
+        Without an open counter serving it, those queued before it; 0 unless it is waiting.
+        """
+        if t.state != WAITING:
+            return 0
+        figure = self.wait_for(t)
+        return figure[1] if figure is not None else queued_before(self.state, t)
 
     def waiting(self) -> list[Ticket]:
         return queue_index(self.state).waiting()

@@ -67,6 +67,7 @@ class TicketInfo(Open):
     called_at: float | None = None
     counter: int | None = None
     ahead: int = 0
+    """People the counters that could call this ticket are expected to call before it (0 unless waiting)."""
     est_wait_s: int = 0
     token: str = ""
     status_url: str = ""
