@@ -285,6 +285,8 @@ class AlertEvent(Open):
     code: str
     level: Literal["info", "warning", "error"]
     message: str
+    """In English, for logs; pages word the alert from ``code`` and ``params`` in their language."""
+    params: dict[str, Any] = Field(default_factory=dict)
     source: str = "hub"
     active: bool = True
     at: float
