@@ -31,6 +31,9 @@ def test_alerts_are_translated_and_the_cli_raises_none(web_hub: Any, client: Cli
     kiosk.start()
     assert kiosk.wait_connected(10)
     kiosk.call("device.alert", {"code": "printer.paper_out", "level": "error", "message": "paper out"})
+    # A printer without status replies (the demo's file printer, many USB printers)
+    kiosk.publish_status({"printer": {"state": "ok", "detail": "the printer does not report its status",
+                                      "known": False}})
     gone = offline_seen(web_hub, "walk-kiosk")
     kiosk.stop()
     assert gone.wait(10)
@@ -53,3 +56,9 @@ def test_alerts_are_translated_and_the_cli_raises_none(web_hub: Any, client: Cli
     assert "is offline" not in html and "paper out" not in html and "admin</strong>" not in html
     english = client.get("/dashboard?lang=en").text
     assert "Printer: out of paper." in english and "not connected to the hub since" in english
+
+    client.login("admin")
+    devices = client.get("/admin/devices?lang=hu").text
+    row = devices[devices.index("walk-kiosk"):]
+    row = row[:row.index("</tr>")]
+    assert "nem jelzi az állapotát" in row and "does not report" not in row and "rendben" not in row
