@@ -53,7 +53,10 @@ COUNTERS = [
     (4, "4-es ablak", []),
 ]
 DEMO_ADMIN = ("admin", "sorra-demo-2026")
-CLERKS = [("kata", "Kovács Kata", "1234"), ("peter", "Nagy Péter", "2345"), ("anna", "Szabó Anna", "3456")]
+CLERKS = [("kata", "Kovács Kata", "1234"), ("peter", "Nagy Péter", "2345"), ("anna", "Szabó Anna", "3456"),
+          ("zoltan", "Tóth Zoltán", "4567")]
+SIM_CLERKS = {2: ("peter", "2345"), 3: ("anna", "3456"), 4: ("zoltan", "4567")}
+"""Who signs in at each simulated counter (counter 1 is the real app: kata)."""
 
 
 def _port(preferred: int) -> int:
@@ -149,10 +152,12 @@ class Traffic:
 
     def _clerk(self, number: int, client: BusClient) -> None:
         rng = random.Random(number)
+        clerk, pin = SIM_CLERKS[number]
         try:
-            client.call("counter.resume")
-        except (RequestError, TimeoutError):
-            pass
+            # Signs in like a real clerk, so the counter shows who serves there.
+            client.call("clerk.login", {"clerk": clerk, "pin": pin})
+        except (RequestError, TimeoutError) as err:
+            log.warning("counter %d: %s signs in: %s", number, clerk, err)
         while not self.stop.wait(rng.uniform(4, 10)):
             try:
                 t = client.call("counter.call_next")["ticket"]
@@ -170,6 +175,13 @@ class Traffic:
 
     def close(self) -> None:
         self.stop.set()
+        for t in self.threads:
+            t.join(5)
+        for c in self.counters.values():
+            try:
+                c.call("clerk.logout", timeout=5)
+            except (RequestError, TimeoutError):
+                pass
         for c in [self.kiosk, *self.counters.values()]:
             c.stop()
 

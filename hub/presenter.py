@@ -92,8 +92,9 @@ class Presenter:
             "office": {
                 "name": settings.office_names,
                 "open": open_now,
-                "hours_today": office_hours.today_text(settings.hours, now, settings.tz),
-                "next_open": None if open_now else office_hours.next_opening(settings.hours, settings.holidays, now, settings.tz),
+                "hours_today": office_hours.today_text(settings.hours, now, settings.tz, settings.workdays),
+                "next_open": None if open_now else office_hours.next_opening(
+                    settings.hours, settings.holidays, now, settings.tz, settings.workdays),
                 "message": settings.message,
                 "tz": settings.tz,
             },

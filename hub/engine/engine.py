@@ -202,14 +202,14 @@ class Engine:
 
     def office_open(self, now: float | None = None) -> bool:
         s = self.state.settings
-        return hours.is_open(s.hours, s.holidays, self.time() if now is None else now, s.tz)
+        return hours.is_open(s.hours, s.holidays, self.time() if now is None else now, s.tz, s.workdays)
 
     def service_open(self, service: Service, now: float | None = None) -> bool:
         s = self.state.settings
         at = self.time() if now is None else now
         if not service.enabled or not self.office_open(at):
             return False
-        return hours.is_open(service.hours, [], at, s.tz) if service.hours else True
+        return hours.is_open(service.hours, [], at, s.tz, s.workdays) if service.hours else True
 
     # ---- tickets -------------------------------------------------------------
 
