@@ -102,7 +102,8 @@ def _device_config(hub: Hub, device: str, role: str, creds: dict[str, Any], data
     cfg.hub.mdns_interfaces = ["127.0.0.1"]
     cfg.kiosk.fullscreen = cfg.display.fullscreen = False
     cfg.printer.type = "file"
-    cfg.printer.path = str(data / "printed-tickets.bin")
+    cfg.printer.path = str(data / "printed-tickets.bin")  # every ticket, appended
+    cfg.printer.preview = str(data / "last-ticket.png")
     cfg.gpio.pin_factory = "mock"
     cfg.serial_display.model = "dummy"
     cfg.display.resolution = "1280x720"
@@ -241,7 +242,8 @@ Sorra demo is running ({'headless' if args.headless else 'with windows'}).
   broker:                          mqtt://127.0.0.1:{hub.config.mqtt_port} (site "office"; the apps use {"mqtts" if hub.tls else "mqtt"}://127.0.0.1:{hub.device_port})
   data:                            {data}
   apps:                            kiosk-1, counter-1 (clerk PIN kata/1234), display-1 — logs in {data}/*.log
-  printed tickets (raw ESC/POS):   {data}/printed-tickets.bin
+  printed tickets (raw ESC/POS):   {data}/printed-tickets.bin (all of them)
+  the last ticket as a picture:    {data}/last-ticket.png
 Counters 2–4 are simulated clerks; a citizen arrives every ~{args.rate:.0f} s. Ctrl+C stops everything.
 """, flush=True)
         while not stop.wait(1):
