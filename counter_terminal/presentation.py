@@ -119,6 +119,8 @@ class ScreenOptions:
     clerks: tuple[str, ...] = ()
     pause_reasons: tuple[str, ...] = ()
     background_kinds: tuple[str, ...] = ()
+    clerk_names: tuple[tuple[str, str], ...] = ()
+    """(id, name) of the office's clerks, from the hub (``clerk.roster``)."""
 
 
 def view_model(
@@ -178,6 +180,7 @@ def view_model(
         transfer_targets=tuple(transfer_targets(services, counters, counter, lang)),
         picker=picker,
         clerks=options.clerks,
+        clerk_names=options.clerk_names,
         pause_reasons=options.pause_reasons,
         background_kinds=options.background_kinds,
         enabled=enabled_actions(state, has_customer=ticket is not None, may_edit_profile=may_edit,

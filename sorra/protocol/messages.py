@@ -162,6 +162,7 @@ OP_ARGS: dict[str, type[Strict]] = {
     Op.COUNTER_CLOSE: NoArgs,
     Op.CLERK_LOGIN: ClerkLoginArgs,
     Op.CLERK_LOGOUT: NoArgs,
+    Op.CLERK_ROSTER: NoArgs,
     Op.CLERK_PROFILE_SET: ProfileSetArgs,
     Op.BACKGROUND_START: BackgroundStartArgs,
     Op.BACKGROUND_STOP: NoArgs,
@@ -193,6 +194,17 @@ class ClerkInfo(Open):
 
 class ClerkResult(Open):
     clerk: ClerkInfo | None
+
+
+class ClerkName(Open):
+    id: str
+    name: str
+
+
+class ClerkRosterResult(Open):
+    """The office's clerks by name (the terminal's sign-in screen shows names, not ids)."""
+
+    clerks: list[ClerkName]
 
 
 class BackgroundInfo(Open):
@@ -350,6 +362,7 @@ RESULT_MODELS: dict[str, type[Open]] = {
     "clerk.login": ClerkResult,
     "clerk.logout": EmptyResult,
     "clerk.profile_set": ClerkResult,
+    "clerk.roster": ClerkRosterResult,
     "background.start": BackgroundResult,
     "background.stop": BackgroundResult,
     "feedback.submit": EmptyResult,
