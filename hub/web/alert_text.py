@@ -13,7 +13,7 @@ from hub.web import i18n
 
 # code → text with %(param)s placeholders (msgids in web.po)
 TEXTS: dict[str, str] = {
-    "device.offline": "not connected to the hub since %(time)s",
+    "device.offline": "not connected to the hub",
     "hub.storage": "The hub cannot save its data: %(error)s",
     "web.down": "The web app could not listen on port %(port)s.",
     "rule": "%(name)s: the queue is over the limit, priority raised ×%(boost)s",

@@ -59,3 +59,11 @@ def test_the_settings_page_lists_what_is_set(web_hub: Any, client: Client) -> No
     html = client.get("/admin/settings?lang=hu").text
     assert "A következő egy évre nincs zárva tartó nap beállítva" in html
     assert '<textarea id="holidays" name="holidays" rows="6"></textarea>' in html
+
+
+def test_empty_opening_hours_show_no_example_that_looks_saved(web_hub: Any, client: Client) -> None:
+    client.login("manager")
+    web_hub.admin.set_office(hours={})
+    html = client.get("/admin/settings?lang=hu").text
+    assert 'placeholder="08:00' not in html
+    assert "Nincs nyitvatartás beállítva: az iroda mindig nyitva van." in html
