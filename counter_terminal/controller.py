@@ -136,7 +136,8 @@ class CounterController:
         self.counters: dict[int, CounterState] = {}
         self.services: dict[str, ServiceInfo] = {}
         self.clerk: ClerkInfo | None = None
-        self.alerts: dict[str, AlertEvent] = {}
+        self.alerts: dict[tuple[str, str], AlertEvent] = {}
+        """(source, code) → alert: two kiosks out of paper are two alerts."""
         self.page: Page = "login"
         self.inflight = InFlight(bus, invoke, clock, applied=self._applied, refused=self._refused,
                                  settled=self._refresh)
@@ -382,12 +383,13 @@ class CounterController:
         except ValueError:
             return
         if alert.active:
-            is_new = alert.code not in self.alerts
-            self.alerts[alert.code] = alert
+            key = (alert.source, alert.code)
+            is_new = key not in self.alerts
+            self.alerts[key] = alert
             if is_new and alert.level != "info":
                 self.lights.beep("alert")
         else:
-            self.alerts.pop(alert.code, None)
+            self.alerts.pop((alert.source, alert.code), None)
         self._refresh()
 
     # ---- requests --------------------------------------------------------------

@@ -171,7 +171,7 @@ def view_model(
         pending_for_s=pending_for_s,
         refused=refused,
         notice=notice,
-        alerts=tuple(AlertView(a.code, a.level, a.message) for a in alerts),
+        alerts=tuple(AlertView(a.code, a.level, a.message, a.source) for a in alerts),
         may_edit_profile=may_edit,
         profile=tuple(
             ProfileRow(e.service, names.get(e.service, e.service), e.weight)

@@ -40,6 +40,8 @@ class AlertView:
     code: str
     level: Level
     message: str
+    """In English (logs); the screen words it from ``code`` (:meth:`Texts.alert`)."""
+    source: str = ""
 
 
 @dataclass(frozen=True)
