@@ -315,6 +315,13 @@ def settings_save(request: Request, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     web = web_of(request)
+    if forms.text(form, "action", max_len=32) == "add_hu_holidays":
+        # Only the closed and worked days: the shipped Hungarian ones join what is set.
+        s = web.read(lambda e: e.state.settings)
+        web.call("admin.settings", {
+            "holidays": sorted(set(s.holidays) | set(holidays_hu.default_holidays())),
+            "workdays": sorted(set(s.workdays) | set(holidays_hu.default_workdays()))})
+        return redirect("/admin/settings", "saved")
     services = services_list(request)
     capacity = {s["id"]: forms.integer(form, f"cap_{s['id']}", 1, 0, 100, f"capacity of {s['id']}")
                 for s in services}

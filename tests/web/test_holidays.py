@@ -59,6 +59,13 @@ def test_the_settings_page_lists_what_is_set(web_hub: Any, client: Client) -> No
     html = client.get("/admin/settings?lang=hu").text
     assert "A következő egy évre nincs zárva tartó nap beállítva" in html
     assert '<textarea id="holidays" name="holidays" rows="6"></textarea>' in html
+    # One button brings the shipped days back (its own form: nothing else of the page is saved)
+    csrf = client.form_csrf("/admin/settings")
+    r = client.post("/admin/settings", data={"csrf": csrf, "action": "add_hu_holidays"})
+    assert r.status_code in (200, 303)
+    s = web_hub.hub.worker.run_in_worker(lambda e: e.state.settings)
+    assert {"2026-12-24", "2026-12-25", "2027-01-01"} <= set(s.holidays) and "2026-12-12" in s.workdays
+    assert s.office_names["en"] == "Test Government Window"  # untouched
 
 
 def test_empty_opening_hours_show_no_example_that_looks_saved(web_hub: Any, client: Client) -> None:
