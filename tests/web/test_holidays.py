@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from hub import booking
-from hub.engine import holidays_hu
+from hub.engine import EngineError, holidays_hu
 from hub.engine.model import Settings
 from hub.web.forms import holidays_from_text
 from tests.engine.helpers import Clock, office
@@ -35,6 +37,9 @@ def test_a_new_office_is_closed_on_holidays_and_booking_never_offers_them() -> N
         assert days[closed]["free"] == 0 and days[closed]["holiday"], closed
     assert days["2025-12-23"]["free"] > 0  # an ordinary Tuesday
     assert days["2025-12-13"]["free"] > 0 and days["2025-12-20"]["free"] == 0  # worked Saturday, plain Saturday
+    with pytest.raises(EngineError):  # nor can it be booked by hand (the API, a stale page)
+        booking._check_slot(e, "A", date_at("2025-12-24T09:00:00+01:00"))
+    booking._check_slot(e, "A", date_at("2025-12-23T09:00:00+01:00"))  # an open day is fine
     clock.now = date_at("2025-12-25T10:00:00+01:00")
     assert not e.office_open()
 
