@@ -584,14 +584,14 @@ class Engine:
         return wait, est.new_ticket_ahead.get(sid, 0) + before
 
     def ahead_of(self, t: Ticket) -> int:
-        """People ahead of a ticket: the one figure every view shows (see :attr:`Estimate.ahead`).
-
-        Without an open counter serving it, those queued before it; 0 unless it is waiting.
-        """
+        """People ahead: the one figure every view shows (:attr:`Estimate.ahead`); without an open
+        counter serving it, those queued before it; 0 unless it is waiting."""
         if t.state != WAITING:
             return 0
         figure = self.wait_for(t)
-        return figure[1] if figure is not None else queued_before(self.state, t)
+        if figure is None or self.estimate().assumed_counter:
+            return queued_before(self.state, t)
+        return figure[1]
 
     def waiting(self) -> list[Ticket]:
         return queue_index(self.state).waiting()

@@ -228,6 +228,9 @@ class Estimate:
     """The clock when this was simulated."""
     rate: dict[str, float] = field(default_factory=dict)
     """Service id → tickets per second the open counters serving it can call (for figures between runs)."""
+    assumed_counter: bool = False
+    """No counter is open: the waits assume one that serves everything opens now (``ahead`` then
+    counts every service, so :meth:`Engine.ahead_of` counts the ticket's own queue instead)."""
 
 
 def _open_counters(state: State) -> list[Counter]:
@@ -368,7 +371,7 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
         calls[number] += 1
         heapq.heappush(free, (at + times.get(best[3], default_s), number))
     return Estimate(wait_s=wait, ahead=ahead, new_ticket_s=new_ticket, new_ticket_ahead=new_ahead,
-                    at=now, rate=rate)
+                    at=now, rate=rate, assumed_counter=assumed_counter)
 
 
 def queued_before(state: State, t: Ticket) -> int:
