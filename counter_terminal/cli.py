@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
         return 0
 
     try:
-        cfg = sorra_config.load(args.config)
+        cfg = sorra_config.load(args.config, required=args.config is not None)
     except sorra_config.ConfigError as err:
         print(f"sorra counter: {err}", file=sys.stderr)
         return 2

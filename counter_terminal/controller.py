@@ -59,6 +59,7 @@ from counter_terminal.viewmodel import Notice, Page, ProfileRow, Target, ViewMod
 from sorra.protocol.messages import (
     AlertEvent,
     ClerkInfo,
+    ClerkRosterResult,
     CounterState,
     ServiceInfo,
     ServicesState,
@@ -135,7 +136,8 @@ class CounterController:
         self.counters: dict[int, CounterState] = {}
         self.services: dict[str, ServiceInfo] = {}
         self.clerk: ClerkInfo | None = None
-        self.alerts: dict[str, AlertEvent] = {}
+        self.alerts: dict[tuple[str, str], AlertEvent] = {}
+        """(source, code) → alert: two kiosks out of paper are two alerts."""
         self.page: Page = "login"
         self.inflight = InFlight(bus, invoke, clock, applied=self._applied, refused=self._refused,
                                  settled=self._refresh)
@@ -150,6 +152,7 @@ class CounterController:
         self._mismatch: int | None = None
         self._last_second = -1
         self.vm = ViewModel()
+        self.clerk_names: dict[str, str] = {}
 
     # ---- wiring --------------------------------------------------------------
 
@@ -160,6 +163,8 @@ class CounterController:
         self.bus.subscribe_state(State.SERVICES, self._threadsafe(self._on_services))
         self.bus.subscribe_event("alert", self._threadsafe(self._on_alert))
         self.online = bool(self.bus.connected)
+        if self.online:
+            self._fetch_roster()
         self._refresh()
 
     @property
@@ -304,6 +309,22 @@ class CounterController:
 
     def _on_connection(self, online: bool) -> None:
         self.online = online
+        if online:
+            self._fetch_roster()
+        self._refresh()
+
+    def _fetch_roster(self) -> None:
+        """The clerks' names for the sign-in screen (ids are what the config lists)."""
+        future = self.bus.request(Op.CLERK_ROSTER, {}, send_deadline_s=self.settings.send_deadline_s)
+        future.add_done_callback(lambda f: self._invoke(lambda: self._roster(f)))
+
+    def _roster(self, future: Any) -> None:
+        try:
+            roster = ClerkRosterResult.model_validate(future.result())
+        except Exception as err:  # an older hub, or offline again: the screen keeps the ids
+            log.info("no clerk names from the hub: %s", err)
+            return
+        self.clerk_names = {c.id: c.name for c in roster.clerks}
         self._refresh()
 
     def _on_counter(self, topic: str, payload: dict[str, Any] | None) -> None:
@@ -362,12 +383,13 @@ class CounterController:
         except ValueError:
             return
         if alert.active:
-            is_new = alert.code not in self.alerts
-            self.alerts[alert.code] = alert
+            key = (alert.source, alert.code)
+            is_new = key not in self.alerts
+            self.alerts[key] = alert
             if is_new and alert.level != "info":
                 self.lights.beep("alert")
         else:
-            self.alerts.pop(alert.code, None)
+            self.alerts.pop((alert.source, alert.code), None)
         self._refresh()
 
     # ---- requests --------------------------------------------------------------
@@ -569,7 +591,8 @@ class CounterController:
             pending=pending.action if pending is not None else None,
             pending_for_s=self._clock() - pending.started if pending is not None else 0.0,
             refused=bool(self._refused_until), notice=self._notice, picker=self.picker.shown,
-            options=presentation.ScreenOptions(s.clerks, s.pause_reasons, s.background_kinds),
+            options=presentation.ScreenOptions(s.clerks, s.pause_reasons, s.background_kinds,
+                                               tuple(self.clerk_names.items())),
         )
 
     def _refresh(self) -> None:

@@ -125,6 +125,8 @@ class ScreenOptions:
     clerks: tuple[str, ...] = ()
     pause_reasons: tuple[str, ...] = ()
     background_kinds: tuple[str, ...] = ()
+    clerk_names: tuple[tuple[str, str], ...] = ()
+    """(id, name) of the office's clerks, from the hub (``clerk.roster``)."""
 
 
 def view_model(
@@ -175,7 +177,7 @@ def view_model(
         pending_for_s=pending_for_s,
         refused=refused,
         notice=notice,
-        alerts=tuple(AlertView(a.code, a.level, a.message) for a in alerts),
+        alerts=tuple(AlertView(a.code, a.level, a.message, a.source) for a in alerts),
         may_edit_profile=may_edit,
         profile=tuple(
             ProfileRow(e.service, names.get(e.service, e.service), e.weight)
@@ -184,6 +186,7 @@ def view_model(
         transfer_targets=tuple(transfer_targets(services, counters, counter, lang)),
         picker=picker,
         clerks=options.clerks,
+        clerk_names=options.clerk_names,
         pause_reasons=options.pause_reasons,
         background_kinds=options.background_kinds,
         enabled=enabled_actions(state, has_customer=ticket is not None, may_edit_profile=may_edit,

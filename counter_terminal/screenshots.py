@@ -52,6 +52,8 @@ def samples(lang: str, now: float | None = None) -> dict[str, ViewModel]:
             Target("counter", "4", n["c4"], ">4"), Target("counter", "5", n["c5"], ">5"),
         ),
         clerks=("kovacs", "nagy", "szabo", "toth"),
+        clerk_names=(("kovacs", "Kovács Kata"), ("nagy", "Nagy Péter"), ("szabo", "Szabó Anna"),
+                     ("toth", "Tóth Zoltán")),
         pause_reasons=("Break", "Lunch", "Meeting", "Technical problem"),
         background_kinds=("Case file", "Phone call", "E-mail", "Other"),
         enabled=frozenset({"finish_and_next", "recall", "done", "transfer", "park", "logout", "profile"}),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from counter_terminal.viewmodel import Notice
+from counter_terminal.viewmodel import AlertView, Notice
 from sorra.i18n import Translator, package_translator
 
 
@@ -89,6 +89,20 @@ ACTIONS: dict[str, str] = {
 }
 
 
+# Hub alert code → text ({source}: the device or part that raised it).
+ALERT_TEXTS = {
+    "device.offline": N_("{source}: not connected to the hub"),
+    "printer.paper_near_end": N_("{source}: the printer's paper is running out"),
+    "printer.paper_out": N_("{source}: the printer is out of paper"),
+    "printer.cover_open": N_("{source}: the printer's cover is open"),
+    "printer.offline": N_("{source}: the printer is offline"),
+    "printer.error": N_("{source}: printer error"),
+    "hub.storage": N_("The hub cannot save its data"),
+    "web.down": N_("The hub's web app is not running"),
+    "rule": N_("A queue is over its limit: priority raised"),
+}
+
+
 class Texts:
     """Translated texts for one language."""
 
@@ -110,6 +124,14 @@ class Texts:
             return template.format(**params)
         except (KeyError, IndexError, ValueError):
             return template
+
+    def alert(self, alert: AlertView) -> str:
+        """A hub alert in this language; an unknown code (a newer hub) shows its message."""
+        key = "rule" if alert.code.startswith("rule.") else alert.code
+        template = ALERT_TEXTS.get(key)
+        if template is None:
+            return alert.message or alert.code
+        return self(template).format(source=alert.source)
 
     def state(self, state: str) -> str:
         return self(STATES.get(state, state))

@@ -40,6 +40,8 @@ class AlertView:
     code: str
     level: Level
     message: str
+    """In English (logs); the screen words it from ``code`` (:meth:`Texts.alert`)."""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class ViewModel:
     picker: Target | None = None
     """Headless transfer picker: the target shown on the LED display now."""
     clerks: tuple[str, ...] = ()
+    clerk_names: tuple[tuple[str, str], ...] = ()
+    """(id, name): the sign-in screen shows a clerk's name, not the id."""
     pause_reasons: tuple[str, ...] = ()
     background_kinds: tuple[str, ...] = ()
     enabled: frozenset[str] = frozenset()

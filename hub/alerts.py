@@ -27,6 +27,8 @@ class AlertBook:
             "code": key[1],
             "level": alert.get("level", "warning"),
             "message": alert.get("message", ""),
+            # What the message says, for pages to word it in their reader's language (hub/web/alert_text.py).
+            "params": dict(alert.get("params") or {}),
             "source": source,
             "active": active,
             "at": self.clock(),
@@ -34,7 +36,8 @@ class AlertBook:
         with self._lock:
             old = self._active.get(key)
             if active:
-                if old is not None and old["message"] == payload["message"] and old["level"] == payload["level"]:
+                if old is not None and (old["message"], old["level"], old["params"]) == (
+                        payload["message"], payload["level"], payload["params"]):
                     return False
                 self._active[key] = payload
             else:

@@ -355,7 +355,9 @@ class Hub:
             svc = self.engine.state.services.get(rule.service)
             name = (svc.names.get("hu") or svc.names.get("en") or svc.id) if svc else rule.service
             self.alerts.set("rules", {"code": f"rule.{rule.id}", "level": "warning", "active": rule.id in active,
-                                      "message": f"{name}: queue over threshold, priority raised ×{rule.boost}"})
+                                      "message": f"{name}: queue over threshold, priority raised ×{rule.boost}",
+                                      "params": {"names": dict(svc.names) if svc else {"hu": rule.service},
+                                                 "boost": rule.boost}})
 
     def _publish_alert(self, payload: dict[str, Any]) -> None:
         if self.bus is not None:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hub.engine import Engine, EngineError
+from hub.engine import hours as office_hours
 from hub.engine.model import State
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def hours_for(state: State, service_id: str, day: str) -> list[list[str]]:
     s = state.settings
     if day in s.holidays:
         return []
-    weekday = str(date.fromisoformat(day).weekday())
+    weekday = str(office_hours.weekday_of(date.fromisoformat(day), s.workdays))
     svc = state.services.get(service_id)
     office = s.hours.get(weekday, []) if s.hours else (DEFAULT_HOURS if int(weekday) < 5 else [])
     if svc is not None and svc.hours:

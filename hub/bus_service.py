@@ -256,9 +256,13 @@ class BusService:
         device = parts[1]
         self.presence[device] = {**payload, "device": device, "seen_at": time.time()}
         online = bool(payload.get("online"))
-        if self.devices.actor(device) is not None:
+        actor = self.devices.actor(device)
+        # Only paired devices: the CLI and the web connect as an admin account for a moment,
+        # and their going away is not a device going offline.
+        if actor is not None and actor.role != "admin":
             self.alerts.set(device, {"code": "device.offline", "level": "warning",
-                                     "message": f"{device} is offline", "active": not online})
+                                     "message": f"{device} is offline", "params": {"device": device},
+                                     "active": not online})
         self._notify("presence", {"device": device, **payload})
 
     # ---- outgoing ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -22,6 +23,7 @@ from typing import Any
 from hub.engine import EngineError
 
 DEFAULT_DATA = "/var/lib/sorra"
+CONNECT_S = 5.0  # how long the CLI waits for the running hub's broker
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -119,8 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class HubUnreachable(Exception):
+    """The data directory's hub runs, but its broker does not answer the CLI."""
+
+
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    if args.command != "run" and not os.environ.get("SORRA_LOG_LEVEL"):
+        # A management command prints its result; the bus's INFO lines are noise there.
+        logging.getLogger().setLevel(logging.WARNING)
     try:
         if args.command == "run":
             return _run(args)
@@ -143,6 +152,9 @@ def main(argv: list[str]) -> int:
         return _manage(args)
     except EngineError as err:
         print(f"sorra hub: {err.code}: {err.message}", file=sys.stderr)
+        return 1
+    except HubUnreachable as err:
+        print(f"sorra hub: {err}", file=sys.stderr)
         return 1
 
 
@@ -233,10 +245,20 @@ class _Admin:
                 password=secrets["admin_password"], site=self.info["site"], device=ADMIN_USER,
                 role="admin", client_id=f"sorra-cli-{os.getpid()}"))
             self._client.start()
+            if not self._client.wait_connected(CONNECT_S):
+                raise HubUnreachable(self._unreachable())
         try:
             return self._client.call(op, args, timeout=15)
         except RequestError as err:
             raise EngineError(err.code, err.message) from None
+        except TimeoutError:
+            raise HubUnreachable(self._unreachable()) from None
+
+    def _unreachable(self) -> str:
+        assert self.info is not None
+        return (f"the hub of {self.data_dir} runs but its broker (127.0.0.1:{self.info['mqtt_port']}) does not "
+                f"answer; see 'systemctl status sorra-hub' and the hub's log, or stop that hub to change "
+                f"{self.data_dir} directly")
 
     def _offline(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
         from hub.app import DB_NAME, hub_ops, register_device

@@ -53,7 +53,10 @@ COUNTERS = [
     (4, "4-es ablak", []),
 ]
 DEMO_ADMIN = ("admin", "sorra-demo-2026")
-CLERKS = [("kata", "Kovács Kata", "1234"), ("peter", "Nagy Péter", "2345"), ("anna", "Szabó Anna", "3456")]
+CLERKS = [("kata", "Kovács Kata", "1234"), ("peter", "Nagy Péter", "2345"), ("anna", "Szabó Anna", "3456"),
+          ("zoltan", "Tóth Zoltán", "4567")]
+SIM_CLERKS = {2: ("peter", "2345"), 3: ("anna", "3456"), 4: ("zoltan", "4567")}
+"""Who signs in at each simulated counter (counter 1 is the real app: kata)."""
 
 
 def _port(preferred: int) -> int:
@@ -99,7 +102,8 @@ def _device_config(hub: Hub, device: str, role: str, creds: dict[str, Any], data
     cfg.hub.mdns_interfaces = ["127.0.0.1"]
     cfg.kiosk.fullscreen = cfg.display.fullscreen = False
     cfg.printer.type = "file"
-    cfg.printer.path = str(data / "printed-tickets.bin")
+    cfg.printer.path = str(data / "printed-tickets.bin")  # every ticket, appended
+    cfg.printer.preview = str(data / "last-ticket.png")
     cfg.gpio.pin_factory = "mock"
     cfg.serial_display.model = "dummy"
     cfg.display.resolution = "1280x720"
@@ -149,10 +153,12 @@ class Traffic:
 
     def _clerk(self, number: int, client: BusClient) -> None:
         rng = random.Random(number)
+        clerk, pin = SIM_CLERKS[number]
         try:
-            client.call("counter.resume")
-        except (RequestError, TimeoutError):
-            pass
+            # Signs in like a real clerk, so the counter shows who serves there.
+            client.call("clerk.login", {"clerk": clerk, "pin": pin})
+        except (RequestError, TimeoutError) as err:
+            log.warning("counter %d: %s signs in: %s", number, clerk, err)
         while not self.stop.wait(rng.uniform(4, 10)):
             try:
                 t = client.call("counter.call_next")["ticket"]
@@ -170,6 +176,13 @@ class Traffic:
 
     def close(self) -> None:
         self.stop.set()
+        for t in self.threads:
+            t.join(5)
+        for c in self.counters.values():
+            try:
+                c.call("clerk.logout", timeout=5)
+            except (RequestError, TimeoutError):
+                pass
         for c in [self.kiosk, *self.counters.values()]:
             c.stop()
 
@@ -229,7 +242,8 @@ Sorra demo is running ({'headless' if args.headless else 'with windows'}).
   broker:                          mqtt://127.0.0.1:{hub.config.mqtt_port} (site "office"; the apps use {"mqtts" if hub.tls else "mqtt"}://127.0.0.1:{hub.device_port})
   data:                            {data}
   apps:                            kiosk-1, counter-1 (clerk PIN kata/1234), display-1 — logs in {data}/*.log
-  printed tickets (raw ESC/POS):   {data}/printed-tickets.bin
+  printed tickets (raw ESC/POS):   {data}/printed-tickets.bin (all of them)
+  the last ticket as a picture:    {data}/last-ticket.png
 Counters 2–4 are simulated clerks; a citizen arrives every ~{args.rate:.0f} s. Ctrl+C stops everything.
 """, flush=True)
         while not stop.wait(1):

@@ -307,6 +307,12 @@ def _counter_upsert(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
     return {"counter": c.to_dict()}
 
 
+@op("clerk.roster")
+def _clerk_roster(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
+    clerks = sorted((c for c in ctx.engine.state.clerks.values() if c.enabled), key=lambda c: (c.name, c.id))
+    return {"clerks": [{"id": c.id, "name": c.name} for c in clerks]}
+
+
 @op("admin.clerk_upsert")
 def _clerk_upsert(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
     data = dict(a)

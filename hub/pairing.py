@@ -361,7 +361,9 @@ class PairingService:
         discovery = getattr(self.hub, "discovery", None)
         if discovery is not None:
             for d in discovery.seen():
-                if d.paired and d.fingerprint == self.identity.fingerprint and d.id in known:
+                # One of ours: paired here, or set up by hand with this hub's credentials (it then
+                # names no hub key). A known id that names another hub's key is listed: a clash.
+                if d.id in known and d.fingerprint in ("", self.identity.fingerprint):
                     continue
                 seen.append({"id": d.id, "role": d.role, "name": d.device_name, "version": d.version,
                              "site": d.site, "addresses": list(d.addresses), "paired_elsewhere": d.paired,

@@ -59,23 +59,12 @@ class Presenter:
         }
         if t.state in (WAITING, NOT_ARRIVED):  # not arrived: its figure were it to check in now
             figure = self.engine.wait_for(t)
-            if figure is None:
-                info["ahead"] = self._ahead_fallback(t)
-            else:
+            if figure is not None:
                 info["est_wait_s"] = int(round(figure[0]))
-                info["ahead"] = figure[1]
+            info["ahead"] = self.engine.ahead_of(t)
         if t.counter is not None and t.counter in self.engine.state.counters:
             info["counter_name"] = self.counter_name(self.engine.state.counters[t.counter])
         return info
-
-    def _ahead_fallback(self, t: Ticket) -> int:
-        # Nobody open serves this ticket: count those queued before it for its service.
-        if t.target_counter is not None or not t.pending:
-            return 0
-        queue = self.engine.index.services.get(t.pending[0])
-        if queue is None:
-            return 0
-        return sum(1 for tid in queue.members if self.engine.state.tickets[tid].queue_seq < t.queue_seq)
 
     @staticmethod
     def counter_name(c: Counter) -> str:
@@ -105,8 +94,9 @@ class Presenter:
             "office": {
                 "name": settings.office_names,
                 "open": open_now,
-                "hours_today": office_hours.today_text(settings.hours, now, settings.tz),
-                "next_open": None if open_now else office_hours.next_opening(settings.hours, settings.holidays, now, settings.tz),
+                "hours_today": office_hours.today_text(settings.hours, now, settings.tz, settings.workdays),
+                "next_open": None if open_now else office_hours.next_opening(
+                    settings.hours, settings.holidays, now, settings.tz, settings.workdays),
                 "message": settings.message,
                 "tz": settings.tz,
             },

@@ -242,7 +242,8 @@ class EngineWorker:
             log.error("storage failure, batch of %d refused: %s", len(batch), err)
             self.storage_error = str(err)
             self.alert("hub", {"code": "hub.storage", "level": "error",
-                               "message": f"The hub cannot save: {err}", "active": True})
+                               "message": f"The hub cannot save: {err}",
+                               "params": {"error": str(err)}, "active": True})
             self._reload([])
             for d in done:
                 if not d.duplicate:

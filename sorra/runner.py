@@ -181,7 +181,7 @@ def load_config(path: str | Path | None, command: str) -> DeviceConfig:
     from sorra import config
 
     try:
-        return config.load(path)
+        return config.load(path, required=path is not None)
     except config.ConfigError as err:
         raise SystemExit(f"sorra {command}: {err}") from None
 

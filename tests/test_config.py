@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +131,16 @@ def test_save_keeps_an_existing_files_mode(tmp_path):
     os.chmod(path, 0o640)
     cfgmod.save(cfgmod.set_value(DeviceConfig(), "device.name", "x"), path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o640 and cfgmod.load(path).device.name == "x"
+
+
+@pytest.mark.parametrize("role", ["kiosk", "counter", "display"])
+def test_a_missing_config_file_named_on_the_command_line_is_an_error(tmp_path: Path, role: str) -> None:
+    import subprocess
+    import sys
+
+    missing = tmp_path / "kisok.toml"  # a typo: the app must not run as an unnamed device on defaults
+    r = subprocess.run([sys.executable, "-m", "sorra.cli", role, "--config", str(missing)],
+                       capture_output=True, text=True, timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode != 0
+    assert str(missing) in r.stderr and "no such configuration file" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -167,7 +167,7 @@ class MainPage(QWidget):
             self.banner.setText(t("Sending: {action}…").format(action=t.action(vm.pending)))
         elif alerts:
             bg, fg = theme.LEVEL_COLOURS[alerts[-1].level]
-            self.banner.setText("⚠ " + alerts[-1].message)
+            self.banner.setText("⚠ " + t.alert(alerts[-1]))
         else:
             bg, fg = theme.BG, theme.TEXT
             self.banner.setText("")

@@ -66,7 +66,7 @@ class LoginPage(_Page):
         self.keypad.ok.connect(self._submit)
         body.addWidget(self.keypad, 50)
         self.outer.addLayout(body)
-        self._clerks: tuple[str, ...] = ()
+        self._clerks: tuple[tuple[str, ...], tuple[tuple[str, str], ...]] = ((), ())
         self._clerk_buttons: dict[str, QPushButton] = {}
 
     def _pick(self, clerk: str) -> None:
@@ -87,12 +87,14 @@ class LoginPage(_Page):
         self.pin_label.setText(t("PIN"))
         self.keypad.buttons["OK"].setText(t.action("login"))
         self.keypad.setEnabled(vm.pending is None)
-        if vm.clerks != self._clerks:
-            self._clerks = vm.clerks
+        if (vm.clerks, vm.clerk_names) != self._clerks:
+            self._clerks = (vm.clerks, vm.clerk_names)
+            names = dict(vm.clerk_names)
             clear_layout(self.clerk_grid)
             self._clerk_buttons = {}
             for i, cid in enumerate(vm.clerks[:6]):
-                b = touch_button(cid, "secondary", lambda c=cid: self._pick(c))
+                # The name people know; the id stays the value sent (PIN check).
+                b = touch_button(names.get(cid) or cid, "secondary", lambda c=cid: self._pick(c))
                 b.setCheckable(True)
                 self._clerk_buttons[cid] = b
                 self.clerk_grid.addWidget(b, i // 2, i % 2)

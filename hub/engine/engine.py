@@ -20,7 +20,7 @@ from typing import Any
 from hub.engine import hours, routing
 from hub.engine.configuration import OfficeSetup
 from hub.engine.errors import EngineError, bad_args, conflict, not_found
-from hub.engine.estimate import Estimate, ServiceTimes, simulate
+from hub.engine.estimate import Estimate, ServiceTimes, queued_before, simulate
 from hub.engine.model import (
     C_CALLED,
     C_CLOSED,
@@ -206,14 +206,14 @@ class Engine:
 
     def office_open(self, now: float | None = None) -> bool:
         s = self.state.settings
-        return hours.is_open(s.hours, s.holidays, self.time() if now is None else now, s.tz)
+        return hours.is_open(s.hours, s.holidays, self.time() if now is None else now, s.tz, s.workdays)
 
     def service_open(self, service: Service, now: float | None = None) -> bool:
         s = self.state.settings
         at = self.time() if now is None else now
         if not service.enabled or not self.office_open(at):
             return False
-        return hours.is_open(service.hours, [], at, s.tz) if service.hours else True
+        return hours.is_open(service.hours, [], at, s.tz, s.workdays) if service.hours else True
 
     # ---- tickets -------------------------------------------------------------
 
@@ -592,6 +592,16 @@ class Engine:
         extra = before / rate if rate > 0 else 0.0
         wait = max(0.0, est.new_ticket_s[sid] - (self.time() - est.at)) + extra
         return wait, est.new_ticket_ahead.get(sid, 0) + before
+
+    def ahead_of(self, t: Ticket) -> int:
+        """People ahead: the one figure every view shows (:attr:`Estimate.ahead`); without an open
+        counter serving it, those queued before it; 0 unless it is waiting."""
+        if t.state != WAITING:
+            return 0
+        figure = self.wait_for(t)
+        if figure is None or self.estimate().assumed_counter:
+            return queued_before(self.state, t)
+        return figure[1]
 
     def waiting(self) -> list[Ticket]:
         return queue_index(self.state).waiting()

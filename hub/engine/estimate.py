@@ -217,15 +217,20 @@ class Estimate:
     wait_s: dict[str, float]
     """Ticket id → seconds until it is expected to be called."""
     ahead: dict[str, int]
-    """Ticket id → tickets expected to be called before it."""
+    """Ticket id → people ahead: tickets expected to be called before it by the counters that could
+    call it (a ticket of another service called at a counter that never serves this one is not
+    ahead of it). The one definition of "ahead" everywhere (see :meth:`Engine.ahead_of`)."""
     new_ticket_s: dict[str, float]
     """Service id → expected wait for a ticket issued now."""
     new_ticket_ahead: dict[str, int] = field(default_factory=dict)
-    """Service id → tickets expected to be called before a ticket issued now."""
+    """Service id → people ahead (as in ``ahead``) of a ticket issued now."""
     at: float = 0.0
     """The clock when this was simulated."""
     rate: dict[str, float] = field(default_factory=dict)
     """Service id → tickets per second the open counters serving it can call (for figures between runs)."""
+    assumed_counter: bool = False
+    """No counter is open: the waits assume one that serves everything opens now (``ahead`` then
+    counts every service, so :meth:`Engine.ahead_of` counts the ticket's own queue instead)."""
 
 
 def _open_counters(state: State) -> list[Counter]:
@@ -290,6 +295,7 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
     # Per counter, the groups it may call from, each with its static rank:
     # (group, level (None: appointment, by time), weight, served service).
     plans: dict[int, list[tuple[list[Any], int | None, int, str]]] = {}
+    callers: dict[GroupKey, list[int]] = {}  # group → the counters that may call its tickets
     for c in counters:
         weights = all_services if assumed_counter else routing.profile_of(state, c)
         for sid in weights:
@@ -313,13 +319,19 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
                 level = 3
             weight = weights.get(served, 1) * boosts.get(served or "", 1) if served else 1
             plan.append((g, level, weight, served or (pending[0] if pending else "")))
+            callers.setdefault(key, []).append(c.number)
         plans[c.number] = plan
 
     wait: dict[str, float] = {}
     ahead: dict[str, int] = {}
     new_ticket: dict[str, float] = {}
     new_ahead: dict[str, int] = {}
-    called = 0
+    calls = {c.number: 0 for c in counters}  # real tickets each counter has called so far
+
+    def ahead_of(g: list[Any]) -> int:
+        # Calls happen in time order, so what these counters called so far was called before.
+        return sum(calls[n] for n in callers.get(g[0], ()))
+
     while free:
         at, number = heapq.heappop(free)
         best: tuple[list[Any], int | None, int, str] | None = None
@@ -351,15 +363,27 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
         g[2] += 1
         if choice.id in virtual:
             new_ticket[virtual[choice.id]] = at - now
-            new_ahead[virtual[choice.id]] = called
+            new_ahead[virtual[choice.id]] = ahead_of(g)
             heapq.heappush(free, (at, number))  # a "what if" ticket takes no counter time
             continue
         wait[choice.id] = at - now
-        ahead[choice.id] = called
-        called += 1
+        ahead[choice.id] = ahead_of(g)
+        calls[number] += 1
         heapq.heappush(free, (at + times.get(best[3], default_s), number))
     return Estimate(wait_s=wait, ahead=ahead, new_ticket_s=new_ticket, new_ticket_ahead=new_ahead,
-                    at=now, rate=rate)
+                    at=now, rate=rate, assumed_counter=assumed_counter)
+
+
+def queued_before(state: State, t: Ticket) -> int:
+    """Tickets queued before this one in its own queue (its counter's, or its service's)."""
+    index = queue_index(state)
+    if t.target_counter is not None:
+        before: Any = index.targeted.get(t.target_counter, ())
+    elif t.pending and t.pending[0] in index.services:
+        before = index.services[t.pending[0]].members
+    else:
+        return 0
+    return sum(1 for tid in before if state.tickets[tid].queue_seq < t.queue_seq)
 
 
 def naive(state: State, service_id: str) -> float:

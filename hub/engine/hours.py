@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from hub.engine import holidays_hu
 
 Hours = dict[str, list[list[str]]]
 
@@ -34,7 +37,17 @@ def validate(hours: Hours) -> None:
                 raise ValueError(f"bad range {rng!r}")
 
 
-def is_open(hours: Hours, holidays: list[str], now: float, tz: str) -> bool:
+def weekday_of(day: date, workdays: Collection[str] = ()) -> int:
+    """Whose hours a day keeps: its own weekday, or for a worked weekend day (a decreed moved
+    working day) the weekday it stands in for — Friday when that is not known."""
+    iso = day.isoformat()
+    if day.weekday() >= 5 and iso in workdays:
+        rest = holidays_hu.REPLACES.get(iso)
+        return date.fromisoformat(rest).weekday() if rest else 4
+    return day.weekday()
+
+
+def is_open(hours: Hours, holidays: Collection[str], now: float, tz: str, workdays: Collection[str] = ()) -> bool:
     """Empty hours mean always open; a listed holiday means closed all day."""
     t = local(now, tz)
     if t.date().isoformat() in holidays:
@@ -42,16 +55,17 @@ def is_open(hours: Hours, holidays: list[str], now: float, tz: str) -> bool:
     if not hours:
         return True
     minute = t.hour * 60 + t.minute
-    return any(_minutes(a) <= minute < _minutes(b) for a, b in hours.get(str(t.weekday()), []))
+    return any(_minutes(a) <= minute < _minutes(b) for a, b in hours.get(str(weekday_of(t.date(), workdays)), []))
 
 
-def today_text(hours: Hours, now: float, tz: str) -> str:
+def today_text(hours: Hours, now: float, tz: str, workdays: Collection[str] = ()) -> str:
     """ "08:00–12:00, 13:00–18:00" for today, "" when closed all day or always open."""
-    ranges = hours.get(str(local(now, tz).weekday()), [])
+    ranges = hours.get(str(weekday_of(local(now, tz).date(), workdays)), [])
     return ", ".join(f"{a}–{b}" for a, b in ranges)
 
 
-def next_opening(hours: Hours, holidays: list[str], now: float, tz: str) -> float | None:
+def next_opening(hours: Hours, holidays: Collection[str], now: float, tz: str,
+                 workdays: Collection[str] = ()) -> float | None:
     """Epoch seconds of the next opening within two weeks (None if never)."""
     if not hours:
         return None
@@ -60,7 +74,7 @@ def next_opening(hours: Hours, holidays: list[str], now: float, tz: str) -> floa
         day = (start + timedelta(days=offset)).date()
         if day.isoformat() in holidays:
             continue
-        for a, _ in sorted(hours.get(str(day.weekday()), [])):
+        for a, _ in sorted(hours.get(str(weekday_of(day, workdays)), [])):
             h, m = (int(x) for x in a.split(":"))
             at = datetime(day.year, day.month, day.day, h, m, tzinfo=start.tzinfo)
             if at > start:

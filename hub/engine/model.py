@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field, fields
 from operator import attrgetter
 from typing import Any
 
+from hub.engine import holidays_hu
+
 # Ticket states. A ticket is in exactly one of them.
 WAITING = "waiting"  # in a queue (possibly targeted at one counter)
 CALLED = "called"  # called to a counter, customer on the way
@@ -424,8 +426,10 @@ class Settings(Row):
     tz: str = "Europe/Budapest"
     hours: dict[str, list[list[str]]] = field(default_factory=dict)
     """Weekday ("0" = Monday) → [["08:00", "18:00"]]; empty means always open."""
-    holidays: list[str] = field(default_factory=list)
-    """Dates ("2026-12-24") the office is closed."""
+    holidays: list[str] = field(default_factory=holidays_hu.default_holidays)
+    """Dates ("2026-12-24") the office is closed; a new office starts with Hungary's (holidays_hu)."""
+    workdays: list[str] = field(default_factory=holidays_hu.default_workdays)
+    """Weekend dates the office works (decreed moved working days), with a weekday's hours."""
     no_show_return_s: int = 900
     """A no-show customer may return within this many seconds."""
     appointment_lead_s: int = 300

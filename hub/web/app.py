@@ -30,6 +30,7 @@ from hub.media import MediaStore
 from hub.store import connect as store_connect
 from hub.web import accounts, i18n, kv, tokens
 from hub.web.accounts import User, session_user
+from hub.web.alert_text import alert_source, alert_text
 from hub.web.live import LiveHub
 from hub.web.security import (
     ANON_COOKIE,
@@ -137,6 +138,9 @@ class Web:
         i18n.install_language_filters(self.env)
         self.env.filters["hhmm"] = pass_context(lambda ctx, ts: i18n.hhmm(ts, ctx.get("tz", "Europe/Budapest")))
         self.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
+        self.env.filters["alert_text"] = pass_context(lambda ctx, a: alert_text(
+            a, ctx["_"], ctx.get("lang", "hu"), ctx.get("tz", "Europe/Budapest")))
+        self.env.filters["alert_source"] = pass_context(lambda ctx, a: alert_source(a, ctx["_"]))
         self.env.globals["version"] = __version__
         # People read names, not ids: "Okmány ×3" for the service "okmany", "3-as ablak" for counter 3.
         self.env.filters["service_name"] = pass_context(lambda ctx, sid: ctx["names"].service(sid))

@@ -81,11 +81,20 @@ def profile_from_form(form: Any, services: list[str]) -> list[dict[str, int]]:
 
 
 def holidays_from_text(value: str) -> list[str]:
+    """Dates, one a line (or separated by spaces, commas); anything after a date on its line
+    (the day's name the page lists) is a comment. Empty text means no dates."""
+    from datetime import date
+
     out = []
-    for part in filter(None, (p.strip() for p in re.split(r"[\s,;]+", value))):
-        if not re.match(r"^\d{4}-\d{2}-\d{2}$", part):
-            raise bad(f"{part!r}: a date as YYYY-MM-DD")
-        out.append(part)
+    for line in value.splitlines():
+        for part in filter(None, (p.strip() for p in re.split(r"[\s,;]+", line.split("#")[0]))):
+            try:
+                if not re.match(r"^\d{4}-\d{2}-\d{2}$", part):
+                    raise ValueError(part)
+                date.fromisoformat(part)
+            except ValueError:
+                raise bad(f"{part!r}: a date as YYYY-MM-DD") from None
+            out.append(part)
     return sorted(set(out))
 
 

@@ -8,16 +8,16 @@ import logging
 import sqlite3
 import time
 import tomllib
-from pathlib import Path
 from typing import Any
 
 from hub import media
+from sorra.ticket.template import DEFAULT_TEMPLATE
 
 log = logging.getLogger(__name__)
 
 BOOKING_DEFAULTS = {"enabled": True, "days_ahead": 30, "min_lead_min": 60, "services": []}
 LAYOUT_KEY = "ticket_layout"
-DEFAULT_LAYOUT = Path(__file__).resolve().parent / "default_ticket.toml"
+DEFAULT_LAYOUT = DEFAULT_TEMPLATE  # the kiosk's built-in layout: one file for both
 BLOCK_TYPES = {"logo", "text", "services", "rule", "qr", "feed", "cut"}
 BLOCK_KEYS = {"type", "text", "align", "bold", "size", "font", "when", "lines", "info", "char", "module"}
 

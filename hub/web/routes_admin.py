@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
+from hub.engine import holidays_hu
+from hub.engine import hours as office_hours
 from hub.web import forms, kv
 from hub.web.access import Guarded
 from hub.web.app import check_csrf, lang_of, page, redirect, require, web_of
@@ -289,13 +291,24 @@ def rule_delete(request: Request, rid: str, form: FormIn) -> Response:
 
 # ---- office settings: names, hours, holidays, appointments ---------------------------------------
 
+def closed_days_view(s: dict[str, Any], today: str) -> dict[str, Any]:
+    """What the settings page lists: the closed and worked days of the coming year, with names."""
+    from datetime import date, timedelta
+
+    until = (date.fromisoformat(today) + timedelta(days=366)).isoformat()
+    return {"holidays": [(d, holidays_hu.name_of(d)) for d in s["holidays"] if today <= d <= until],
+            "workdays": [(d, holidays_hu.name_of(d)) for d in s["workdays"] if today <= d <= until],
+            "last": max(s["holidays"], default="")}
+
+
 @router.get("/admin/settings")
 def settings_page(request: Request) -> Response:
     require(request, *MANAGE)
     web = web_of(request)
-    s = web.read(lambda e: e.state.settings.to_dict())
+    s, today = web.read(lambda e: (e.state.settings.to_dict(), office_hours.day_of(e.clock(), e.state.settings.tz)))
     return page(request, "admin_settings.html", s=s, hours=forms.hours_to_form(s["hours"]),
-                services=services_list(request), booking=kv.booking(web.db()))
+                services=services_list(request), booking=kv.booking(web.db()),
+                closed=closed_days_view(s, today))
 
 
 @router.post("/admin/settings")
@@ -303,6 +316,13 @@ def settings_save(request: Request, form: FormIn) -> Response:
     require(request, *MANAGE)
     check_csrf(request, form)
     web = web_of(request)
+    if forms.text(form, "action", max_len=32) == "add_hu_holidays":
+        # Only the closed and worked days: the shipped Hungarian ones join what is set.
+        s = web.read(lambda e: e.state.settings)
+        web.call("admin.settings", {
+            "holidays": sorted(set(s.holidays) | set(holidays_hu.default_holidays())),
+            "workdays": sorted(set(s.workdays) | set(holidays_hu.default_workdays()))})
+        return redirect("/admin/settings", "saved")
     services = services_list(request)
     capacity = {s["id"]: forms.integer(form, f"cap_{s['id']}", 1, 0, 100, f"capacity of {s['id']}")
                 for s in services}
@@ -311,7 +331,8 @@ def settings_save(request: Request, form: FormIn) -> Response:
         "message": {"hu": forms.text(form, "message_hu", max_len=500), "en": forms.text(form, "message_en", max_len=500)},
         "tz": forms.text(form, "tz", "Europe/Budapest", max_len=64),
         "hours": forms.hours_from_form(form),
-        "holidays": forms.holidays_from_text(forms.text(form, "holidays", max_len=5000)),
+        "holidays": forms.holidays_from_text(forms.text(form, "holidays", max_len=20000)),
+        "workdays": forms.holidays_from_text(forms.text(form, "workdays", max_len=5000)),
         "no_show_return_s": forms.integer(form, "no_show_return_min", 15, 0, 24 * 60, "no-show window") * 60,
         "appointment_lead_s": forms.integer(form, "appointment_lead_min", 5, 0, 240, "appointment lead") * 60,
         "slot_minutes": forms.integer(form, "slot_minutes", 15, 5, 240, "slot length"),

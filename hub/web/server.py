@@ -86,7 +86,8 @@ class WebServer:
             log.error("the web app could not listen on %s:%d; the hub runs without it", self.host, self.port)
         if alerts is not None:
             alerts.set("hub", {"code": "web.down", "level": "error", "active": not ok,
-                               "message": f"The web app could not listen on port {self.port}" if not ok else ""})
+                               "message": f"The web app could not listen on port {self.port}" if not ok else "",
+                               "params": {"port": self.port}})
         return ok
 
     def device_added(self, device: str, role: str) -> None:

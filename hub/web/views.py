@@ -113,6 +113,7 @@ def devices_snapshot(hub: Any) -> list[dict[str, Any]]:
                      "online": bool(p.get("online")), "seen": bool(p), "version": p.get("version", ""),
                      "at": p.get("at") or p.get("seen_at"),
                      "printer": printer.get("state") if printer else None,
+                     "printer_known": bool(printer.get("known", True)) if printer else False,
                      "printer_detail": printer.get("detail", "") if printer else ""})
     return rows
 

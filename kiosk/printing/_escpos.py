@@ -14,7 +14,24 @@ from escpos.printer import Dummy, File, Network, Serial, Usb
 
 from kiosk.printing.status import QUERIES, PrinterState, status_bytes
 
-__all__ = ["Dummy", "Escpos", "FakePrinter", "File", "Network", "Serial", "SerialPrinter", "Usb"]
+__all__ = ["AppendFile", "Dummy", "Escpos", "FakePrinter", "File", "Network", "Serial", "SerialPrinter", "Usb"]
+
+
+class AppendFile(File):
+    """python-escpos ``File`` that appends: it opens the file for every job and status poll, and
+    ``File`` truncates it on open, so a plain file would never hold a ticket for long."""
+
+    def open(self, raise_not_found: bool = True) -> None:
+        if self._device:
+            self.close()
+        try:
+            self.device = open(self.devfile, "ab")  # noqa: SIM115 - closed by close()
+        except OSError as e:
+            self.device = None
+            if raise_not_found:
+                from escpos.exceptions import DeviceNotFoundError
+
+                raise DeviceNotFoundError(f"Could not open the specified file {self.devfile}:\n{e}") from e
 
 
 class SerialPrinter(Serial):

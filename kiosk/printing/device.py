@@ -85,8 +85,11 @@ class EscposDevice(PrinterDevice):
     and drop idle ones.
     """
 
-    def __init__(self, factory: Callable[[], Escpos], *, name: str, keep_open: bool) -> None:
+    def __init__(self, factory: Callable[[], Escpos], *, name: str, keep_open: bool, preview: str = "",
+                 width_px: int = 512) -> None:
         self._factory = factory
+        self.preview = preview
+        self.width_px = width_px
         self._printer: Escpos | None = None
         self.name = name
         self.keep_open = keep_open
@@ -145,6 +148,16 @@ class EscposDevice(PrinterDevice):
             log.warning("printing on %s failed: %s", self.name, err)
             raise PrintError(str(err), PrinterStatus(PrinterState.OFFLINE, f"cannot send: {err}")) from err
         self._done()
+        if self.preview:
+            self._save_preview(data)
+
+    def _save_preview(self, data: bytes) -> None:
+        from kiosk.printing.preview import save_preview
+
+        try:
+            save_preview(data, self.preview, self.width_px)
+        except Exception:  # a picture for people, never a reason to fail a printed ticket
+            log.warning("could not write the ticket picture %s", self.preview, exc_info=True)
 
     def read_status(self) -> PrinterStatus:
         try:
@@ -220,10 +233,17 @@ class FakeDevice(EscposDevice):
 
 def open_device(cfg: PrinterSection) -> PrinterDevice:
     """The configured printer (not yet connected: that happens on first use)."""
+    device = _device(cfg)
+    if isinstance(device, EscposDevice):
+        device.preview, device.width_px = cfg.preview, cfg.width_px
+    return device
+
+
+def _device(cfg: PrinterSection) -> PrinterDevice:
     profile = cfg.profile or None
     timeout = cfg.timeout_s
     escpos = load_escpos()
-    Usb, Network, File = escpos.Usb, escpos.Network, escpos.File  # noqa: N806 - python-escpos's classes
+    Usb, Network = escpos.Usb, escpos.Network  # noqa: N806 - python-escpos's classes
     if cfg.type == "dummy":
         return FakeDevice(profile, cfg.path)
     if cfg.type == "usb":
@@ -257,7 +277,7 @@ def open_device(cfg: PrinterSection) -> PrinterDevice:
         if not cfg.path:
             raise ValueError("printer.type = 'file' needs printer.path")
         return EscposDevice(
-            lambda: File(cfg.path, profile=profile),
+            lambda: escpos.AppendFile(cfg.path, profile=profile),
             name=f"file {cfg.path}",
             keep_open=False,
         )

@@ -398,7 +398,7 @@ class TicketScreen(ScreenWidget):
         self.number.setText(t.number)
         self.services.setText(", ".join(x.name for x in t.services))
         self.ahead.setText(
-            tx.plural("{n} person is ahead of you.", "{n} people are ahead of you.", t.ahead) if t.ahead else tx("You are next!")
+            tx.plural("{n} person is ahead of you.", "{n} people are ahead of you.", t.ahead) if t.ahead else tx("Nobody is ahead of you: you will be called soon.")
         )
         self.wait.setText(tx("Estimated wait: {time}", time=tx.minutes(t.est_wait_s)) if t.ahead else "")
         self.wait.setVisible(bool(t.ahead))

@@ -109,10 +109,16 @@ def parse(data: dict[str, Any], source: str = "config") -> DeviceConfig:
         raise ConfigError(_explain(err, source)) from None
 
 
-def load(path: str | os.PathLike[str] | None = None) -> DeviceConfig:
-    """Read and validate a device file; a missing file gives the defaults."""
+def load(path: str | os.PathLike[str] | None = None, *, required: bool = False) -> DeviceConfig:
+    """Read and validate a device file; a missing file gives the defaults (a device not set up yet).
+
+    ``required``: the file was named on the command line, so a missing one is a typo, not a new
+    device — running as an unnamed kiosk on defaults would hide it.
+    """
     p = Path(path) if path is not None else default_path()
     if not p.exists():
+        if required:
+            raise ConfigError(f"{p}: no such configuration file (check the --config path)")
         return DeviceConfig()
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))

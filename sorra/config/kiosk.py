@@ -43,7 +43,10 @@ class PrinterSection(Section):
     host: str = ""
     port: int = Field(9100, ge=1, le=65535)
     path: str = ""
-    """For type = "file": write raw bytes to this device node or file. For "dummy": also save each job here."""
+    """For type = "file": write raw bytes to this device node or file (a plain file keeps every job,
+    appended). For "dummy": also save each job here."""
+    preview: str = ""
+    """A PNG picture of the last ticket sent is written here (demo, technician); empty: none."""
     timeout_s: float = Field(3.0, ge=0.1, le=60)
     """Connect/read timeout; a printer that does not answer a status query within it counts as "no status"."""
     template: str = ""

@@ -67,6 +67,7 @@ class TicketInfo(Open):
     called_at: float | None = None
     counter: int | None = None
     ahead: int = 0
+    """People the counters that could call this ticket are expected to call before it (0 unless waiting)."""
     est_wait_s: int = 0
     token: str = ""
     status_url: str = ""
@@ -172,6 +173,7 @@ OP_ARGS: dict[str, type[Strict]] = {
     Op.COUNTER_CLOSE: NoArgs,
     Op.CLERK_LOGIN: ClerkLoginArgs,
     Op.CLERK_LOGOUT: NoArgs,
+    Op.CLERK_ROSTER: NoArgs,
     Op.CLERK_PROFILE_SET: ProfileSetArgs,
     Op.BACKGROUND_START: BackgroundStartArgs,
     Op.BACKGROUND_STOP: NoArgs,
@@ -204,6 +206,17 @@ class ClerkInfo(Open):
 
 class ClerkResult(Open):
     clerk: ClerkInfo | None
+
+
+class ClerkName(Open):
+    id: str
+    name: str
+
+
+class ClerkRosterResult(Open):
+    """The office's clerks by name (the terminal's sign-in screen shows names, not ids)."""
+
+    clerks: list[ClerkName]
 
 
 class BackgroundInfo(Open):
@@ -296,6 +309,8 @@ class AlertEvent(Open):
     code: str
     level: Literal["info", "warning", "error"]
     message: str
+    """In English, for logs; pages word the alert from ``code`` and ``params`` in their language."""
+    params: dict[str, Any] = Field(default_factory=dict)
     source: str = "hub"
     active: bool = True
     at: float
@@ -360,6 +375,7 @@ RESULT_MODELS: dict[str, type[Open]] = {
     "clerk.login": ClerkResult,
     "clerk.logout": EmptyResult,
     "clerk.profile_set": ClerkResult,
+    "clerk.roster": ClerkRosterResult,
     "background.start": BackgroundResult,
     "background.stop": BackgroundResult,
     "feedback.submit": EmptyResult,

@@ -31,6 +31,7 @@ class Op(StrEnum):
     CLERK_LOGIN = "clerk.login"
     CLERK_LOGOUT = "clerk.logout"
     CLERK_PROFILE_SET = "clerk.profile_set"
+    CLERK_ROSTER = "clerk.roster"
     BACKGROUND_START = "background.start"
     BACKGROUND_STOP = "background.stop"
     FEEDBACK_SUBMIT = "feedback.submit"

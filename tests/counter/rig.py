@@ -191,10 +191,12 @@ class Rig:
         return self.read(lambda e: {t.number: t.state for t in e.state.tickets.values()})
 
     def hub_ops(self) -> list[str]:
-        """The ops the hub received from this terminal (each request id once), oldest first."""
+        """The ops the hub received from this terminal (each request id once), oldest first; not the
+        clerk roster the terminal reads on every connect (a read, not a press)."""
         db = self.hub.hub.store.db
         return self.read(lambda e: [r[0] for r in db.execute(
-            "SELECT op FROM requests WHERE device = ? ORDER BY at, rowid", [DEVICE]).fetchall()])
+            "SELECT op FROM requests WHERE device = ? AND op != 'clerk.roster' ORDER BY at, rowid",
+            [DEVICE]).fetchall()])
 
     def hub_reply(self, req: str) -> dict[str, Any] | None:
         store = self.hub.hub.store

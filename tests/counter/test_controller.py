@@ -288,6 +288,20 @@ def test_alerts_from_the_hub(rig):
     rig.wait(lambda vm: vm.alerts == ())
 
 
+def test_alerts_are_worded_in_the_screen_language_and_kept_per_device(rig):
+    from counter_terminal.texts import Texts
+
+    kiosks = [rig.hub.client(f"kiosk-{n}", "kiosk") for n in (1, 2)]
+    for k in kiosks:
+        k.call("device.alert", {"code": "printer.paper_out", "level": "error", "message": "paper out"})
+    vm = rig.wait(lambda vm: len(vm.alerts) == 2)
+    assert sorted(Texts("hu").alert(a) for a in vm.alerts) == [
+        "kiosk-1: kifogyott a papír a nyomtatóból", "kiosk-2: kifogyott a papír a nyomtatóból"]
+    kiosks[0].call("device.alert", {"code": "printer.paper_out", "active": False})
+    vm = rig.wait(lambda vm: len(vm.alerts) == 1)  # kiosk-2 is still out of paper
+    assert Texts("en").alert(vm.alerts[0]) == "kiosk-2: the printer is out of paper"
+
+
 def test_waiting_counts_use_service_names(rig):
     for service in "AAAAB":
         rig.issue(service)

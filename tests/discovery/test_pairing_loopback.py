@@ -304,6 +304,25 @@ def test_the_hub_lists_devices_seen_but_not_paired(hub_factory):
         adv.stop()
 
 
+def test_devices_set_up_by_hand_or_paired_are_not_listed_as_unpaired(hub_factory, tmp_path):
+    site = new_site()
+    h = hub_factory(site=site)
+    # Added with "sorra hub device add" and configured by hand (the demo): its record names no hub key.
+    creds = h.admin.call("admin.device_add", {"device": "display-hall", "role": "display"})
+    by_hand = device_config(site, role="display", id="display-hall", name="Hall TV")
+    by_hand.hub.username = creds["username"]
+    paired = pair(h, device_config(site, id="kiosk-door"), tmp_path / "k.toml")
+    stranger = device_config(site, role="display", id="display-lobby", name="Lobby TV")
+    ads = [discovery.advertise_device(c, LOOP) for c in (by_hand, paired, stranger)]
+    try:
+        h.hub.discovery.wait_seen(8, lambda seen: {"display-hall", "kiosk-door", "display-lobby"}
+                                  <= {d.id for d in seen})
+        assert [d["id"] for d in h.hub.pairing.pending()["seen"]] == ["display-lobby"]
+    finally:
+        for ad in ads:
+            ad.stop()
+
+
 def test_a_manual_hub_address_works_without_mdns(hub_factory, tmp_path, monkeypatch):
     monkeypatch.setenv("SORRA_MDNS_INTERFACES", "off")
     site = new_site()

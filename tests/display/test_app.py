@@ -79,19 +79,23 @@ def test_playlist_syncs_plays_and_survives_the_hub_going_away(qtbot, broker, tmp
         app2.stop()
 
 
-def test_cli_announce_text(capsys) -> None:
-    assert cli.main(["announce", "A042", "3", "--lang", "hu", "--text", "--config", "/nonexistent.toml"]) == 0
+def test_cli_announce_text(capsys, tmp_path) -> None:
+    defaults = tmp_path / "device.toml"
+    defaults.write_text("")  # the defaults (a missing --config file is an error)
+    assert cli.main(["announce", "A042", "3", "--lang", "hu", "--text", "--config", str(defaults)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == ["Az á negyvenkettes sorszámot várjuk a hármas ablakhoz.",
                    "written: Az A 42-es sorszámot várjuk a 3-as ablakhoz."]
-    assert cli.main(["announce", "B7", "5", "--lang", "en", "--text", "--config", "/x.toml"]) == 0
+    assert cli.main(["announce", "B7", "5", "--lang", "en", "--text", "--config", str(defaults)]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "Ticket B-7, please go to counter 5."
 
 
 @pytest.mark.parametrize("lang", ["hu", "en"])
 def test_cli_announce_out_writes_a_wav(tmp_path: Path, lang: str) -> None:
     out = tmp_path / "call.wav"
-    assert cli.main(["announce", "A042", "3", "--lang", lang, "--out", str(out), "--config", "/x.toml"]) == 0
+    defaults = tmp_path / "device.toml"
+    defaults.write_text("")
+    assert cli.main(["announce", "A042", "3", "--lang", lang, "--out", str(out), "--config", str(defaults)]) == 0
     with wave.open(str(out)) as w:
         assert w.getnframes() / w.getframerate() > 2.0  # chime + voice
         assert w.getnchannels() == 2
@@ -105,8 +109,10 @@ def test_cli_announce_plays_through_the_configured_player(tmp_path: Path) -> Non
 
 
 def test_cli_screenshots_and_voicepack(tmp_path: Path, capsys) -> None:
+    defaults = tmp_path / "device.toml"
+    defaults.write_text("")  # the defaults (a missing --config file is an error)
     assert cli.main(["--screenshots", str(tmp_path), "--resolution", "1920x1080", "--lang", "hu",
-                     "--config", "/x.toml"]) == 0
+                     "--config", str(defaults)]) == 0
     assert (tmp_path / "1920x1080-hu.png").stat().st_size > 10_000
     assert (tmp_path / "1920x1080-hu-call.png").exists()
     capsys.readouterr()

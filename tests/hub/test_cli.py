@@ -99,3 +99,26 @@ def test_hub_run_tells_systemd_it_is_ready_and_pings_the_watchdog(tmp_path: Path
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
         sock.close()
+
+
+def test_cli_says_in_one_line_when_the_running_hub_does_not_answer(tmp_path: Path) -> None:
+    import fcntl
+    import os
+    import socket
+
+    # A hub holds its data directory's lock, but its broker does not answer (hung, or restarting).
+    data = tmp_path / "hub"
+    data.mkdir()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again below: nothing listens there
+    (data / "hub.json").write_text(json.dumps({"mqtt_port": port, "site": "office"}))
+    with open(data / "hub.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        env = {k: v for k, v in os.environ.items() if k != "SORRA_LOG_LEVEL"}
+        r = subprocess.run([sys.executable, "-m", "sorra.cli", "hub", "service", "add", "A", "--name", "Okmány",
+                            "--prefix", "A", "--data", str(data)], capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr and "TimeoutError" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(data) in lines[0] and "does not answer" in lines[0], r.stderr

@@ -76,7 +76,7 @@ def test_tap_a_service_issue_and_print(rig):
     assert "Útlevél" in job.lines
     assert "Hozza magával: régi útlevél, fénykép nem kell." in job.joined
     assert job.of("qr_data") == [t.status_url]
-    assert "Ön következik!" in job.lines
+    assert "Ön előtt nincs senki: hamarosan szólítjuk." in job.joined and "Ön következik" not in job.joined
     assert job.kinds()[-1] == "cut"
     (hub_ticket,) = rig.hub_tickets()
     assert hub_ticket.number == "U001" and hub_ticket.services == ["passport"] and hub_ticket.channel == "kiosk"

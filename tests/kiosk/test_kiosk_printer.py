@@ -301,3 +301,32 @@ def test_loading_escpos_at_printer_start_up_leaves_no_temp_dirs(tmp_path):
     assert [p.name for p in (cache / "sorra" / "escpos").iterdir()] == [
         f"{sys.version.split()[0]}.capabilities.pickle"
     ]
+
+
+def test_a_file_printer_keeps_every_ticket_and_draws_the_last(tmp_path):
+    """The status poll opens the file too: it must not wipe the tickets printed so far."""
+    from dataclasses import replace
+
+    from PIL import Image
+
+    path, picture = tmp_path / "printed-tickets.bin", tmp_path / "last-ticket.png"
+    device = open_device(PrinterSection(type="file", path=str(path), preview=str(picture)))
+    service = PrinterService(device, renderer(), status_interval_s=60)
+    service.start()
+    try:
+        first = sample_ticket("hu", WHEN)
+        assert print_once(service, replace(first, number="A001")).ok
+        service.poll_now()
+        assert print_once(service, replace(first, number="B002")).ok
+        service.poll_now()
+        assert print_once(service, None).status is not None  # a third poll-print-poll round
+    finally:
+        service.stop()
+    job = decode(path.read_bytes())
+    assert job.kinds().count("cut") == 3
+    assert {"A001", "B002", "A042"} <= set(job.lines)
+    img = Image.open(picture).convert("L")
+    assert img.height > 2 * img.width  # a ticket: a long strip of paper
+    pixels, w = img.tobytes(), img.width
+    dark_rows = sum(1 for y in range(img.height) if min(pixels[y * w:(y + 1) * w]) < 100)
+    assert dark_rows > 200  # text, logo and QR code were drawn

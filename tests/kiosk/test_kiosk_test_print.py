@@ -10,6 +10,7 @@ from tests.kiosk.printer_peers import NetworkPrinterPeer
 
 def test_dummy_writes_the_raw_bytes_with_the_hungarian_check_line(tmp_path, capsys):
     out = tmp_path / "ticket.bin"
+    (tmp_path / "none.toml").write_text("")  # the defaults (a missing --config file is an error)
     assert main(["test-print", "--printer", "dummy", "--out", str(out), "--config", str(tmp_path / "none.toml")]) == 0
     decoded = decode(out.read_bytes())
     assert PANGRAM in decoded.lines  # one line, in CP852: ő, ű, Ő, Ű intact

@@ -128,7 +128,7 @@ def test_tap_a_service_and_get_a_printed_ticket(ui):
     (job,) = [decode(j) for j in ui.app.device.printer.jobs]
     assert "U001" in job.lines and "Útlevél" in job.lines
     assert job.of("codepage") == ["cp852"]
-    assert "Ön következik!" in job.lines
+    assert "Ön előtt nincs senki: hamarosan szólítjuk." in job.joined
     assert job.of("qr_data") == [t.status_url]
     assert job.kinds()[-1] == "cut"
     ui.tap(ui.button("done"))

@@ -72,6 +72,7 @@ def test_every_screen_text_has_a_hungarian_translation():
 
 def test_screenshots_of_every_screen_in_both_languages(tmp_path, capsys):
     out = tmp_path / "shots"
+    (tmp_path / "none.toml").write_text("")  # the defaults (a missing --config file is an error)
     assert main(["--screenshots", str(out), "--screen", "800x1280", "--config", str(tmp_path / "none.toml")]) == 0
     files = sorted(out.glob("*.png"))
     names = {f.name for f in files}
