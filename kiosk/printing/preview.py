@@ -12,7 +12,7 @@ from pathlib import Path
 import qrcode
 from PIL import Image, ImageDraw
 
-from kiosk.printing.render import _font, _pad
+from sorra.ticket import layout
 
 ESC, GS, DLE = 0x1B, 0x1D, 0x10
 CODEPAGES = {0: "cp437", 2: "cp850", 16: "cp1252", 17: "cp866", 18: "cp852", 19: "cp858", 45: "cp1250"}
@@ -44,7 +44,7 @@ class _Paper:
 
     def newline(self) -> None:
         w, h = self.size
-        font = _font(self.bold, 20 * h)
+        font = layout.font(self.bold, 20 * h)
         strip = Image.new("L", (self.width, LINE_PX * h), 255)
         draw = ImageDraw.Draw(strip)
         text_w = int(draw.textlength(self.line, font=font)) * w // max(1, h)
@@ -52,11 +52,11 @@ class _Paper:
         ImageDraw.Draw(line).text((0, 2 * h), self.line, font=font, fill=0)
         if w != h:
             line = line.resize((max(1, text_w), LINE_PX * h))
-        self.strips.append(_pad(line, self.width, self.align))
+        self.strips.append(layout.pad(line, self.width, self.align))
         self.line = ""
 
     def image(self, img: Image.Image) -> None:
-        self.strips.append(_pad(img, self.width, self.align))
+        self.strips.append(layout.pad(img, self.width, self.align))
 
     def feed(self, lines: int) -> None:
         if lines:
