@@ -140,6 +140,7 @@ class Hub:
         """hub.discovery.HubDiscovery while running (mDNS announcement, devices seen)."""
         self.extra_stop: list[Callable[[], None]] = []
         self.notify_sender: Any = None
+        self.notify_projector: Any = None
         """The e-mail/SMS sender thread (hub/notify), once started."""
         self._lock_file: Any = None
         self._pruned_at = 0.0

@@ -24,6 +24,7 @@ def install_projector(hub: Any) -> Any:
 
     projector = NotifyProjector(hub, hub.clock)
     hub.store.projectors.append(projector)
+    hub.notify_projector = projector
     return projector
 
 

@@ -346,6 +346,10 @@ def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) 
     app.include_router(capacity_router)
     app.include_router(api_public.router)
     app.include_router(api.router)
+    from hub.notify import web as notify_web  # following a ticket, delivery log, message texts
+
+    app.include_router(notify_web.pages)
+    app.include_router(notify_web.api)
     _document_access(app)
     return app
 
