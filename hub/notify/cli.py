@@ -169,7 +169,7 @@ def _test(args: argparse.Namespace, conn: sqlite3.Connection, data_dir: Path) ->
     key = f"test:{now}:{to}"
     with conn:
         outbox.enqueue(conn, key=key, channel=channel, to=to, kind="test", lang=args.lang, ref="", now=now,
-                       subject=text["subject"], body=body, erase_at=now + float(cfg["erase_days"]) * outbox.DAY_S,
+                       subject=text["subject"], body=body, about_at=now,
                        expires_at=now + 120)
     msg_id = conn.execute("SELECT id FROM notify_outbox WHERE key = ?", [key]).fetchone()[0]
     if runtime_info(data_dir) is None:

@@ -12,7 +12,6 @@ from typing import Any
 from hub.engine import EngineError
 from hub.engine.model import WAITING
 from hub.notify import contacts, outbox
-from hub.notify.projector import erase_s
 
 
 def follow(hub: Any, projector: Any, token: str, contact: str, kind: str) -> dict[str, Any]:
@@ -37,11 +36,11 @@ def follow(hub: Any, projector: Any, token: str, contact: str, kind: str) -> dic
                               + ("text messages" if kind == "phone" else "e-mails"))
         now = hub.clock()
         conn.execute(
-            "INSERT INTO notify_follow(ticket, token, day, contact, channel, lang, created_at, erase_at)"
+            "INSERT INTO notify_follow(ticket, token, day, contact, channel, lang, created_at, about_at)"
             " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(ticket) DO UPDATE SET contact=excluded.contact,"
             " channel=excluded.channel",
             [t.id, t.token, t.day, normal, channel, t.lang if t.lang in ("hu", "en") else "hu", now,
-             t.issued_at + erase_s(cfg)])
+             t.issued_at])
         projector.check_ahead(conn, cfg)  # few ahead already: tell them now
     if projector.wake is not None:
         projector.wake()

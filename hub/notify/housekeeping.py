@@ -42,7 +42,7 @@ def erase_contacts(conn: sqlite3.Connection, state: Any, now: float, cfg: dict[s
     The appointment's contact is blanked in the engine's memory, its stored
     row and the ``appointment.booked`` event alike (nothing else reads it).
     """
-    n = outbox.erase_contacts(conn, now)
+    n = outbox.erase_contacts(conn, now, cfg["erase_days"])
     cutoff = now - erase_s(cfg)
     for a in state.appointments.values():
         if a.contact and a.at <= cutoff:

@@ -105,12 +105,12 @@ def _message(row: tuple) -> Message:
 
 
 def enqueue(conn: sqlite3.Connection, *, key: str, channel: str, to: str, kind: str, lang: str, ref: str,
-            subject: str, body: str, now: float, erase_at: float, expires_at: float | None = None) -> bool:
+            subject: str, body: str, now: float, about_at: float, expires_at: float | None = None) -> bool:
     """Add a message in the caller's transaction; False if its key was queued before."""
     cur = conn.execute(
         "INSERT OR IGNORE INTO notify_outbox(key, created_at, channel, to_addr, kind, lang, ref, subject, body,"
-        " next_at, expires_at, erase_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        [key, now, channel, to, kind, lang, ref, subject, body, now, expires_at, erase_at])
+        " next_at, expires_at, about_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        [key, now, channel, to, kind, lang, ref, subject, body, now, expires_at, about_at])
     return cur.rowcount > 0
 
 
@@ -186,9 +186,14 @@ def recent_failures(conn: sqlite3.Connection, channel: str, last: int = 3) -> tu
 
 # ---- privacy -----------------------------------------------------------------------------
 
-def erase_contacts(conn: sqlite3.Connection, now: float) -> int:
-    """Blank the addresses of messages and follows whose time is up (the caller's transaction)."""
-    n = conn.execute("UPDATE notify_outbox SET to_addr = '' WHERE erase_at <= ? AND to_addr != ''"
-                     " AND state != 'queued'", [now]).rowcount
-    n += conn.execute("DELETE FROM notify_follow WHERE erase_at <= ?", [now]).rowcount
+def erase_contacts(conn: sqlite3.Connection, now: float, erase_days: float) -> int:
+    """Blank the addresses of messages and follows ``erase_days`` after their appointment or ticket.
+
+    ``about_at`` is that appointment's or ticket's time, so a changed period applies to
+    what is stored already. A message still queued keeps its address until it is done.
+    """
+    cutoff = now - float(erase_days) * DAY_S
+    n = conn.execute("UPDATE notify_outbox SET to_addr = '' WHERE about_at <= ? AND to_addr != ''"
+                     " AND state != 'queued'", [cutoff]).rowcount
+    n += conn.execute("DELETE FROM notify_follow WHERE about_at <= ?", [cutoff]).rowcount
     return n

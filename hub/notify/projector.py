@@ -125,7 +125,7 @@ class NotifyProjector:
         facts = self.facts.ticket(t, lang, counter=name)
         conn.execute("UPDATE notify_follow SET called_sent = 1, ahead_sent = 1 WHERE ticket = ?", [tid])
         return queue_text(conn, cfg, key=f"called:{tid}", channel=channel, to=contact, kind="called", lang=lang,
-                          ref=tid, facts=facts, now=e["at"], erase_at=t.issued_at + erase_s(cfg),
+                          ref=tid, facts=facts, now=e["at"], about_at=t.issued_at,
                           expires_at=e["at"] + FOLLOW_EXPIRES_S)
 
     def check_ahead(self, conn: sqlite3.Connection, cfg: dict[str, Any]) -> bool:
@@ -146,7 +146,7 @@ class NotifyProjector:
             conn.execute("UPDATE notify_follow SET ahead_sent = 1 WHERE ticket = ?", [tid])
             queued |= queue_text(conn, cfg, key=f"ahead:{tid}", channel=channel, to=contact, kind="ahead",
                                  lang=lang, ref=tid, facts=self.facts.ticket(t, lang, ahead=ahead), now=now,
-                                 erase_at=t.issued_at + erase_s(cfg), expires_at=now + FOLLOW_EXPIRES_S)
+                                 about_at=t.issued_at, expires_at=now + FOLLOW_EXPIRES_S)
         return queued
 
 
@@ -155,12 +155,12 @@ def erase_s(cfg: dict[str, Any]) -> float:
 
 
 def queue_text(conn: sqlite3.Connection, cfg: dict[str, Any], *, key: str, channel: str, to: str, kind: str,
-               lang: str, ref: str, facts: dict[str, Any], now: float, erase_at: float,
+               lang: str, ref: str, facts: dict[str, Any], now: float, about_at: float,
                expires_at: float | None) -> bool:
     text = texts.render(cfg["texts"], kind, lang, facts)
     body = text["sms"] if channel == "sms" or (channel == "gateway" and "@" not in to) else text["body"]
     return outbox.enqueue(conn, key=key, channel=channel, to=to, kind=kind, lang=lang, ref=ref,
-                          subject=text["subject"], body=body, now=now, erase_at=erase_at, expires_at=expires_at)
+                          subject=text["subject"], body=body, now=now, about_at=about_at, expires_at=expires_at)
 
 
 def queue_appointment(conn: sqlite3.Connection, cfg: dict[str, Any], facts: Facts, a: Appointment, kind: str,
@@ -171,4 +171,4 @@ def queue_appointment(conn: sqlite3.Connection, cfg: dict[str, Any], facts: Fact
         return False
     lang = a.lang if a.lang in ("hu", "en") else "hu"
     return queue_text(conn, cfg, key=key, channel=channel, to=to, kind=kind, lang=lang, ref=a.code,
-                      facts=facts.appointment(a, lang), now=now, erase_at=a.at + erase_s(cfg), expires_at=a.at)
+                      facts=facts.appointment(a, lang), now=now, about_at=a.at, expires_at=a.at)

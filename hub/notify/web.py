@@ -113,7 +113,7 @@ def texts_page(request: Request, kind: str = "booked", text_lang: str = "") -> R
     text_lang = text_lang if text_lang in ("hu", "en") else lang_of(request)
     custom = outbox.settings(web_of(request).db())["texts"]
     current = {p: texts.template(custom, kind, p, text_lang) for p in texts.PARTS}
-    own = bool(((custom.get(kind) or {}).get(text_lang)))
+    own = bool((custom.get(kind) or {}).get(text_lang))
     preview = {p: texts.fill(current[p], texts.sample_facts(text_lang)) for p in texts.PARTS}
     return page(request, "admin_notify_texts.html", kinds=texts.KINDS, kind=kind, text_lang=text_lang,
                 current=current, own=own, preview=preview, placeholders=texts.PLACEHOLDERS,

@@ -233,7 +233,9 @@ def _v5_notify(db: sqlite_utils.Database) -> None:
     """Messages to citizens (hub/notify): the outbox, its settings, tickets being followed.
 
     ``key`` makes each message unique (one confirmation per booking event, one
-    reminder per appointment time…), so writing it twice is a no-op.
+    reminder per appointment time…), so writing it twice is a no-op. ``about_at``
+    is the time of the appointment or ticket a contact belongs to: contacts are
+    erased a set number of days after it.
     """
     db.execute(
         """CREATE TABLE notify_outbox (
@@ -253,7 +255,7 @@ def _v5_notify(db: sqlite_utils.Database) -> None:
             expires_at REAL,
             last_error TEXT NOT NULL DEFAULT '',
             sent_at REAL,
-            erase_at REAL NOT NULL
+            about_at REAL NOT NULL
         )"""
     )
     db.execute("CREATE INDEX notify_outbox_due ON notify_outbox(next_at) WHERE state = 'queued'")
@@ -270,7 +272,7 @@ def _v5_notify(db: sqlite_utils.Database) -> None:
             ahead_sent INTEGER NOT NULL DEFAULT 0,
             called_sent INTEGER NOT NULL DEFAULT 0,
             created_at REAL NOT NULL,
-            erase_at REAL NOT NULL
+            about_at REAL NOT NULL
         )"""
     )
 

@@ -56,6 +56,15 @@ class SmtpSink:
             self.changed.wait_for(lambda: len(self.messages) >= count, timeout)
             return list(self.messages)
 
+    def wait_for_text(self, text: str, timeout: float = 30.0) -> bool:
+        """Until a message whose body holds ``text`` has arrived."""
+        with self.changed:
+            return self.changed.wait_for(lambda: any(text in m.get_content() for m in self.messages), timeout)
+
+    def count(self, text: str) -> int:
+        with self.changed:
+            return sum(text in m.get_content() for m in self.messages)
+
 
 class HttpSink:
     """A local HTTP server that keeps every JSON body posted to it (Apprise's json:// target)."""
