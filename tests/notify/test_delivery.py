@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from hub.notify import outbox
 from hub.notify.modem_emulator import ModemEmulator
+from hub.store import connect
 from tests.hub_fixture import TestHub, later_today
 from tests.notify.servers import SmtpSink
 from tests.web.conftest import Client, setup_office
@@ -184,3 +186,39 @@ def test_manager_sees_the_log_and_edits_a_text_with_a_preview(office: Office, ma
     assert "Appointment booked: {service}" in manager.get("/admin/notify/texts?kind=booked&text_lang=en").text
     api = manager.get("/api/v1/notify/log?state=sent").json()
     assert api and all(r["state"] == "sent" for r in api)
+
+
+def _passes_until(hub: TestHub, check: Any, limit: int = 60) -> bool:
+    """Let the sender make passes (each a real event) until ``check()`` holds."""
+    for _ in range(limit):
+        if check():
+            return True
+        assert hub.hub.notify_sender.wait_passes(1)
+    return check()
+
+
+def test_a_channel_that_keeps_failing_raises_a_translated_alert_and_recovers(office: Office,
+                                                                             manager: Client) -> None:
+    hub, modem = office.hub, office.modem
+    conn = connect(hub.data_dir / "sorra.db")  # the CLI's way: a connection of its own
+    outbox.put_setting(conn, "retry_base_s", 1)
+    modem.registered = False  # no network: every try fails
+    try:
+        before = len(modem.messages)
+        at = later_today(time.time(), 5 * 3600)
+        code = manager.post("/api/v1/appointments", json={"service": "A", "at": at, "name": "Y", "any_time": True,
+                                                          "contact": "+36301119999"}).json()["code"]
+
+        def alerted() -> bool:
+            return any(a["code"] == "notify.sms" for a in hub.hub.alerts.snapshot()["alerts"])
+        assert _passes_until(hub, alerted)
+        dash = manager.get("/dashboard?lang=hu").text
+        assert "Az SMS-ek küldése ismételten nem sikerül" in dash
+        row = next(r for r in log_rows(hub.data_dir) if r["ref"] == code)
+        assert row["state"] == "queued" and row["attempts"] >= 3 and "not registered" in row["error"]
+    finally:
+        modem.registered = True
+    assert modem.wait_for(before + 1)[-1].number == "+36301119999"  # the retry goes through
+    assert _passes_until(hub, lambda: not alerted())
+    outbox.put_setting(conn, "retry_base_s", 15)
+    conn.close()
