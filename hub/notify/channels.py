@@ -76,6 +76,8 @@ class Email:
             raise SendError(f"SMTP refused the address: {err.recipients}", permanent=True) from None
         except (smtplib.SMTPException, OSError) as err:
             raise SendError(f"SMTP: {err}") from None
+        except UnicodeEncodeError:
+            raise SendError("SMTP: the user name or password is not ASCII") from None
 
     def close(self) -> None:
         pass

@@ -97,6 +97,10 @@ def _dispatch(args: argparse.Namespace, conn: sqlite3.Connection, data_dir: Path
     a = args.action
     if a == "email":
         password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else ""
+        if not (password + args.user).isascii():
+            # smtplib sends AUTH in ASCII; a password it cannot send would fail every message.
+            print("sorra hub notify: the SMTP user name and password must be ASCII", file=sys.stderr)
+            return 2
         if password and not args.user:
             print("sorra hub notify: --password-stdin needs --user", file=sys.stderr)
             return 2

@@ -140,13 +140,18 @@ class Sender:
             return 0
         try:
             ch.send(msg.to, msg.subject, msg.body, msg.body, msg_id=channels.message_id(msg.id, msg.created_at))
-        except channels.SendError as err:
+        except Exception as err:  # a channel's bug must not leave the message retried for ever untold
+            if isinstance(err, channels.SendError):
+                failure = err
+            else:
+                log.exception("channel %s failed on message %d", msg.channel, msg.id)
+                failure = channels.SendError(f"{msg.channel}: {type(err).__name__}: {err}")
             # A test message reports its first try (sorra hub notify test); it is not retried.
-            final = err.permanent or msg.kind == "test"
-            state = outbox.mark_attempt_failed(self.conn, msg, str(err), self.clock(), cfg, permanent=final)
-            log.warning("message %d (%s to %s) not sent: %s; %s", msg.id, msg.kind, msg.channel, err, state)
-            if not err.permanent:
-                self._failed(msg.channel, str(err))
+            final = failure.permanent or msg.kind == "test"
+            state = outbox.mark_attempt_failed(self.conn, msg, str(failure), self.clock(), cfg, permanent=final)
+            log.warning("message %d (%s to %s) not sent: %s; %s", msg.id, msg.kind, msg.channel, failure, state)
+            if not failure.permanent:
+                self._failed(msg.channel, str(failure))
             return 0
         outbox.mark_sent(self.conn, msg.id, self.clock())
         self._failures[msg.channel] = 0

@@ -162,9 +162,20 @@ def test_ticket_page_offers_following_and_says_what_happens_to_the_number(office
         assert r.status_code == 200 and "Üzenetet küldünk, amikor közeledik a sora" in r.text
     finally:
         c.close()
-    row = office.hub.hub.store.db.execute("SELECT contact, channel FROM notify_follow WHERE ticket = ?",
-                                          [t["id"]]).fetchone()
+    with office.hub.hub.store.lock:
+        row = office.hub.hub.store.db.execute("SELECT contact, channel FROM notify_follow WHERE ticket = ?",
+                                              [t["id"]]).fetchone()
     assert tuple(row) == ("ugyfel@example.hu", "email")
+
+
+def test_cli_test_message_goes_through_the_running_hub(office: Office) -> None:
+    before = len(office.smtp.messages)
+    out = notify_cli(office.hub.data_dir, "test", "--email", "proba@example.hu", "--lang", "en")
+    assert out.returncode == 0 and "sent to proba@example.hu by email" in out.stdout, out.stderr
+    msg = office.smtp.wait_for(before + 1)[-1]
+    assert msg["Subject"] == "Sorra test message" and "Test Government Window" in msg.get_content()
+    row = log_rows(office.hub.data_dir)[-1]
+    assert (row["kind"], row["to"], row["state"], row["attempts"]) == ("test", "proba@example.hu", "sent", 1)
 
 
 def test_manager_sees_the_log_and_edits_a_text_with_a_preview(office: Office, manager: Client) -> None:
