@@ -3,8 +3,9 @@
 A text has three parts: the e-mail's ``subject`` and ``body`` and the
 ``sms``. Placeholders in braces are filled from the message's facts;
 an unknown one is left as it is, so a typo in the manager's text shows
-instead of failing the message. SMS defaults stay under 140 characters
-when filled, which in UCS2 (Hungarian accents) is two parts at most.
+instead of failing the message. SMS defaults stay under 134 characters
+when filled, which in UCS2 (Hungarian accents) is two parts at most; so they
+leave out the manage link, which a manager may add (the editor counts parts).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "subject": "Appointment booked: {service}, {date} {time}",
         "body": "Your appointment at {office} is booked.\n\nService: {service}\nWhen: {date} {time}\n"
                 "Code: {code}\nWhat to bring: {bring}\n\nTo cancel or move it: {link}\n",
-        "sms": "{office}: appointment {date} {time}, {service}. Code: {code}. Manage: {link}",
+        # No {link} in the SMS defaults: with it a confirmation takes three parts (the e-mail has it).
+        "sms": "{office}: appointment {date} {time}, {service}. Code: {code}",
     },
     "moved": {
         "subject": "Appointment moved: {service}, {date} {time}",

@@ -119,3 +119,16 @@ def test_gateway_posts_through_apprise_with_the_recipient_in_the_url() -> None:
             ch.send("+36301234567", "Tárgy", "b", "s", msg_id="y")
     finally:
         sink.stop()
+
+
+def test_default_sms_texts_take_at_most_two_parts() -> None:
+    from hub.notify import texts
+    from hub.notify.web import sms_parts
+
+    facts = {"office": "Budapest XI. kerületi Kormányablak", "service": "Személyi igazolvány", "date": "2026. 12. 07.",
+             "time": "14:30", "code": "K7M3QD", "bring": "régi igazolvány", "number": "A042",
+             "counter": "12-es ablak", "ahead": 3, "link": "http://192.168.100.100:8080/book/manage/K7M3QD?sig=" + "6" * 20}
+    for lang in ("hu", "en"):
+        for kind in texts.KINDS:
+            sms = texts.render({}, kind, lang, facts)["sms"]
+            assert "{" not in sms and sms_parts(sms) <= 2, (lang, kind, len(sms))
