@@ -15,6 +15,12 @@ are then as large as that allows, ``fits`` is False and ``readable_m`` says up
 to which distance the numbers still meet the rule. The app logs that, and
 ``sorra display --screenshots`` writes it next to the PNGs.
 
+Notices and other running text (the information area's text slides) follow a
+gentler rule, :data:`TEXT_CAP_MM_PER_M` (3 mm per metre: twice the 20/20
+acuity limit of 5 arc minutes, 1.45 mm per metre), at the same farthest seat.
+``notice_px`` is that minimum, capped so that the information area still holds
+three lines of about ten letters; text that does not fit at it wraps and pages.
+
 Font metrics are those of DejaVu Sans (Condensed) Bold, the numbers' font:
 cap height 0.729 em; "A042" is 2.57 em wide. The views measure the real text
 too and never draw past their box.
@@ -25,15 +31,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-__all__ = ["Layout", "Rect", "compute", "parse_resolution", "CAP_MM_PER_M"]
+__all__ = ["Layout", "Rect", "compute", "parse_resolution", "CAP_MM_PER_M", "TEXT_CAP_MM_PER_M"]
 
 CAP_MM_PER_M = 12.0
+TEXT_CAP_MM_PER_M = 3.0
+TEXT_LINE_EM = 1.3  # DejaVu Sans Bold line height (1.164 em) with the views' line spacing
+TEXT_CHAR_EM = 0.7  # an average bold letter, a little generous
 CAP_EM = 0.729  # DejaVu Sans cap height / em
 NUMBER_EM = 2.75  # width of a 4-character ticket number ("A042"; "M888" is 2.8) in condensed bold
 COUNTER_EM = 1.3  # a counter number up to 2 digits
 ROW_EM = NUMBER_EM + 0.6 + COUNTER_EM + 0.4  # number, gap, counter, paddings
-ROW_HEIGHT_EM = 1.12
-MAX_CALLS_SHARE = 0.70
+ROW_HEIGHT_EM = 1.0  # numbers have no descenders: cap height 0.73 em plus a quarter em between rows
+MAX_CALLS_SHARE = 0.71  # 0.70 cut a 1280x720 43" one pixel short of the 1920x1080 mode of the same TV
 CURRENT_SCALE = 1.3  # the current call is larger than the recent ones when there is room
 
 
@@ -75,24 +84,48 @@ class Layout:
     ticker: Rect
     fits: bool
     readable_m: float
+    notice_px: int = 0
+    """The smallest font pixel size of notices (text slides); they wrap and page rather than shrink below."""
     notes: list[str] = field(default_factory=list)
 
     def cap_mm(self, font_px: int) -> float:
         return font_px * CAP_EM / self.px_per_mm
 
+    def _mm(self, font_px: int) -> str:
+        return f"{math.floor(self.cap_mm(font_px) * 10) / 10:.1f} mm"  # never rounded up past the rule
+
     def summary(self) -> str:
+        need = CAP_MM_PER_M * self.distance_m
+        recent = self.recent_rows * self.recent_cols
+        if self.numbers_fit:
+            verdict = (f"ticket numbers: OK, readable up to {self.readable_m:.1f} m "
+                       f"(farthest seat {self.distance_m:g} m)")
+        else:
+            verdict = (f"ticket numbers: TOO SMALL for this room, readable only up to {self.readable_m:.1f} m "
+                       f"(farthest seat {self.distance_m:g} m): a larger TV or a nearer farthest seat")
         lines = [
             f"screen {self.width}x{self.height} {'portrait' if self.portrait else 'landscape'}, "
             f"{self.px_per_mm:.3f} px/mm",
-            f"farthest seat {self.distance_m:g} m → ticket numbers need ≥ {CAP_MM_PER_M * self.distance_m:.0f} mm cap height",
-            f"recent numbers: {self.number_px} px font = {self.cap_mm(self.number_px):.0f} mm cap; "
-            f"current call: {self.current_px} px = {self.cap_mm(self.current_px):.0f} mm; "
-            f"takeover: {self.takeover_px} px = {self.cap_mm(self.takeover_px):.0f} mm",
-            f"recent calls shown: {self.recent_rows * self.recent_cols}",
-            f"readable up to {self.readable_m:.1f} m: {'OK' if self.fits else 'TOO SMALL for this room'}",
+            f"farthest seat {self.distance_m:g} m → ticket numbers need ≥ {need:.0f} mm cap height",
+            f"recent numbers: {self.number_px} px font = {self._mm(self.number_px)} cap; "
+            f"current call: {self.current_px} px = {self._mm(self.current_px)}; "
+            f"takeover: {self.takeover_px} px = {self._mm(self.takeover_px)}",
+            verdict,
+            f"earlier calls shown: {recent}" + ("" if recent else " (none fits: TOO SMALL for this room)"),
+            f"notices: at least {self.notice_px} px = {self._mm(self.notice_px)} cap, readable up to "
+            f"{self.notice_readable_m:.1f} m ({TEXT_CAP_MM_PER_M:g} mm per metre); longer ones wrap and page",
             *self.notes,
         ]
         return "\n".join(lines)
+
+    @property
+    def numbers_fit(self) -> bool:
+        """The ticket numbers meet the 12 mm/m rule at the farthest seat."""
+        return self.number_px >= min_number_px(self.px_per_mm, self.distance_m)
+
+    @property
+    def notice_readable_m(self) -> float:
+        return _floor1(self.cap_mm(self.notice_px) / TEXT_CAP_MM_PER_M)
 
 
 def parse_resolution(text: str) -> tuple[int, int]:
@@ -119,8 +152,21 @@ def compute(width: int, height: int, diagonal_in: float, distance_m: float,
     return _landscape(width, height, ppm, distance_m, need, max_recent, show_queue)
 
 
+def _floor1(metres: float) -> float:
+    """Down to 0.1 m: a distance is only claimed when it is met (7.96 m is "7.9 m", not "8.0 m")."""
+    return math.floor(metres * 10 + 1e-6) / 10
+
+
 def _readable(px: int, ppm: float) -> float:
-    return px * CAP_EM / ppm / CAP_MM_PER_M
+    return _floor1(px * CAP_EM / ppm / CAP_MM_PER_M)
+
+
+def _notice_px(ppm: float, d: float, media: Rect) -> int:
+    """The readable minimum of notice text, capped so the media box holds three lines of ten letters."""
+    rule = math.ceil(TEXT_CAP_MM_PER_M * d * ppm / CAP_EM)
+    by_height = media.h * 0.8 / (3 * TEXT_LINE_EM)
+    by_width = media.w * 0.9 / (10 * TEXT_CHAR_EM)
+    return max(8, min(rule, int(by_height), int(by_width)))
 
 
 def _landscape(w: int, h: int, ppm: float, d: float, need: int, max_recent: int,
@@ -178,6 +224,7 @@ def _landscape(w: int, h: int, ppm: float, d: float, need: int, max_recent: int,
         header=Rect(0, 0, w, header_h), current=current, recent=recent, recent_rows=rows,
         recent_cols=1, queue=queue, media=media, ticker=Rect(0, h - ticker_h, w, ticker_h),
         fits=fits and rows >= 1, readable_m=_readable(number_px, ppm), notes=notes,
+        notice_px=_notice_px(ppm, d, media),
     )
 
 
@@ -231,4 +278,5 @@ def _portrait(w: int, h: int, ppm: float, d: float, need: int, max_recent: int,
         header=Rect(0, 0, w, header_h), current=current, recent=recent, recent_rows=rows,
         recent_cols=cols, queue=queue, media=media, ticker=Rect(0, h - ticker_h, w, ticker_h),
         fits=fits and rows >= 1, readable_m=_readable(number_px, ppm), notes=notes,
+        notice_px=_notice_px(ppm, d, media),
     )

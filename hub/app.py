@@ -399,14 +399,15 @@ def register_device(store: Store, device: str, role: str, counter: int | None, n
 
 
 def hub_ops() -> OpRegistry:
-    """Every op a hub answers: the engine's, device accounts, booking and pairing."""
-    from hub import booking, pairing
+    """Every op a hub answers: the engine's, device accounts, booking, pairing and remote tickets."""
+    from hub import booking, pairing, remote
 
     ops = core_ops()
     ops.add(OpSpec("admin.device_add", _device_add_op, loose=True))
     ops.add(OpSpec("admin.device_remove", _device_remove_op, loose=True))
     booking.register_ops(ops)
     pairing.register_ops(ops)
+    remote.register_ops(ops)
     return ops
 
 

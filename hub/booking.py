@@ -41,7 +41,8 @@ ACTIVE = ("booked", "checked_in")
 def new_code(taken: set[str] | dict[str, Any]) -> str:
     while True:
         code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LEN))
-        if code not in taken:
+        # Digits only is a remote ticket's check-in code (hub/engine/remote.py): the kiosk tells them apart.
+        if code not in taken and not code.isdigit():
             return code
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from hub.engine import Engine
 from hub.engine import hours as office_hours
-from hub.engine.model import WAITING, Counter, Ticket
+from hub.engine.model import NOT_ARRIVED, WAITING, Counter, Ticket
 from hub.engine.routing import profile_of
 
 
@@ -54,8 +54,10 @@ class Presenter:
             "status_url": self.status_url(t),
             "appointment": t.appointment,
             "recalls": t.recalls,
+            "front": t.front,
+            "passed": t.passed,
         }
-        if t.state == WAITING:
+        if t.state in (WAITING, NOT_ARRIVED):  # not arrived: its figure were it to check in now
             figure = self.engine.wait_for(t)
             if figure is None:
                 info["ahead"] = self._ahead_fallback(t)

@@ -43,7 +43,7 @@ from kiosk.issuing import LANGS, RETRYABLE, Issuer
 from kiosk.model import PrintState, Problem, Screen, ViewState, ViewStore
 from kiosk.ports import Bus, Invoke, Listener, MessageCallback, PrinterPort
 from kiosk.printing.report import PrinterReporter
-from kiosk.scanner import parse_scanned_code
+from kiosk.scanner import check_in_request, parse_scanned_code
 from sorra.config.kiosk import KioskSection
 from sorra.protocol.messages import QueueState, ServicesState
 from sorra.protocol.names import HUB_STATUS, Op, State
@@ -233,7 +233,7 @@ class KioskController:
             self._set(screen=Screen.CHECK_IN, code="", problem=None)
 
     def key(self, char: str) -> None:
-        """On-screen keypad: one character of the appointment code."""
+        """On-screen keypad: one character of the appointment or check-in code."""
         if self._state.screen is Screen.CHECK_IN and len(char) == 1 and char.isalnum() and len(self._state.code) < 32:
             self.touch()
             self._set(code=self._state.code + char.upper(), problem=None)
@@ -251,7 +251,7 @@ class KioskController:
         if code is None:
             self._set(problem=Problem.BAD_CODE)
             return
-        self.issuer.begin(Op.APPOINTMENT_CHECK_IN, {"code": code, "lang": self._state.lang})
+        self.issuer.begin(*check_in_request(code, self._state.lang))
 
     def scanned(self, raw: str) -> None:
         """A scanner read a code (keyboard wedge or serial): check in at once."""
@@ -265,7 +265,7 @@ class KioskController:
             self._set(screen=Screen.CHECK_IN, code="", problem=Problem.BAD_CODE, ticket=None)
             return
         self._set(screen=Screen.CHECK_IN, code=code, problem=None, ticket=None)
-        self.issuer.begin(Op.APPOINTMENT_CHECK_IN, {"code": code, "lang": self._state.lang})
+        self.issuer.begin(*check_in_request(code, self._state.lang))
 
     def retry(self) -> None:
         """"Try again" on the error screen: the same request id when the first may have arrived."""

@@ -24,6 +24,10 @@ log = logging.getLogger("kiosk.controller")  # same logger name as before the sp
 
 LANGS = ("hu", "en")
 RETRYABLE = (Problem.OFFLINE, Problem.NO_REPLY)
+CHECK_IN_OPS = (Op.APPOINTMENT_CHECK_IN, Op.TICKET_CHECKIN)
+CODE_PROBLEMS = (Problem.NOT_FOUND, Problem.BAD_CODE, Problem.CONFLICT, Problem.ALREADY_CHECKED_IN,
+                 Problem.NOT_TODAY, Problem.CANCELLED)
+"""Refusals of a check-in shown on the code screen, so the citizen can correct the code."""
 
 
 @dataclass
@@ -134,6 +138,8 @@ class Issuer:
             status_url=ticket.status_url,
             priority=ticket.priority,
             appointment=ticket.appointment or "",
+            checked_in=a.op == Op.TICKET_CHECKIN,
+            front=ticket.front,
             print_state=PrintState.PRINTING,
             printer_state=self._reporter.status.state.value,
         )
@@ -148,13 +154,16 @@ class Issuer:
             ErrorCode.CLOSED: Problem.CLOSED,
             ErrorCode.NOT_FOUND: Problem.NOT_FOUND,
             ErrorCode.CONFLICT: Problem.CONFLICT,
-            ErrorCode.BAD_ARGS: Problem.BAD_CODE if a.op == Op.APPOINTMENT_CHECK_IN else Problem.FAILED,
+            ErrorCode.ALREADY_CHECKED_IN: Problem.ALREADY_CHECKED_IN,
+            ErrorCode.NOT_TODAY: Problem.NOT_TODAY,
+            ErrorCode.CANCELLED: Problem.CANCELLED,
+            ErrorCode.BAD_ARGS: Problem.BAD_CODE if a.op in CHECK_IN_OPS else Problem.FAILED,
         }.get(err.code, Problem.FAILED)
         if problem not in RETRYABLE:
             a.done = True
         log.warning("%s refused (req %s): %s", a.op, a.req, err)
         self._activity()
-        if a.op == Op.APPOINTMENT_CHECK_IN and problem in (Problem.NOT_FOUND, Problem.BAD_CODE, Problem.CONFLICT):
+        if a.op in CHECK_IN_OPS and problem in CODE_PROBLEMS:
             self._set(screen=Screen.CHECK_IN, problem=problem, code=str(a.args.get("code", "")))
         else:
             self._set(screen=Screen.ERROR, problem=problem)

@@ -39,6 +39,9 @@ class Problem(StrEnum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     BAD_CODE = "bad_code"
+    ALREADY_CHECKED_IN = "already_checked_in"
+    NOT_TODAY = "not_today"
+    CANCELLED = "cancelled"
     FAILED = "failed"
 
 
@@ -76,6 +79,10 @@ class TicketView:
     status_url: str
     priority: bool = False
     appointment: str = ""
+    checked_in: bool = False
+    """A ticket taken from afar, checked in here just now."""
+    front: bool = False
+    """Its turn came before its holder arrived: called first."""
     print_state: PrintState = PrintState.PRINTING
     printer_state: str = "ok"
     """Why printing failed (a :class:`kiosk.printing.PrinterState` value)."""

@@ -14,16 +14,19 @@ import threading
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlparse
 
+from sorra.protocol.names import Op
+
 log = logging.getLogger(__name__)
 
 CODE_RE = re.compile(r"^[A-Za-z0-9-]{3,32}$")
 
 
 def parse_scanned_code(raw: str) -> str | None:
-    """The appointment code in a scan: the text itself, or from a booking URL.
+    """The appointment or check-in code in a scan: the text itself, or from a booking URL.
 
     ``https://hub/booking/ABC123``, ``…?code=ABC123`` and ``ABC123`` all give
-    ``ABC123``; anything that is not a plausible code gives None.
+    ``ABC123`` (a remote ticket's QR code is its status page with ``?code=`` its
+    six-digit check-in code); anything that is not a plausible code gives None.
     """
     text = raw.strip()
     if not text:
@@ -38,6 +41,17 @@ def parse_scanned_code(raw: str) -> str | None:
             text = parts[-1] if parts else ""
     text = text.strip().upper()
     return text if CODE_RE.match(text) else None
+
+
+REMOTE_CODE_RE = re.compile(r"^[0-9]{6}$")
+
+
+def check_in_request(code: str, lang: str) -> tuple[Op, dict[str, str]]:
+    """The op and args that check ``code`` in: six digits are a ticket taken from afar
+    (``ticket.checkin``); an appointment code is never digits only (``appointment.check_in``)."""
+    if REMOTE_CODE_RE.match(code):
+        return Op.TICKET_CHECKIN, {"code": code}
+    return Op.APPOINTMENT_CHECK_IN, {"code": code, "lang": lang}
 
 
 class SerialScanner:

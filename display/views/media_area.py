@@ -23,6 +23,7 @@ from PyQt6.QtWidgets import QWidget
 
 from display.playlist import Scheduler, Slot
 from display.views import theme
+from display.views.textfit import Fitted, draw_lines, fit
 from sorra.protocol.messages import PlaylistItem
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 __all__ = ["MediaArea", "VideoPlayer", "video_available"]
 
 _video_checked: bool | None = None
+
+PAGE_MIN_S = 5.0  # a page of a long notice stays at least this long (read from across the room)
 
 
 def choose_media_backend() -> None:
@@ -123,6 +126,15 @@ class MediaArea(QWidget):
         self.now = now
         self.scheduler = Scheduler(min_duration_s)
         self.text_px = 40
+        self.min_text_px = 24
+        """Notices never get smaller than this (``sizing.Layout.notice_px``); longer ones page."""
+        self.text_rects: list[QRectF] = []
+        """Where the last paint drew text lines, and the box they had to stay in (tests)."""
+        self.text_box = QRectF()
+        self.text_page = 0
+        self._fitted: tuple[tuple[object, ...], Fitted, Fitted | None] | None = None
+        self._page_timer = QTimer(self)
+        self._page_timer.timeout.connect(self._next_page)
         self.welcome_title = ""
         self.welcome_text = ""
         self.slot: Slot | None = None
@@ -134,6 +146,7 @@ class MediaArea(QWidget):
         self._timer.timeout.connect(self.next)
         self._remaining_ms = 0
         self.idle_check_ms = int(idle_check_s * 1000)
+        self._page_ms = 0
         self.shown_count = 0
 
     # ---- inputs ----------------------------------------------------------------
@@ -161,6 +174,7 @@ class MediaArea(QWidget):
         if self._timer.isActive():
             self._remaining_ms = self._timer.remainingTime()
             self._timer.stop()
+        self._page_timer.stop()
         if self._video is not None and self.slot and self.slot.item.kind == "video":
             self._video.pause()
 
@@ -171,6 +185,8 @@ class MediaArea(QWidget):
         if self._video is not None and self.slot and self.slot.item.kind == "video":
             self._video.resume()
         self._timer.start(max(500, self._remaining_ms))
+        if self._page_ms:
+            self._page_timer.start(self._page_ms)
 
     # ---- rotation ----------------------------------------------------------------
 
@@ -193,8 +209,14 @@ class MediaArea(QWidget):
             self._video.stop()
         self._pixmap = None
         self.slot = slot
+        self.text_page = 0
+        self._page_timer.stop()
+        self._page_ms = 0
         if slot is None:
             self._timer.start(self.idle_check_ms)  # schedules change with the time of day
+            if self.pages() > 1:
+                self._page_ms = int(PAGE_MIN_S * 1000)
+                self._page_timer.start(self._page_ms)
         elif slot.item.kind == "image":
             path = self.resolve(slot.item)
             self._pixmap = self._load(path) if path else None
@@ -211,7 +233,7 @@ class MediaArea(QWidget):
                 player.play(path)
                 self._timer.start(int(slot.duration_s * 1000))  # an upper bound; the end comes first
         else:
-            self._timer.start(int(slot.duration_s * 1000))
+            self._time_text(slot)
         self.shown_count += 1
         self.update()
         self.item_shown.emit(slot.item.id if slot else "")
@@ -236,9 +258,36 @@ class MediaArea(QWidget):
             self._video.failed.connect(self._video_failed)
         return self._video
 
+    def _next_page(self) -> None:
+        if self.slot is None or self.slot.item.kind == "text":
+            self.text_page = (self.text_page + 1) % self.pages()
+            self.update()
+
+    def pages(self) -> int:
+        """How many pages the text on screen takes (1 for an image or a short notice)."""
+        if self.slot is None:
+            return len(self._fit_text(self.welcome_title, self.welcome_text)[0].pages)
+        if self.slot.item.kind == "text":
+            return len(self._fit_text("", self.slot.item.text)[0].pages)
+        return 1
+
     def _video_failed(self, message: str) -> None:
         log.warning("video %s failed: %s", self.slot.item.id if self.slot else "?", message)
         QTimer.singleShot(0, self.next)
+
+    def _time_text(self, slot: Slot) -> None:
+        """A notice in pages: each page long enough to read, the slot as long as its pages."""
+        pages = len(self._fit_text("", slot.item.text)[0].pages)
+        seconds = max(slot.duration_s, pages * PAGE_MIN_S) if pages > 1 else slot.duration_s
+        self.text_page = 0
+        self._page_ms = int(seconds * 1000 / pages) if pages > 1 else 0
+        self._page_timer.stop()
+        if self._paused:
+            self._remaining_ms = int(seconds * 1000)
+            return
+        self._timer.start(int(seconds * 1000))
+        if self._page_ms:
+            self._page_timer.start(self._page_ms)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         if self._video is not None:
@@ -246,6 +295,8 @@ class MediaArea(QWidget):
         if self.slot is not None and self.slot.item.kind == "image":
             path = self.resolve(self.slot.item)
             self._pixmap = self._load(path) if path else None
+        if self.slot is not None and self.slot.item.kind == "text" and event.oldSize() != event.size():
+            self._time_text(self.slot)  # another size, other pages
         super().resizeEvent(event)
 
     # ---- painting ----------------------------------------------------------------
@@ -270,29 +321,46 @@ class MediaArea(QWidget):
             self._paint_text(p, "", slot.item.text)
         p.end()
 
-    def _paint_text(self, p: QPainter, title: str, text: str) -> None:
-        pad = self.text_px
-        box = QRectF(pad, pad, self.width() - 2 * pad, self.height() - 2 * pad)
-        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+    def _text_box(self) -> QRectF:
+        pad = min(self.text_px, self.width() * 0.05, self.height() * 0.08)
+        return QRectF(pad, pad, self.width() - 2 * pad, self.height() - 2 * pad)
+
+    def _fit_text(self, title: str, text: str) -> tuple[Fitted, Fitted | None]:
+        """The body (pages at the readable minimum if it must) and the title (one page), cached."""
+        box = self._text_box()
+        key = (title, text, box.width(), box.height(), self.text_px, self.min_text_px)
+        if self._fitted is not None and self._fitted[0] == key:
+            return self._fitted[1], self._fitted[2]
+        low = max(1, self.min_text_px)
+        high = max(low, int(low * 1.6), int(self.text_px * 1.2))
+        head: Fitted | None = None
+        body_h = box.height()
         if title:
-            tf = theme.fitted(theme.font(int(self.text_px * 1.3), bold=True), title, box.width())
-            p.setFont(tf)
+            # the office name: up to two lines in the top third; it shrinks rather than pages
+            head = fit(title, box.width(), box.height() * 0.34, int(high * 1.1), low, paginate=False)
+            body_h -= sum(len(pg) for pg in head.pages) * head.line_h + low * 0.4
+        body = fit(text, box.width(), body_h, high, low, bold=not title)
+        self._fitted = (key, body, head)
+        return body, head
+
+    def _paint_text(self, p: QPainter, title: str, text: str) -> None:
+        box = self._text_box()
+        body, head = self._fit_text(title, text)
+        self.text_box = box
+        self.text_rects = []
+        if head is not None:
+            head_h = len(head.pages[0]) * head.line_h
             p.setPen(theme.ACCENT)
-            th = tf.pixelSize() * 1.6
-            p.drawText(QRectF(box.x(), box.y() + box.height() * 0.25 - th / 2, box.width(), th),
-                       Qt.AlignmentFlag.AlignCenter, title)
-            box = QRectF(box.x(), box.y() + box.height() * 0.25 + th / 2, box.width(),
-                         box.height() * 0.75 - th / 2)
-        # the largest size (up to 1.2× text) at which the wrapped text fits
-        px = int(self.text_px * (1.0 if title else 1.2))
-        f = theme.font(px, bold=not title)
-        while px > 10:
-            f = theme.font(px, bold=not title)
-            p.setFont(f)
-            needed = p.boundingRect(box, int(flags), text)
-            if needed.height() <= box.height() and needed.width() <= box.width():
-                break
-            px = int(px * 0.9)
-        p.setFont(f)
+            self.text_rects += draw_lines(p, QRectF(box.x(), box.y(), box.width(), head_h), head)
+            box = QRectF(box.x(), box.y() + head_h, box.width(), box.height() - head_h)
         p.setPen(theme.TEXT)
-        p.drawText(box, int(flags), text)
+        page = min(self.text_page, len(body.pages) - 1)
+        self.text_rects += draw_lines(p, box, body, page)
+        if len(body.pages) > 1:
+            # which page this is: small, in the corner, outside the text's lines
+            mark = f"{page + 1}/{len(body.pages)}"
+            p.setPen(theme.MUTED)
+            p.setFont(theme.font(max(10, int(self.text_px * 0.6))))
+            pad = self._text_box().x()
+            p.drawText(QRectF(0, self.height() - pad, self.width() - pad * 0.5, pad),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, mark)

@@ -1,8 +1,8 @@
 """``sorra display --screenshots DIR``: every layout rendered to PNG with sample data.
 
 For each screen mode (1920×1080, 1280×720 and the portrait ones) and each
-language it writes the resting screen and the full-screen call, plus an
-offline one, and ``sizing.txt`` with the computed sizes (does the configured
+language it writes the resting screen, the full-screen call, several calls
+sharing one takeover, the text notice (each of its pages) and an offline one, and ``sizing.txt`` with the computed sizes (does the configured
 TV meet the 12 mm/m rule for the configured room?). Runs offscreen; no hub.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -36,6 +37,7 @@ _TEXT = {
         "ticker": ["Ügyfélfogadás ma 8:00–18:00", "Ingyenes wifi: Kormanyablak-Vendeg",
                    "Sok ügyét otthonról is intézheti: magyarorszag.hu"],
         "ad": ("Intézze online!", "magyarorszag.hu"),
+        "notice": "Kérjük, kapcsolja le mobiltelefonját! Ügyfélkapu-regisztráció az 5-ös ablaknál.",
     },
     "en": {
         "office": "Government Window – Budapest District XI",
@@ -43,6 +45,7 @@ _TEXT = {
         "ticker": ["Open today 8:00–18:00", "Free wifi: Kormanyablak-Vendeg",
                    "Many cases can be handled online: magyarorszag.hu"],
         "ad": ("Do it online!", "magyarorszag.hu"),
+        "notice": "Please switch off your mobile phone. Client Gate registration at counter 5.",
     },
 }
 
@@ -101,7 +104,8 @@ def _feed(ctl: DisplayController, lang: str, media_dir: Path, ad_sha: str, now: 
     })
     ctl.on_playlist_state("state/playlist", {
         "items": [{"id": "ad1", "kind": "image", "url": f"http://hub.invalid/media/{ad_sha}.png",
-                   "sha256": ad_sha, "duration_s": 15}],
+                   "sha256": ad_sha, "duration_s": 15},
+                  {"id": "notice", "kind": "text", "text": txt["notice"], "duration_s": 15}],
         "ticker": txt["ticker"], "version": "sample", "at": now,
     })
     calls = [("C003", 6), ("A040", 2), ("D012", 4), ("A041", 1), ("B007", 5), ("A042", 3)]
@@ -153,7 +157,10 @@ def render_screenshots(out_dir: str | Path, display: DisplaySection | None = Non
                 win.resize(w, h)
                 win.apply_layout(w, h)
                 app.processEvents()
-                win.media.next()  # show the ad, not the welcome slide
+                for _ in range(4):  # show the ad, not the welcome slide or the notice
+                    if win.media.slot is not None and win.media.slot.item.kind == "image":
+                        break
+                    win.media.next()
                 win.media.pause()
                 app.processEvents()
                 name = f"{res}-{lang}"
@@ -163,7 +170,23 @@ def render_screenshots(out_dir: str | Path, display: DisplaySection | None = Non
                 win.call_arrived(c)
                 app.processEvents()
                 written.append(_grab(win, out / f"{name}-call.png"))
+                # calls close together share one takeover
+                for number, counter in (("B008", 5), ("D013", 2)):
+                    win.takeover.add_call(replace(c, number=number, counter=counter, counter_name=str(counter)), "", 1.0)
+                app.processEvents()
+                written.append(_grab(win, out / f"{name}-calls.png"))
                 win.takeover.end()
+                # the text notice, every page of it
+                win.media.resume()
+                for _ in range(4):  # the ad, then the notice
+                    if win.media.slot is not None and win.media.slot.item.kind == "text":
+                        break
+                    win.media.next()
+                win.media.pause()
+                for page in range(win.media.pages()):
+                    win.media.text_page = page
+                    app.processEvents()
+                    written.append(_grab(win, out / f"{name}-notice-{page + 1}.png"))
                 if lang == langs[0]:
                     ctl.on_connection(False)
                     app.processEvents()

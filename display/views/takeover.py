@@ -1,7 +1,9 @@
 """A new call takes the whole screen for a few seconds: number → counter, pulsing.
 
 The written sentence of the announcement is shown underneath, so a customer
-who cannot hear the call reads the same words.
+who cannot hear the call reads the same words. Calls that come while it is on
+screen join it: the overlay then lists them, newest first (how long it stays is
+:mod:`display.takeover_policy`'s decision).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from PyQt6.QtWidgets import QWidget
 
 from display.model import CallView
 from display.views import theme
+from display.views.textfit import draw_lines, fit
 from display.views.widgets import Pulse, _blend
 from sorra.i18n import Translator
 
@@ -28,10 +31,17 @@ class TakeoverOverlay(QWidget):
         super().__init__(parent)
         self.t = t
         self.counter_label = counter_label
-        self.call: CallView | None = None
+        self.calls: list[CallView] = []
+        """On screen, newest first (several when calls came close together)."""
         self.sentence = ""
+        self.max_calls = 4
         self.number_px = 200
+        self.min_number_px = 100
+        """The recent calls' size (the 12 mm/m rule): grouped calls are never smaller."""
         self.text_px = 40
+        self.sentence_rects: list[QRectF] = []
+        self.sentence_box = QRectF()
+        self.row_rects: list[QRectF] = []
         self.portrait = False
         self._static: QPixmap | None = None
         self.pulse = Pulse(self, period_s=1.0)
@@ -43,8 +53,20 @@ class TakeoverOverlay(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.hide()
 
+    @property
+    def call(self) -> CallView | None:
+        return self.calls[0] if self.calls else None
+
     def show_call(self, call: CallView, sentence: str, seconds: float) -> None:
-        self.call = call
+        self.calls = [call]
+        self._show(call, sentence, seconds)
+
+    def add_call(self, call: CallView, sentence: str, seconds: float) -> None:
+        """Another call while this one is on screen: listed first; the overlay stays ``seconds`` more."""
+        self.calls = [call, *[c for c in self.calls if c.number != call.number]][: self.max_calls]
+        self._show(call, sentence, seconds)
+
+    def _show(self, call: CallView, sentence: str, seconds: float) -> None:
         self.sentence = sentence
         self._static = None
         self.pulse.start(seconds)
@@ -101,6 +123,8 @@ class TakeoverOverlay(QWidget):
         """Everything but the pulsing frame, drawn once per call."""
         c = self.call
         assert c is not None
+        if len(self.calls) > 1:
+            return self._render_group()
         pm = QPixmap(self.size())
         pm.fill(theme.BACKGROUND)
         p = QPainter(pm)
@@ -159,10 +183,48 @@ class TakeoverOverlay(QWidget):
             p.drawText(QRectF(x + number_w + gap, y, arrow_w, body_h), CENTER, arrow)
             p.setPen(theme.COUNTER)
             p.drawText(QRectF(cx, y, counter_w, body_h), CENTER, c.counter_label)
-        if self.sentence:
-            sf = theme.fitted(theme.font(self.text_px), self.sentence, w * 0.9)
-            p.setFont(sf)
-            p.setPen(theme.TEXT)
-            p.drawText(QRectF(0, h * 0.8, w, h * 0.14), CENTER, self.sentence)
+        self._paint_sentence(p)
+        p.end()
+        return pm
+
+    def _paint_sentence(self, p: QPainter) -> None:
+        """The announcement's words, wrapped (two lines rather than a tiny one)."""
+        self.sentence_rects = []
+        if not self.sentence:
+            return
+        w, h = self.width(), self.height()
+        self.sentence_box = QRectF(w * 0.05, h * 0.8, w * 0.9, h * 0.15)
+        f = fit(self.sentence, self.sentence_box.width(), self.sentence_box.height(), self.text_px,
+                int(self.text_px * 0.6), bold=False, paginate=False)
+        p.setPen(theme.TEXT)
+        self.sentence_rects = draw_lines(p, self.sentence_box, f)
+
+    def _render_group(self) -> QPixmap:
+        """Several calls close together: one row each, "A042 → 3", the newest highlighted."""
+        pm = QPixmap(self.size())
+        pm.fill(theme.BACKGROUND)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        w, h = self.width(), self.height()
+        p.setFont(theme.font(int(self.text_px * 1.3), bold=True))
+        p.setPen(theme.TEXT)
+        p.drawText(QRectF(0, h * 0.04, w, self.text_px * 2.2), CENTER, self.t.gettext("Now calling"))
+        top = h * 0.04 + self.text_px * 2.4
+        area = h * 0.78 - top
+        # as many as fit with numbers no smaller than the room's readable minimum, newest first
+        fit_rows = max(1, int(area // (max(1, self.min_number_px) * 1.05)))
+        calls = self.calls[:fit_rows]
+        row_h = area / len(calls)
+        self.row_rects = []
+        for i, c in enumerate(calls):
+            text = f"{c.number}  →  {c.counter_label}"
+            f = theme.fitted(theme.number_font(min(self.number_px, int(row_h * 0.82))), text, w * 0.86)
+            box = QRectF(w * 0.07, top + i * row_h, w * 0.86, row_h)
+            p.setFont(f)
+            p.setPen(theme.ACCENT if i == 0 else theme.TEXT)
+            p.drawText(box, CENTER, text)
+            self.row_rects.append(p.boundingRect(box, int(CENTER.value), text))
+        self._paint_sentence(p)
         p.end()
         return pm

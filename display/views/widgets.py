@@ -18,11 +18,13 @@ from display.model import CallView, QueueRow
 from display.sizing import COUNTER_EM
 from display.views import theme
 from display.views.i18n import long_date, minutes
+from display.views.textfit import draw_lines, fit
 from sorra.i18n import Translator
 
 ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 ALIGN_CENTER = Qt.AlignmentFlag.AlignCenter
+QUEUE_MIN_SCALE = 0.85  # the queue's rows shrink this far (not further) before they page
 
 
 def _blend(a: QColor, b: QColor, t: float) -> QColor:
@@ -107,6 +109,9 @@ class HeaderBar(QWidget):
         self._logo_path = ""
         self.online = True
         self.font_px = 32
+        self.name_box = QRectF()
+        self.name_rects: list[QRectF] = []
+        """Where the office name was drawn (tests: it stays inside ``name_box``)."""
         self.now = datetime.now
         self._shown_minute = ""
         self._timer = QTimer(self)
@@ -170,11 +175,19 @@ class HeaderBar(QWidget):
             right -= mw + pad
         avail = max(10.0, right - x)
         name_f = theme.fitted(theme.font(self.font_px, bold=True), self.office, avail)
-        name_f = theme.elided_font(name_f, self.font_px * 0.75)
-        p.setFont(name_f)
         p.setPen(theme.TEXT)
-        name = QFontMetricsF(name_f).elidedText(self.office, Qt.TextElideMode.ElideRight, avail)
-        p.drawText(QRectF(x, h * 0.08, avail, h * 0.52), ALIGN_LEFT, name)
+        if name_f.pixelSize() < self.font_px * 0.75:
+            # a long office name: two lines over the whole bar rather than cut short; the clock stays
+            self.name_box = QRectF(x, h * 0.06, avail, h * 0.86)
+            fitted = fit(self.office, avail, self.name_box.height(), self.font_px, int(self.font_px * 0.7),
+                         paginate=False)
+            self.name_rects = draw_lines(p, self.name_box, fitted, align=Qt.AlignmentFlag.AlignLeft)
+            p.end()
+            return
+        p.setFont(name_f)
+        self.name_box = QRectF(x, h * 0.08, avail, h * 0.52)
+        p.drawText(self.name_box, ALIGN_LEFT, self.office)
+        self.name_rects = [p.boundingRect(self.name_box, int(ALIGN_LEFT.value), self.office)]
         date_f = theme.font(int(self.font_px * 0.72))
         p.setFont(date_f)
         p.setPen(theme.MUTED)
@@ -356,9 +369,12 @@ class QueuePanel(Panel):
 
     @property
     def px(self) -> int:
-        """The text size: ``text_px``, or up to a third larger when the rows leave room."""
+        """The text size: ``text_px``, up to a third larger when the rows leave room, or down to
+        :data:`QUEUE_MIN_SCALE` of it when that shows every service at once instead of paging."""
         rows = max(1, len(self.rows))
-        fit = (self.height() - 0.4 * self.text_px) / (1.8 + rows * self._row_em())
+        fit = self.height() / (2.2 + rows * self._row_em())  # the head, the rows and a margin (per_page)
+        if fit < self.text_px and fit >= self.text_px * QUEUE_MIN_SCALE:
+            return int(fit)
         return int(max(self.text_px, min(self.text_px * 1.35, fit)))
 
     def _row_h(self) -> float:
@@ -368,7 +384,7 @@ class QueuePanel(Panel):
         return self.px * 1.8
 
     def per_page(self) -> int:
-        return max(1, int((self.height() - self._head_h() - self.px * 0.4) // self._row_h()))
+        return max(1, int((self.height() - self._head_h() - self.px * 0.4) / self._row_h() + 1e-6))
 
     def pages(self) -> int:
         return max(1, -(-len(self.rows) // self.per_page()))

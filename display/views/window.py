@@ -8,6 +8,7 @@ announcement sentence), never the bus.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from PyQt6.QtWidgets import QWidget
 from display import sizing
 from display.controller import DisplayController
 from display.model import CallView, DisplayState
+from display.takeover_policy import TakeoverPolicy
 from display.views import theme
 from display.views.i18n import translator
 from display.views.media_area import MediaArea
@@ -65,6 +67,11 @@ class DisplayWindow(QWidget):
         self.ticker.speed = self.display.ticker_speed
         self.takeover = TakeoverOverlay(self.t, counter_label, self)
         self.takeover.hidden_again.connect(self._takeover_over)
+        d = self.display
+        self.takeover_policy = TakeoverPolicy(d.call_takeover_s, d.call_takeover_min_s,
+                                              d.call_takeover_share, d.call_takeover_window_s)
+        self.takeover_decisions: deque[str] = deque(maxlen=50)
+        """The policy's latest answers ("start", "join", "none"): the log of a busy hour, and tests."""
         self.layout_: sizing.Layout | None = None
         controller.add_listener(self)
         self.state_changed(controller.state, frozenset({"calls", "queue", "office", "playlist", "online"}))
@@ -98,10 +105,12 @@ class DisplayWindow(QWidget):
         self.queue.text_px = layout.text_px
         self.media.setGeometry(*layout.media.tuple())
         self.media.text_px = int(layout.text_px * 1.2)
+        self.media.min_text_px = layout.notice_px
         self.ticker.setGeometry(*layout.ticker.tuple())
         self.ticker.font_px = layout.ticker_px
         self.takeover.setGeometry(0, 0, width, height)
         self.takeover.number_px = layout.takeover_px
+        self.takeover.min_number_px = layout.number_px
         self.takeover.text_px = int(layout.text_px * 1.3)
         self.takeover.portrait = layout.portrait
         self.recent.set_calls(self.controller.state.recent)
@@ -131,16 +140,21 @@ class DisplayWindow(QWidget):
             self.header.set_online(state.online)
 
     def call_arrived(self, call: CallView) -> None:
-        seconds = self.display.call_takeover_s
-        if seconds > 0:
+        decision = self.takeover_policy.on_call()
+        self.takeover_decisions.append(decision.action)
+        sentence = self.controller.announcement_for(call).written if decision.action != "none" else ""
+        if decision.action == "join" and self.takeover.isVisible():
+            self.takeover.add_call(call, sentence, decision.seconds)
+        elif decision.action in ("start", "join"):
             # the full-screen call is the attention; the panel pulses once it is back
-            sentence = self.controller.announcement_for(call).written
             self.media.pause()
-            self.takeover.show_call(call, sentence, seconds)
+            self.takeover.show_call(call, sentence, decision.seconds)
         else:
+            # a busy minute: the queue stays in view, the call panel pulses
             self.call_panel.attention(ATTENTION_S)
 
     def _takeover_over(self) -> None:
+        self.takeover_policy.ended_early()
         self.media.resume()
         self.call_panel.attention(ATTENTION_S)
 

@@ -50,6 +50,9 @@ class OfficeSetup:
                 hours.validate(changes["hours"])
             except ValueError as err:
                 raise bad_args(str(err)) from None
+        for key in ("remote_max_waiting", "remote_per_contact", "remote_per_origin_day"):
+            if key in changes and (type(changes[key]) is not int or not 0 <= changes[key] <= 10_000):
+                raise bad_args(f"{key}: a whole number, 0–10000")
         if "tz" in changes:
             try:
                 hours.day_of(self._engine.now, changes["tz"])

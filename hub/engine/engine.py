@@ -29,6 +29,7 @@ from hub.engine.model import (
     C_SERVING,
     CALLED,
     NO_SHOW,
+    NOT_ARRIVED,
     OPEN_STATES,
     PARKED,
     SERVING,
@@ -44,12 +45,14 @@ from hub.engine.model import (
 from hub.engine.pins import check_pin
 from hub.engine.queueindex import QueueIndex, queue_index
 from hub.engine.reducer import Event, apply
+from hub.engine.remote import RemoteDesk
 
 Clock = Callable[[], float]
 EXACT_WAITING = 50
 """Up to this many waiting, the estimate is simulated again after every change."""
 ESTIMATE_STEP_S = 5
-_QUEUEING = frozenset({"ticket.issued", "ticket.returned", "ticket.transferred", "ticket.finished"})
+_QUEUEING = frozenset({"ticket.issued", "ticket.returned", "ticket.transferred", "ticket.finished",
+                       "ticket.checked_in"})
 PREFIX_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # Ticket numbers: the prefix letter and at least three digits (A001 … A999),
 # then as many digits as needed (A1000 … A9999, A10000 …). A number is never
@@ -72,6 +75,7 @@ class Engine:
     def __init__(self, clock: Clock, state: State | None = None) -> None:
         self.clock = clock
         self.setup = OfficeSetup(self)
+        self.remote = RemoteDesk(self)  # remote tickets: joining from the public pages, check-in
         self.state = state or State()
         self._events: list[Event] = []
         self._now = 0.0
@@ -215,7 +219,8 @@ class Engine:
 
     def issue_ticket(self, services: list[str], *, priority: bool = False, note: str = "",
                      lang: str = "hu", channel: str = "kiosk", token: str = "",
-                     appointment: str | None = None, due_at: float | None = None) -> Ticket:
+                     appointment: str | None = None, due_at: float | None = None,
+                     extra: dict[str, Any] | None = None) -> Ticket:
         self._begin()
         if not services:
             raise bad_args("at least one service")
@@ -238,6 +243,8 @@ class Engine:
             token=token, state=WAITING, issued_at=self._now, queued_at=self._now, queue_seq=seq,
             appointment=appointment, due_at=due_at,
         )
+        for name, value in (extra or {}).items():  # a remote ticket's state and fields
+            setattr(ticket, name, value)
         self._emit("ticket.issued", ticket=ticket.to_dict())
         return self.state.tickets[tid]
 
@@ -256,7 +263,7 @@ class Engine:
     def cancel_ticket(self, ticket_id: str) -> Ticket:
         self._begin()
         t = self._ticket(ticket_id)
-        if t.state not in (WAITING, NO_SHOW, PARKED):
+        if t.state not in (WAITING, NO_SHOW, PARKED, NOT_ARRIVED):
             raise conflict(f"ticket {t.number} is {t.state}")
         self._emit("ticket.cancelled", ticket=t.id)
         return t
@@ -342,14 +349,15 @@ class Engine:
         weights = routing.profile_of(self.state, c)
         # Only the head of each group of alike tickets can win (hub.engine.queueindex).
         candidates = queue_index(self.state).candidates(c.number, weights, self._now)
-        ticket = routing.pick(candidates, c, weights, self.boosts(), self._now,
-                              self.state.settings.appointment_lead_s)
+        boosts = self.boosts()
+        ticket = routing.pick(candidates, c, weights, boosts, self._now, self.state.settings.appointment_lead_s)
         if ticket is None:
             return None
+        self.remote.pass_over(ticket, c, weights, boosts)
         service = routing.served_service(ticket, weights) or (ticket.pending[0] if ticket.pending else None)
         self._emit("ticket.called", ticket=ticket.id, counter=c.number, clerk=c.clerk, service=service,
                    tier=routing.tier(ticket, self._now, self.state.settings.appointment_lead_s),
-                   waited_s=round(self._now - ticket.queued_at, 3))
+                   waited_s=round(self._now - max(ticket.queued_at, ticket.arrived_at or 0.0), 3))
         return ticket
 
     def recall(self, counter: int) -> Ticket:
@@ -572,6 +580,8 @@ class Engine:
         since then take at the speed of the counters serving it.
         """
         est = self.estimate()
+        if t.state == NOT_ARRIVED:
+            return self.remote.figure(t, est)
         if t.id in est.wait_s:
             return est.wait_s[t.id], est.ahead[t.id]
         sid = t.pending[0] if t.pending else ""

@@ -16,10 +16,11 @@ SERVING = "serving"  # service started at a counter
 PARKED = "parked"  # set aside at a counter (customer fetching a document)
 DONE = "done"  # all its services finished
 NO_SHOW = "no_show"  # did not come when called; may return within the window
+NOT_ARRIVED = "not_arrived"  # taken remotely, holds its place, not callable until checked in
 CLOSED = "closed"  # closed by end of day while still open
 CANCELLED = "cancelled"
 FINAL_STATES = frozenset({DONE, CLOSED, CANCELLED})
-OPEN_STATES = frozenset({WAITING, CALLED, SERVING, PARKED, NO_SHOW})
+OPEN_STATES = frozenset({WAITING, CALLED, SERVING, PARKED, NO_SHOW, NOT_ARRIVED})
 
 # Counter states.
 C_CLOSED = "closed"
@@ -64,6 +65,8 @@ class Service(Row):
     """Weekday ("0" = Monday) → [["08:00", "12:00"], …]; empty means the office's hours."""
     enabled: bool = True
     order: int = 0
+    remote: bool = False
+    """Citizens may take a ticket for it from the public pages (see hub/engine/remote.py)."""
 
 
 @dataclass
@@ -135,6 +138,18 @@ class Ticket(Row):
     marks: list[str] = field(default_factory=list)
     appointment: str | None = None
     due_at: float | None = None
+    # Remote tickets (channel "remote", see hub/engine/remote.py); new fields go last so
+    # that frozen tickets (positional values) of older versions still thaw.
+    code: str = ""
+    """Check-in code (digits) typed or scanned at the kiosk."""
+    contact: str = ""
+    """Phone or e-mail given when joining, for the limits and the messages; never shown publicly."""
+    origin: str = ""
+    """A digest of the client address it was taken from (the per-address limit)."""
+    arrived_at: float | None = None
+    """When the citizen checked in at the kiosk; waiting time is counted from here."""
+    passed: int = 0
+    """How many calls passed over it while the citizen was not there yet."""
 
     def to_dict(self) -> dict[str, Any]:
         # asdict() deep-copies field by field through generic code; a ticket's fields are
@@ -419,6 +434,12 @@ class Settings(Row):
     slot_capacity: dict[str, int] = field(default_factory=dict)
     """Appointments per slot, per service (default 1)."""
     message: dict[str, str] = field(default_factory=dict)
+    remote_max_waiting: int = 20
+    """At most this many remote tickets not yet checked in, office-wide (0: remote joining off)."""
+    remote_per_contact: int = 1
+    """Open remote tickets one phone number or e-mail address may hold at a time (0: no limit)."""
+    remote_per_origin_day: int = 3
+    """Remote tickets one client address may take per day (0: no limit)."""
 
 
 @dataclass

@@ -19,7 +19,11 @@ What it answers without looking at more than a handful of tickets:
 * per service (first pending case, not targeted at a counter): how many wait
   and since when the oldest waits;
 * per counter: the tickets targeted at it and the tickets parked there;
-* a ticket by its number or by its status-page token.
+* a ticket by its number or by its status-page token;
+* remote tickets: those not yet checked in (never routed, never in the groups
+  above, so neither a call nor the estimate counts them), and every remote
+  ticket of the day with its contact, client digest and check-in code (the
+  limits of :mod:`hub.engine.remote`).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from hub.engine.model import FINAL_STATES, PARKED, WAITING, State, Ticket
+from hub.engine.model import FINAL_STATES, NOT_ARRIVED, PARKED, WAITING, State, Ticket
 
 GroupKey = tuple[int | None, tuple[str, ...], bool, bool, str | None]
 """(target counter, pending services, front, priority, own group for a due appointment)."""
@@ -110,6 +114,10 @@ class QueueIndex:
         """Ticket state → how many of today's tickets are in it."""
         self._where: dict[str, tuple[Any, ...]] = {}
         """Waiting or parked ticket id → where it is filed, so that taking it out needs only the id."""
+        self.away: dict[str, str] = {}
+        """Remote ticket not yet checked in → its first pending service."""
+        self.remote: dict[str, tuple[str, str, str]] = {}
+        """Every remote ticket of the day → (contact, client digest, check-in code)."""
         for t in state.tickets.values():
             self.add(t)
 
@@ -119,6 +127,8 @@ class QueueIndex:
         """File a ticket (new, or taken out by :meth:`discard` before its change)."""
         state, tid = t.state, t.id
         self.counts[state] = self.counts.get(state, 0) + 1
+        if tid not in self.remote and t.channel == "remote":
+            self.remote[tid] = (t.contact, t.origin, t.code)
         if tid in self._refiling:  # a finished ticket named by an event (feedback): filed already
             self._refiling.discard(tid)
         else:
@@ -147,6 +157,9 @@ class QueueIndex:
         elif state == PARKED and t.counter is not None:
             self.parked.setdefault(t.counter, set()).add(tid)
             self._where[tid] = (PARKED, t.counter)
+        elif state == NOT_ARRIVED:
+            self.away[tid] = t.pending[0] if t.pending else ""
+            self._where[tid] = (NOT_ARRIVED,)
 
     def discard(self, tid: str) -> None:
         """Take a ticket out before a change to it (the reducer files it again after)."""
@@ -176,6 +189,8 @@ class QueueIndex:
             self.waiting_count -= 1
         elif where[0] == PARKED and len(where) > 1:
             self.parked.get(where[1], set()).discard(tid)
+        elif where[0] == NOT_ARRIVED:
+            self.away.pop(tid, None)
 
     # ---- questions ---------------------------------------------------------------
 
@@ -276,6 +291,8 @@ class QueueIndex:
         assert self.waiting_count == fresh.waiting_count
         assert {k: v for k, v in self.counts.items() if v} == {k: v for k, v in fresh.counts.items() if v}
         assert self.by_token == fresh.by_token
+        assert self.away == fresh.away, "away"
+        assert self.remote == fresh.remote, "remote"
         mine = sorted(zip(self._final_hashes, self._final_ids, strict=True))
         assert mine == sorted(zip(fresh._final_hashes, fresh._final_ids, strict=True)), "finished tokens"
 

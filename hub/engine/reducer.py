@@ -251,6 +251,19 @@ def _parked(s: State, e: Event) -> None:
     _release(s.counters[e["counter"]], e["at"])
 
 
+@handles("ticket.passed_over")
+def _passed_over(s: State, e: Event) -> None:
+    # Remote tickets whose turn came before their citizen arrived: they keep their place.
+    for tid in e["tickets"]:
+        s.tickets[tid].passed += 1
+
+
+@handles("ticket.checked_in")
+def _checked_in(s: State, e: Event) -> None:
+    t = s.tickets[e["ticket"]]
+    t.state, t.arrived_at, t.front = WAITING, e["at"], bool(e["front"])
+
+
 @handles("ticket.cancelled")
 def _cancelled(s: State, e: Event) -> None:
     t = s.tickets[e["ticket"]]

@@ -15,6 +15,10 @@ that entered its queue first wins):
    priority rule active for that service. Highest score wins; ties go to the
    earlier ticket.
 
+A remote ticket whose citizen has not checked in yet (state ``not_arrived``)
+is never eligible: Next passes it over and it keeps its place (see
+:mod:`hub.engine.remote`).
+
 A ticket targeted at one counter (transferred to "counter 3") is eligible
 only there, whatever its services. Otherwise a ticket is eligible where the
 counter's profile contains one of its pending services; a counter with no
@@ -67,6 +71,21 @@ def tier(ticket: Ticket, now: float, appointment_lead_s: float) -> int:
     return 3
 
 
+def rank(ticket: Ticket, weights: dict[str, int], boosts: dict[str, int], now: float,
+         appointment_lead_s: float) -> tuple[int, float, int]:
+    """Routing's key for a ticket at a counter with these weights: the smallest key wins."""
+    level = tier(ticket, now, appointment_lead_s)
+    if level < 3:
+        score = 0.0
+    else:
+        sid = served_service(ticket, weights)
+        weight = weights.get(sid, 1) * boosts.get(sid or "", 1) if sid else 1
+        # Negative so that "smaller key wins" holds in every tier; +1 s keeps
+        # weights meaningful for tickets issued this very second.
+        score = -(max(0.0, now - ticket.queued_at) + 1.0) * weight
+    return (level, score, ticket.queue_seq)
+
+
 def pick(
     tickets: Iterable[Ticket],
     counter: Counter,
@@ -80,16 +99,7 @@ def pick(
     for t in tickets:
         if not eligible(t, counter, weights):
             continue
-        level = tier(t, now, appointment_lead_s)
-        if level < 3:
-            score = 0.0
-        else:
-            sid = served_service(t, weights)
-            weight = weights.get(sid, 1) * boosts.get(sid or "", 1) if sid else 1
-            # Negative so that "smaller key wins" holds in every tier; +1 s keeps
-            # weights meaningful for tickets issued this very second.
-            score = -(max(0.0, now - t.queued_at) + 1.0) * weight
-        key = (level, score, t.queue_seq)
+        key = rank(t, weights, boosts, now, appointment_lead_s)
         if best_key is None or key < best_key:
             best, best_key = t, key
     return best

@@ -71,6 +71,8 @@ ACCESS: dict[str, str] = {
     "GET /book/manage/{code}": ANYONE,
     "POST /book/manage/{code}/cancel": ANYONE,
     "POST /book/manage/{code}/move": ANYONE,
+    "GET /queue": ANYONE,
+    "POST /queue": ANYONE,
     # ---- staff pages
     "GET /dashboard": STAFF,
     "GET /dashboard/live": STAFF,
@@ -123,6 +125,8 @@ ACCESS: dict[str, str] = {
     "GET /api/v1/public/booking/{code}": ANYONE,
     "POST /api/v1/public/booking/{code}/cancel": ANYONE,
     "POST /api/v1/public/booking/{code}/move": ANYONE,
+    "GET /api/v1/public/queue": ANYONE,
+    "POST /api/v1/public/queue": ANYONE,
     "GET /api/v1/dashboard": STAFF,
     "GET /api/v1/live/dashboard": STAFF,
     "GET /api/v1/services": STAFF,

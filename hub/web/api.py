@@ -120,6 +120,8 @@ class ServiceBody(Body):
     hours: dict[str, list[list[str]]] = Field(default_factory=dict)
     enabled: bool = True
     order: int = 0
+    remote: bool = False
+    """Citizens may join its queue from afar (docs/remote.md)."""
 
 
 @router.put("/services/{sid}", tags=["config"], responses=ERRORS)

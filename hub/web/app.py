@@ -336,7 +336,15 @@ def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _errors(app)
 
-    from hub.web import api, api_public, routes_admin, routes_content, routes_public, routes_stats
+    from hub.web import (
+        api,
+        api_public,
+        routes_admin,
+        routes_content,
+        routes_public,
+        routes_remote,
+        routes_stats,
+    )
     from hub.web.routes_capacity import router as capacity_router
 
     app.include_router(routes_public.router)
@@ -345,6 +353,8 @@ def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) 
     app.include_router(routes_stats.router)
     app.include_router(capacity_router)
     app.include_router(api_public.router)
+    app.include_router(routes_remote.api)
+    app.include_router(routes_remote.pages)
     app.include_router(api.router)
     from hub.notify import web as notify_web  # following a ticket, delivery log, message texts
 

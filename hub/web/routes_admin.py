@@ -74,7 +74,7 @@ def service_form(request: Request, sid: str) -> Response:
 
 def _new_service() -> dict[str, Any]:
     return {"id": "", "names": {"hu": "", "en": ""}, "prefix": "", "info": {"hu": "", "en": ""}, "group": "",
-            "sla_s": 900, "mean_service_s": 300.0, "hours": {}, "enabled": True, "order": 0}
+            "sla_s": 900, "mean_service_s": 300.0, "hours": {}, "enabled": True, "order": 0, "remote": False}
 
 
 def service_payload(form: Any, sid: str | None) -> dict[str, Any]:
@@ -90,6 +90,7 @@ def service_payload(form: Any, sid: str | None) -> dict[str, Any]:
         "hours": forms.hours_from_form(form),
         "enabled": forms.checkbox(form, "enabled"),
         "order": forms.integer(form, "order", 0, -1000, 1000, "order"),
+        "remote": forms.checkbox(form, "remote"),
     }
 
 
@@ -105,7 +106,7 @@ def _draft(form: Any, sid: str) -> dict[str, Any]:
             "info": {"hu": forms.text(form, "info_hu"), "en": forms.text(form, "info_en")},
             "group": forms.text(form, "group"), "sla_s": num("sla_min", 15) * 60,
             "mean_service_s": num("mean_min", 5) * 60, "enabled": forms.checkbox(form, "enabled"),
-            "order": num("order", 0), "hours": {}}
+            "order": num("order", 0), "hours": {}, "remote": forms.checkbox(form, "remote")}
 
 
 @router.post("/admin/services/{sid}")
@@ -315,6 +316,11 @@ def settings_save(request: Request, form: FormIn) -> Response:
         "appointment_lead_s": forms.integer(form, "appointment_lead_min", 5, 0, 240, "appointment lead") * 60,
         "slot_minutes": forms.integer(form, "slot_minutes", 15, 5, 240, "slot length"),
         "slot_capacity": capacity,
+        # joining the queue remotely (hub/engine/remote.py)
+        "remote_max_waiting": forms.integer(form, "remote_max_waiting", 20, 0, 1000, "remote tickets away"),
+        "remote_per_contact": forms.integer(form, "remote_per_contact", 1, 0, 10, "remote tickets per contact"),
+        "remote_per_origin_day": forms.integer(form, "remote_per_origin_day", 3, 0, 100,
+                                               "remote tickets per address a day"),
     }
     web.call("admin.settings", changes)
     try:

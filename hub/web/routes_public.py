@@ -130,15 +130,18 @@ def ticket_page(request: Request, token: str) -> Response:
                     old={"number": row[0], "day": row[1]} if row else None, token=token)
     from hub.notify.web import offered
 
-    return page(request, "ticket.html", ticket=info, token=token, fragment=_ticket_fragment(request, info),
+    return page(request, "ticket.html", ticket=info, token=token, fragment=_ticket_fragment(request, info, token=token),
                 follow=offered(web.db()))
 
 
-def _ticket_fragment(request: Request, info: dict[str, Any] | None, now: float | None = None) -> str:
+def _ticket_fragment(request: Request, info: dict[str, Any] | None, now: float | None = None,
+                     token: str = "") -> str:
     web = web_of(request)
     lang = lang_of(request)
+    # a remote ticket not yet checked in: the QR code the kiosk's scanner reads its code from
+    qr = qr_svg(f"{web.public_url}/t/{token}?code={info['code']}") if info and info.get("code") else None
     return web.render("_ticket_live.html", lang, t=info, now=now or datetime.now().timestamp(),
-                      no_show_return_s=web.settings.no_show_return_s)
+                      no_show_return_s=web.settings.no_show_return_s, checkin_qr=qr)
 
 
 @router.get("/t/{token}/live")
@@ -150,7 +153,7 @@ async def ticket_live(request: Request, token: str) -> Response:
         info = snap["tickets"].get(token)
         if info is None:  # not open, and not finished lately: the page keeps what it shows
             return None
-        return {"html": _ticket_fragment(request, info, snap["now"]), "state": info["state"],
+        return {"html": _ticket_fragment(request, info, snap["now"], token), "state": info["state"],
                 "number": info["number"]}
 
     return StreamingResponse(web.live.stream("public", render), media_type="text/event-stream",

@@ -37,6 +37,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, float]] = {
     "login": (10, 300.0),  # attempts per address (failures are slowed down by LoginThrottle)
     "public": (240, 60.0),  # public pages and API per address
     "book": (10, 600.0),  # bookings, moves and cancellations per address
+    "queue": (10, 600.0),  # attempts to join the queue from afar per address
     "stream": (60, 60.0),  # live streams opened per address
 }
 

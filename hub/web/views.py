@@ -11,7 +11,16 @@ from typing import Any
 
 from hub.booking import due_today
 from hub.engine import Engine
-from hub.engine.model import CALLED, DONE, NO_SHOW, OPEN_STATES, PARKED, SERVING, WAITING
+from hub.engine.model import (
+    CALLED,
+    DONE,
+    NO_SHOW,
+    NOT_ARRIVED,
+    OPEN_STATES,
+    PARKED,
+    SERVING,
+    WAITING,
+)
 from hub.engine.routing import waiting_for_service
 
 SLA_WARN = 0.75  # a queue is "warning" once its longest wait passes 75 % of the target
@@ -78,12 +87,15 @@ def dashboard_snapshot(engine: Engine, hub: Any) -> dict[str, Any]:
     totals = {
         "issued": len(s.tickets), "waiting": states.get(WAITING, 0), "served": states.get(DONE, 0),
         "no_show": states.get(NO_SHOW, 0), "at_counters": states.get(CALLED, 0) + states.get(SERVING, 0),
-        "parked": states.get(PARKED, 0),
+        "parked": states.get(PARKED, 0), "remote_away": len(index.away),
         "open_counters": sum(1 for c in counters if c["state"] in ("open", "called", "serving")),
     }
     rules = [{"id": r.id, "service": r.service, "boost": r.boost} for r in engine.active_rules()]
+    away = sorted((s.tickets[tid] for tid in index.away), key=lambda t: t.queue_seq)
+    remote = [{"number": t.number, "service": t.pending[0] if t.pending else "", "issued_at": t.issued_at,
+               "passed": t.passed} for t in away]
     return {"now": now, "services": services, "counters": counters, "backgrounds": backgrounds,
-            "totals": totals, "rules": rules, "devices": devices_snapshot(hub),
+            "totals": totals, "rules": rules, "remote": remote, "devices": devices_snapshot(hub),
             "alerts": hub.alerts.snapshot()["alerts"] if hub.alerts is not None else [],
             "office_open": engine.office_open(now), "tz": s.settings.tz,
             "service_names": {sid: svc.names for sid, svc in s.services.items()},
@@ -128,6 +140,8 @@ def public_snapshot(engine: Engine, presenter: Any, previous: dict[str, Any] | N
         "office": office, "waiting": sum(x["waiting"] for x in services) + engine.index.targeted_total(),
         "open_counters": sum(1 for c in counters if c["state"] == "open"), "counters": counters,
         "services": services, "appointments": due_today(s, now), "at": now,
+        "remote_on": bool(office["open"] and s.settings.remote_max_waiting > 0
+                          and any(svc.enabled and svc.remote for svc in s.services.values())),
     }
     # Open tickets from the index; a ticket that was open in the previous snapshot and is
     # finished now stays (as finished) for the pages still following it, the latest
@@ -162,7 +176,9 @@ def ticket_view(engine: Engine, presenter: Any, t: Any) -> dict[str, Any]:
             "pending": list(t.pending), "ahead": info["ahead"], "est_wait_s": info["est_wait_s"],
             "counter": t.counter, "counter_name": info.get("counter_name"), "called_at": t.called_at,
             "issued_at": t.issued_at, "no_show_at": t.no_show_at, "priority": t.priority,
-            "appointment": t.appointment, "day": t.day}
+            "appointment": t.appointment, "day": t.day, "channel": t.channel, "passed": t.passed,
+            # a remote ticket's check-in code: the page is reached only through its secret token
+            "code": t.code if t.state == NOT_ARRIVED else ""}
 
 
 def find_ticket_snapshot(engine: Engine, presenter: Any, token: str) -> dict[str, Any] | None:

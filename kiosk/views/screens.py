@@ -14,17 +14,15 @@ from PyQt6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QScrollArea,
-    QScroller,
     QVBoxLayout,
     QWidget,
 )
 
 from kiosk.model import PrintState, Problem, ViewState
+from kiosk.views.pager import CardPager
 from kiosk.views.texts import Texts
 from kiosk.views.theme import Metrics
-from kiosk.views.widgets import Banner, QrView, Tile, button, label
-from sorra.qt import clear_layout as clear
+from kiosk.views.widgets import Banner, QrView, Tile, WrapButton, button, label
 
 Act = Callable[..., None]
 CENTER = Qt.AlignmentFlag.AlignCenter
@@ -45,16 +43,6 @@ class ScreenWidget(QWidget):
 
     def render(self, s: ViewState, tx: Texts) -> None:
         raise NotImplementedError
-
-    def scroll(self, inner: QWidget) -> QScrollArea:
-        area = QScrollArea()
-        area.setWidgetResizable(True)
-        area.setFrameShape(QFrame.Shape.NoFrame)
-        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
-        area.setWidget(inner)
-        QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
-        return area
 
 
 def _printer_message(state: str, tx: Texts) -> str:
@@ -101,8 +89,8 @@ class StartScreen(ScreenWidget):
         self.title.setText(tx("Welcome!"))
         self.subtitle.setText(tx("Touch the screen to get a ticket."))
         self.ticket.setText(tx("Get a ticket"))
-        self.appointment.setText(tx("I have an appointment"))
-        self.hint.setText(tx("You can also scan the QR code of your booking at any time."))
+        self.appointment.setText(tx("I have an appointment or a code"))
+        self.hint.setText(tx("You can also scan the QR code of your booking or of your ticket from afar at any time."))
         if s.printer in PRINTER_TROUBLE:
             self.banner.show_message(
                 "warn", _printer_message(s.printer, tx) + " " + tx("Your ticket will be shown on the screen.")
@@ -119,17 +107,17 @@ class CatalogueScreen(ScreenWidget):
         super().__init__(m, act)
         self.title = label("", "title")
         self.subtitle = label("", "subtitle")
-        self.inner = QWidget()
-        self.grid = QGridLayout(self.inner)
-        self.grid.setSpacing(m.gap)
-        self.grid.setContentsMargins(0, 0, 0, 0)
+        # whole tiles a page at a time, like the review screen's cards: no thin scrollbar
+        self.tiles = CardPager(m, columns=m.columns, side_buttons=False)
         self.back = button("", "", lambda: act("back"), name="back")
         self.next = button("", "primary", lambda: act("show_review"), name="toReview")
         self.box.addWidget(self.title)
         self.box.addWidget(self.subtitle)
-        self.box.addWidget(self.scroll(self.inner), 1)
+        self.box.addWidget(self.tiles, 1)
         bar = QHBoxLayout()
         bar.addWidget(self.back)
+        bar.addStretch(1)
+        bar.addWidget(self.tiles.column)  # ▲ 1/3 ▼ between Back and Continue, when there are pages
         bar.addStretch(1)
         bar.addWidget(self.next)
         self.box.addLayout(bar)
@@ -166,25 +154,23 @@ class CatalogueScreen(ScreenWidget):
         key = tuple((e[0], e[1], e[2]) for e in entries)
         if key != self._key:  # other tiles: build them anew
             self._key = key
-            clear(self.grid)
             self._tiles = {}
-            cols = self.m.columns
             height = round(self.m.touch * 1.65)
-            for i, (tid, title, detail, foot, _on, on_click) in enumerate(entries):
-                tile = Tile(title, detail, foot, height, on_click)
-                self._tiles[tid] = tile
-                self.grid.addWidget(tile, i // cols, i % cols)
-            for c in range(cols):
-                self.grid.setColumnStretch(c, 1)
-            self.grid.setRowStretch(len(entries) // cols + 1, 1)
+            for tid, title, detail, foot, _on, on_click in entries:
+                self._tiles[tid] = Tile(title, detail, foot, height, on_click)
+            self.tiles.set_cards(list(self._tiles.values()))
         # the same tiles: update them in place, so a finger on a tile keeps it
         # while the queue figures change under it
+        feet_changed = False
         for tid, _title, _detail, foot, on, _click in entries:
             tile = self._tiles[tid]
             tile.foot.setText(foot)
+            feet_changed |= tile.foot.isVisibleTo(tile) != bool(foot)
             tile.foot.setVisible(bool(foot))
             if tile.isEnabled() != on:
                 tile.setEnabled(on)
+        if feet_changed:
+            self.tiles.repaginate()  # a tile grew or shrank a line
 
     @staticmethod
     def _foot(svc, chosen: bool, tx: Texts) -> str:
@@ -207,11 +193,9 @@ class ReviewScreen(ScreenWidget):
     def __init__(self, m: Metrics, act: Act) -> None:
         super().__init__(m, act)
         self.title = label("", "title")
-        self.inner = QWidget()
-        self.list = QVBoxLayout(self.inner)
-        self.list.setSpacing(m.gap)
-        self.list.setContentsMargins(0, 0, 0, 0)
-        self.priority = button("", "toggle", None, name="priority")
+        # every chosen service in view: whole cards, a page at a time (no thin scrollbar hiding one)
+        self.cards = CardPager(m)
+        self.priority = WrapButton("toggle", name="priority", min_height=m.touch)
         self.priority.setCheckable(True)
         self.priority.clicked.connect(lambda checked: act("set_priority", checked))
         self.add = button("", "", lambda: act("add_another"), name="addAnother")
@@ -219,15 +203,19 @@ class ReviewScreen(ScreenWidget):
         self.confirm = button("", "primary", lambda: act("confirm"), name="confirm")
         self.confirm.setMinimumHeight(round(m.touch * 1.2))
         self.box.addWidget(self.title)
-        self.box.addWidget(self.scroll(self.inner), 1)
+        self.box.addWidget(self.cards, 1)
         self.box.addWidget(self.priority)
         bar = QHBoxLayout()
         bar.setSpacing(m.gap)
         bar.addWidget(self.cancel)
         bar.addWidget(self.add)
         bar.addStretch(1)
-        bar.addWidget(self.confirm, 2)
-        self.box.addLayout(bar)
+        if m.portrait:  # too narrow for three buttons in a row: "Print my ticket" gets its own
+            self.box.addLayout(bar)
+            self.box.addWidget(self.confirm)
+        else:
+            bar.addWidget(self.confirm, 2)
+            self.box.addLayout(bar)
         self._key: tuple | None = None
 
     def render(self, s: ViewState, tx: Texts) -> None:
@@ -244,13 +232,14 @@ class ReviewScreen(ScreenWidget):
         if key == self._key:
             return
         self._key = key
-        clear(self.list)
+        cards: list[QWidget] = []
         for svc in s.selected:
             card = QFrame()
             card.setObjectName("card")
             row = QHBoxLayout(card)
-            row.setContentsMargins(self.m.gap * 2, self.m.gap, self.m.gap, self.m.gap)
+            row.setContentsMargins(self.m.gap * 2, self.m.gap // 2, self.m.gap, self.m.gap // 2)
             texts = QVBoxLayout()
+            texts.setSpacing(self.m.gap // 3)
             name = label(svc.name, "cardTitle")
             texts.addWidget(name)
             if svc.info:
@@ -259,8 +248,8 @@ class ReviewScreen(ScreenWidget):
                 texts.addWidget(label(tx("Closed now"), "muted"))
             row.addLayout(texts, 1)
             row.addWidget(button(tx("Remove"), "", lambda sid=svc.id: self.act("remove_service", sid)))
-            self.list.addWidget(card)
-        self.list.addStretch(1)
+            cards.append(card)
+        self.cards.set_cards(cards)
 
 
 # ---- check-in ---------------------------------------------------------------------------------
@@ -319,14 +308,20 @@ class CheckInScreen(ScreenWidget):
             self.box.addLayout(body, 1)
 
     def render(self, s: ViewState, tx: Texts) -> None:
-        self.title.setText(tx("Appointment check-in"))
-        self.hint.setText(tx("Scan the QR code of your booking, or type its code."))
+        self.title.setText(tx("Check in"))
+        self.hint.setText(tx("Type the code of your appointment or of your ticket taken from afar, "
+                             "or scan its QR code."))
         self.code.setText(s.code or "_ _ _ _ _ _")
         self.back.setText(tx("Back"))
         self.submit.setText(tx("Check in"))
         self.submit.setEnabled(len(s.code) >= 3)
+        remote = s.code.isdigit()  # a ticket taken from afar (kiosk.scanner.check_in_request)
         message = {
-            Problem.NOT_FOUND: tx("We could not find an appointment with this code. Please check it."),
+            Problem.NOT_FOUND: tx("We could not find a ticket from afar with this code today. Please check it.")
+            if remote else tx("We could not find an appointment with this code. Please check it."),
+            Problem.ALREADY_CHECKED_IN: tx("This ticket has already been checked in. Please wait to be called."),
+            Problem.NOT_TODAY: tx("This ticket was for an earlier day. Please take a new ticket."),
+            Problem.CANCELLED: tx("This ticket was cancelled. Please take a new ticket."),
             Problem.BAD_CODE: tx("That is not an appointment code. A code has 3 to 32 letters and digits."),
             Problem.CONFLICT: tx("This appointment cannot be checked in now (it may be for another day). "
                                  "Please ask at the information desk."),
@@ -399,7 +394,7 @@ class TicketScreen(ScreenWidget):
         t = s.ticket
         if t is None:
             return
-        self.your.setText(tx("Your number"))
+        self.your.setText(tx("Checked in! Your number") if t.checked_in else tx("Your number"))
         self.number.setText(t.number)
         self.services.setText(", ".join(x.name for x in t.services))
         self.ahead.setText(
@@ -412,6 +407,8 @@ class TicketScreen(ScreenWidget):
             extra.append(tx("Priority customer"))
         if t.appointment:
             extra.append(tx("Appointment: {code}", code=t.appointment))
+        if t.front:
+            extra.append(tx("Your turn had come: you are called first."))
         self.extra.setText(" · ".join(extra))
         self.extra.setVisible(bool(extra))
         self.qr.set_data(t.status_url)

@@ -76,6 +76,15 @@ def sample_states(lang: str) -> dict[str, ViewState]:
         "15-idle-warning": replace(
             base, screen=Screen.CATALOGUE, group="docs", services=docs, idle_warning_s=8
         ),
+        "16-check-in-remote-code": replace(base, screen=Screen.CHECK_IN, code="4827"),
+        "17-checked-in-remote": replace(
+            base, screen=Screen.TICKET,
+            ticket=replace(ticket, number="S017", services=(svc[0],), ahead=0, est_wait_s=0, checked_in=True,
+                           front=True),
+        ),
+        "18-check-in-already": replace(base, screen=Screen.CHECK_IN, code="482715",
+                                       problem=Problem.ALREADY_CHECKED_IN),
+        "19-check-in-not-today": replace(base, screen=Screen.CHECK_IN, code="482715", problem=Problem.NOT_TODAY),
     }
 
 

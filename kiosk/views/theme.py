@@ -123,6 +123,8 @@ QLabel#officeName {{ color: {HEADER_INK}; font-size: {round(f * 1.1)}px; font-we
 QLabel#title {{ font-size: {round(f * 1.55)}px; font-weight: bold; }}
 QLabel#subtitle {{ font-size: {f}px; color: {MUTED}; }}
 QLabel#body {{ font-size: {f}px; }}
+QLabel#wrapText {{ font-size: {f}px; color: {SECONDARY_INK}; }}
+QLabel#wrapText[on="true"] {{ color: {SELECTED_INK}; font-weight: bold; }}
 QLabel#muted {{ font-size: {round(f * 0.85)}px; color: {MUTED}; }}
 QLabel#cardTitle {{ font-size: {round(f * 1.1)}px; font-weight: bold; }}
 QLabel#bigNumber {{ font-size: {round(f * 4.6)}px; font-weight: bold; color: {INK}; }}

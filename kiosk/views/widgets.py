@@ -198,3 +198,57 @@ def row(*widgets: QWidget, spacing: int = 12, stretch_first: bool = False) -> QH
     for i, w in enumerate(widgets):
         box.addWidget(w, 1 if (stretch_first and i == 0) else 0)
     return box
+
+
+class WrapButton(QPushButton):
+    """A push button whose text wraps onto more lines instead of being cut off at both ends.
+
+    For long sentences on a narrow (portrait) screen: "Elsőbbséget kérek
+    (idős, fogyatékkal élő vagy várandós)". The text is a label inside the
+    button that lets touches through; the button grows to the wrapped height.
+    """
+
+    def __init__(self, kind: str = "", *, name: str = "", min_height: int = 0) -> None:
+        super().__init__()
+        if kind:
+            self.setProperty("kind", kind)
+        if name:
+            self.setObjectName(name)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.min_height = min_height
+        self.text_label = label("", "wrapText", align=Qt.AlignmentFlag.AlignCenter)
+        self.text_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        box = QHBoxLayout(self)
+        box.setContentsMargins(18, 8, 18, 8)
+        box.addWidget(self.text_label)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self.toggled.connect(self._mark)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        self.text_label.setText(text)
+        self.updateGeometry()
+
+    def text(self) -> str:
+        return self.text_label.text()
+
+    def _mark(self, on: bool) -> None:
+        self.text_label.setProperty("on", on)
+        self.text_label.style().unpolish(self.text_label)
+        self.text_label.style().polish(self.text_label)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        m = self.layout().contentsMargins()
+        text_h = self.text_label.heightForWidth(max(1, width - m.left() - m.right()))
+        return max(self.min_height, text_h + m.top() + m.bottom())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        w = self.text_label.sizeHint().width() + 36
+        return QSize(w, self.heightForWidth(w))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(self.min_height, self.min_height)

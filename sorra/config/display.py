@@ -28,7 +28,14 @@ class DisplaySection(Section):
     media_cache: str = "/var/cache/sorra/media"
     """Playlist media, by checksum; also keeps the last playlist so ads play with the hub away."""
     call_takeover_s: float = Field(6.0, ge=0, le=60)
-    """A new call fills the screen this long (0: only the highlighted call panel)."""
+    """A new call fills the screen at most this long (0: only the highlighted call panel)."""
+    call_takeover_min_s: float = Field(2.5, ge=0.1, le=60)
+    """The shortest takeover: calls close together get this instead of the full length."""
+    call_takeover_share: float = Field(0.25, ge=0.05, le=1.0)
+    """At most this share of the time is takeover (over ``call_takeover_window_s``) and of the time
+    since the previous call; beyond it a call only pulses in the call panel and the queue stays."""
+    call_takeover_window_s: float = Field(60.0, ge=1, le=3600)
+    """The span over which ``call_takeover_share`` is counted."""
     catchup_announce_s: float = Field(20.0, ge=0, le=600)
     """After an outage, a missed call at most this old is still shown full-screen and announced."""
     ticker_speed: float = Field(1.0, ge=0.2, le=5.0)

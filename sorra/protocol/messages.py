@@ -76,6 +76,10 @@ class TicketInfo(Open):
     """Services of the ticket not yet finished."""
     recalls: int = 0
     counter_name: str | None = None
+    front: bool = False
+    """Goes first in line (a remote ticket whose turn passed before it checked in, a returning no-show …)."""
+    passed: int = 0
+    """Remote ticket: how many calls passed it over before its citizen checked in."""
 
 
 # ---- request arguments (one model per op) ----------------------------------
@@ -94,6 +98,12 @@ class TicketIssueArgs(Strict):
 class AppointmentCheckInArgs(Strict):
     code: str = Field(min_length=3, max_length=32)
     lang: Literal["hu", "en"] = "hu"
+
+
+class TicketCheckInArgs(Strict):
+    """A remote ticket's citizen is at the kiosk: its six-digit check-in code (typed or from its QR code)."""
+
+    code: str = Field(pattern=r"^[0-9]{6}$")
 
 
 class FinishArgs(Strict):
@@ -148,6 +158,7 @@ class AlertRaiseArgs(Strict):
 OP_ARGS: dict[str, type[Strict]] = {
     Op.TICKET_ISSUE: TicketIssueArgs,
     Op.APPOINTMENT_CHECK_IN: AppointmentCheckInArgs,
+    Op.TICKET_CHECKIN: TicketCheckInArgs,
     Op.COUNTER_CALL_NEXT: NoArgs,
     Op.COUNTER_RECALL: NoArgs,
     Op.COUNTER_START: NoArgs,
@@ -172,6 +183,7 @@ OP_ARGS: dict[str, type[Strict]] = {
 OP_ROLES: dict[str, frozenset[str]] = {
     Op.TICKET_ISSUE: frozenset({"kiosk"}),
     Op.APPOINTMENT_CHECK_IN: frozenset({"kiosk"}),
+    Op.TICKET_CHECKIN: frozenset({"kiosk"}),
     Op.DEVICE_ALERT: frozenset({"kiosk", "counter", "display"}),
     **{op: frozenset({"counter"}) for op in OP_ARGS if op.split(".")[0] in {"counter", "clerk", "background", "feedback"}},
 }
@@ -333,6 +345,7 @@ EVENT_MODELS: dict[str, type[Open]] = {"call": CallInfo, "alert": AlertEvent}
 RESULT_MODELS: dict[str, type[Open]] = {
     "ticket.issue": TicketResult,
     "appointment.check_in": TicketResult,
+    "ticket.checkin": TicketResult,
     "counter.call_next": TicketResult,
     "counter.recall": TicketResult,
     "counter.start": TicketResult,

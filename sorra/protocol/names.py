@@ -16,6 +16,7 @@ class Op(StrEnum):
 
     TICKET_ISSUE = "ticket.issue"
     APPOINTMENT_CHECK_IN = "appointment.check_in"
+    TICKET_CHECKIN = "ticket.checkin"
     COUNTER_CALL_NEXT = "counter.call_next"
     COUNTER_RECALL = "counter.recall"
     COUNTER_START = "counter.start"
@@ -44,6 +45,9 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"  # the state does not allow it now (nothing to recall, counter closed, …)
     CLOSED = "closed"  # office or service closed
+    ALREADY_CHECKED_IN = "already_checked_in"  # ticket.checkin: this remote ticket has checked in before
+    NOT_TODAY = "not_today"  # ticket.checkin: the code belongs to a remote ticket of an earlier day
+    CANCELLED = "cancelled"  # ticket.checkin: this remote ticket was cancelled
     OFFLINE = "offline"  # (client side) could not be sent before the deadline: nothing was done
     TIMEOUT = "timeout"  # (client side) sent, no reply in time: it may still be done
     TOO_LARGE = "too_large"  # (client side) bigger than the bus carries: nothing sent

@@ -144,7 +144,12 @@ def test_media_area_rotates_only_cached_scheduled_items(qtbot, tmp_path: Path) -
 def test_screenshots_are_rendered(tmp_path: Path) -> None:
     files = render_screenshots(tmp_path, resolutions=("1280x720", "720x1280"), langs=("hu", "en"))
     pngs = [f for f in files if f.suffix == ".png"]
-    assert len(pngs) == 2 * (2 * 2 + 1)
+    names = {f.name for f in pngs}
+    for res in ("1280x720", "720x1280"):
+        for lang in ("hu", "en"):
+            for kind in ("", "-call", "-calls", "-notice-1"):
+                assert f"{res}-{lang}{kind}.png" in names
+        assert f"{res}-hu-offline.png" in names
     img = QImage(str(tmp_path / "720x1280-en.png"))
     assert (img.width(), img.height()) == (720, 1280)
     colors = {img.pixel(x, y) for x in range(0, 720, 24) for y in range(0, 1280, 24)}

@@ -50,13 +50,15 @@ op = st.one_of(
     st.tuples(st.just("cancel"), st.integers(0, 30)),
     st.tuples(st.just("wait"), st.integers(1, 4000)),
     st.tuples(st.just("next_day")),
+    st.tuples(st.just("join_remote"), st.sampled_from(SERVICES), st.integers(0, 3)),
+    st.tuples(st.just("check_in_remote"), st.integers(0, 30)),
 )
 
 
 def setup_office(clock: Clock) -> Engine:
     e = Engine(clock)
     for sid in SERVICES:
-        e.upsert_service({"id": sid, "names": {"hu": sid, "en": sid}, "prefix": sid})
+        e.upsert_service({"id": sid, "names": {"hu": sid, "en": sid}, "prefix": sid, "remote": sid != "C"})
     e.upsert_counter(1)
     e.upsert_counter(2, profile=[{"service": "A", "weight": 2}, {"service": "B", "weight": 1}])
     e.upsert_counter(3, profile=[{"service": "C", "weight": 1}])
@@ -110,6 +112,11 @@ def run(e: Engine, clock: Clock, step: tuple) -> None:
         e.feedback(step[1], step[2])
     elif name == "cancel":
         e.cancel_ticket(pick(step[1]))
+    elif name == "join_remote":
+        e.remote.join(step[1], contact=f"+3630{step[2]}", origin=f"ip{step[2]}", code=f"{len(ids):06d}",
+                      token=f"tok{len(ids)}")
+    elif name == "check_in_remote":
+        e.remote.check_in(f"{step[1]:06d}")
     elif name == "wait":
         clock.advance(step[1])
     elif name == "next_day":
