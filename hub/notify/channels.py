@@ -60,15 +60,17 @@ class Email:
         m["Message-ID"] = f"<{msg_id}@{domain}>"
         m.set_content(body)
         security = cfg.get("security", "none")
+        # The system's CAs, or the office's own (an internal mail server): --ca-file.
+        context = ssl.create_default_context(cafile=cfg.get("ca_file") or None)
         try:
             if security == "tls":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg["host"], int(cfg["port"]), timeout=self.timeout,
-                                                      context=ssl.create_default_context())
+                                                      context=context)
             else:
                 smtp = smtplib.SMTP(cfg["host"], int(cfg["port"]), timeout=self.timeout)
             with smtp:
                 if security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=context)
                 if cfg.get("user"):
                     smtp.login(cfg["user"], cfg.get("password", ""))
                 smtp.send_message(m)

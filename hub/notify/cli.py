@@ -41,6 +41,7 @@ def add_notify_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     sec = email.add_mutually_exclusive_group()
     sec.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
     sec.add_argument("--tls", action="store_true", help="connect with TLS (SMTPS, usually port 465)")
+    email.add_argument("--ca-file", default="", help="trust this CA (PEM) for the server's certificate")
     email.add_argument("--user", default="", help="log in as this user")
     email.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
@@ -109,7 +110,8 @@ def _dispatch(args: argparse.Namespace, conn: sqlite3.Connection, data_dir: Path
             print(f"sorra hub notify: not an e-mail address: {args.sender}", file=sys.stderr)
             return 2
         outbox.put_setting(conn, "email", {"host": args.smtp_host, "port": args.smtp_port, "from": args.sender,
-                                           "security": security, "user": args.user, "password": password})
+                                           "security": security, "user": args.user, "password": password,
+                                           "ca_file": str(Path(args.ca_file).resolve()) if args.ca_file else ""})
         print(f"e-mail through {args.smtp_host}:{args.smtp_port} ({security}) from {args.sender}")
     elif a == "sms":
         outbox.put_setting(conn, "sms", {"modem": args.modem, "pin": args.pin, "baud": args.baud})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import ssl
 import threading
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +17,8 @@ from tests.broker_fixture import free_port
 class SmtpSink:
     """aiosmtpd on 127.0.0.1; every accepted message is parsed and kept. ``refuse`` makes it answer 451."""
 
-    def __init__(self, port: int | None = None, *, auth: tuple[str, str] | None = None) -> None:
+    def __init__(self, port: int | None = None, *, auth: tuple[str, str] | None = None,
+                 starttls: ssl.SSLContext | None = None, tls: ssl.SSLContext | None = None) -> None:
         from aiosmtpd.controller import Controller
 
         self.port = port or free_port()
@@ -32,6 +34,10 @@ class SmtpSink:
                 ok = (data.login.decode(), data.password.decode()) == auth
                 return AuthResult(success=ok)
             kwargs = {"authenticator": authenticator, "auth_require_tls": False, "auth_required": True}
+        if starttls is not None:
+            kwargs.update(tls_context=starttls, require_starttls=True)
+        if tls is not None:
+            kwargs.update(ssl_context=tls)
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **kwargs)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 
 import pytest
@@ -132,3 +133,28 @@ def test_default_sms_texts_take_at_most_two_parts() -> None:
         for kind in texts.KINDS:
             sms = texts.render({}, kind, lang, facts)["sms"]
             assert "{" not in sms and sms_parts(sms) <= 2, (lang, kind, len(sms))
+
+
+def _server_tls(tmp_path) -> tuple[ssl.SSLContext, str]:
+    from hub.broker._tls import ensure_ca, issue_server_certificate
+
+    ca_cert, ca_key = ensure_ca(tmp_path, "test")
+    cert, key = tmp_path / "smtp.crt", tmp_path / "smtp.key"
+    issue_server_certificate(ca_cert.read_bytes(), ca_key.read_bytes(), cert, key, hosts=["127.0.0.1"])
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    return ctx, str(ca_cert)
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_email_over_starttls_and_tls_trusting_the_offices_ca(tmp_path, security: str) -> None:
+    ctx, ca = _server_tls(tmp_path)
+    smtp = SmtpSink(**{security: ctx}).start()
+    try:
+        cfg = {"host": "127.0.0.1", "port": smtp.port, "from": "iroda@example.hu", "security": security}
+        with pytest.raises(SendError, match="CERTIFICATE_VERIFY_FAILED"):  # not a system CA
+            Email(cfg, timeout=5).send("a@example.hu", "s", "b", "", msg_id="m0")
+        Email({**cfg, "ca_file": ca}).send("a@example.hu", "Titkosítva", "b", "", msg_id="m1")
+        assert smtp.wait_for(1)[0]["Subject"] == "Titkosítva"
+    finally:
+        smtp.stop()
