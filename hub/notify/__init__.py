@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
+ERASE_EVERY_S = 600.0
 
 
 def install_projector(hub: Any) -> Any:
@@ -35,10 +36,15 @@ def start_sender(hub: Any, projector: Any) -> Callable[[], None]:
     from hub.store.store import Store
 
     store: Store = hub.store
+    erased_at = [float("-inf")]
 
     def housekeep() -> None:
+        # Reminders every pass (a few seconds); erasing contacts every ten minutes is soon enough.
+        erase = hub.clock() - erased_at[0] >= ERASE_EVERY_S
         try:
-            hub.worker.run_in_worker(lambda _engine: housekeeping.run(hub, projector.facts), timeout=30)
+            hub.worker.run_in_worker(lambda _engine: housekeeping.run(hub, projector.facts, erase=erase), timeout=30)
+            if erase:
+                erased_at[0] = hub.clock()
         except Exception:
             log.exception("reminders and erasing contacts failed")
 

@@ -9,7 +9,9 @@ with: a cancelled appointment never gets a reminder.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hub.notify import outbox
 from hub.notify.projector import Facts, erase_s, queue_appointment
@@ -40,31 +42,39 @@ def erase_contacts(conn: sqlite3.Connection, state: Any, now: float, cfg: dict[s
     """Blank contacts ``erase_days`` after their appointment or ticket: outbox, follows, appointments.
 
     The appointment's contact is blanked in the engine's memory, its stored
-    row and the ``appointment.booked`` event alike (nothing else reads it).
+    row and its ``appointment.booked`` event alike (nothing else holds it).
+    Each is found by its key (the event by its day and type), so the event log
+    is never scanned.
     """
     n = outbox.erase_contacts(conn, now, cfg["erase_days"])
     cutoff = now - erase_s(cfg)
+    tz = ZoneInfo(state.settings.tz)
     for a in state.appointments.values():
-        if a.contact and a.at <= cutoff:
-            a.contact = ""
-            conn.execute("UPDATE entities SET data = json_set(data, '$.contact', '') WHERE kind = 'appointment'"
-                         " AND key = ?", [a.code])
-            n += 1
-    conn.execute("UPDATE entities SET data = json_set(data, '$.contact', '') WHERE kind = 'appointment'"
-                 " AND json_extract(data, '$.at') <= ? AND json_extract(data, '$.contact') != ''", [cutoff])
-    n += conn.execute("UPDATE events SET data = json_set(data, '$.appointment.contact', '')"
-                      " WHERE type = 'appointment.booked' AND json_extract(data, '$.appointment.at') <= ?"
-                      " AND json_extract(data, '$.appointment.contact') != ''", [cutoff]).rowcount
+        if not a.contact or a.at > cutoff:
+            continue
+        a.contact = ""
+        conn.execute("UPDATE entities SET data = json_set(data, '$.contact', '') WHERE kind = 'appointment'"
+                     " AND key = ?", [a.code])
+        booked_day = datetime.fromtimestamp(a.booked_at or a.at, tz).date().isoformat()
+        sql = ("UPDATE events SET data = json_set(data, '$.appointment.contact', '')"
+               " WHERE type = 'appointment.booked' AND json_extract(data, '$.appointment.code') = ?")
+        if conn.execute(sql + " AND day = ?", [a.code, booked_day]).rowcount == 0:
+            conn.execute(sql, [a.code])  # logged under another office day than the booking's date: look further
+        n += 1
     return n
 
 
-def run(hub: Any, facts: Facts) -> None:
-    """Both, in one transaction on the store's connection (call on the engine worker)."""
+def run(hub: Any, facts: Facts, *, erase: bool = True) -> None:
+    """Reminders (and erasing, when asked), in one transaction on the store's connection.
+
+    Call on the engine worker.
+    """
     store = hub.store
     with store.lock, store.db.atomic():
         conn = store.db.conn
         cfg = outbox.settings(conn)
         now = hub.clock()
         queue_reminders(conn, hub.engine.state, facts, now, cfg)
-        erase_contacts(conn, hub.engine.state, now, cfg)
+        if erase:
+            erase_contacts(conn, hub.engine.state, now, cfg)
 
