@@ -38,6 +38,8 @@ class ModemEmulator:
         """``+CMS ERROR`` codes to answer the next ``AT+CMGS`` with, one each."""
         self.messages: list[Received] = []
         self.pdus: list[str] = []
+        self.commands: list[str] = []
+        """Every AT command received, in order."""
         self.log_path = log_path
         self.on_message = on_message
         self.changed = threading.Condition()
@@ -111,6 +113,7 @@ class ModemEmulator:
                     pdu_len = self._command(line)
 
     def _command(self, line: str) -> int | None:
+        self.commands.append(line)
         cmd = line.upper()
         if not cmd.startswith("AT"):
             self._reply("ERROR")

@@ -53,6 +53,7 @@ class Sender:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._channels: dict[str, channels.Channel] = {}
+        self._configs: dict[str, Any] = {}
         self._version = -1.0
         self._failures: dict[str, int] = {}
         self._housekept_at = 0.0
@@ -117,15 +118,20 @@ class Sender:
         version = outbox.settings_version(self.conn)
         cfg = outbox.settings(self.conn)
         if version != self._version:
-            for ch in self._channels.values():
-                ch.close()
-            self._channels = {}
+            # Rebuild only a channel whose own settings changed: the modem stays open, and a
+            # SIM that refused its PIN is not asked again (three wrong PINs lock it).
             for name in ("email", "sms", "gateway"):
+                if cfg.get(name) == self._configs.get(name) and (name in self._channels) == bool(cfg.get(name)):
+                    continue
+                old = self._channels.pop(name, None)
+                if old is not None:
+                    old.close()
                 ch = channels.build(name, cfg)
                 if ch is not None:
                     self._channels[name] = ch
                 else:
                     self._clear_alert(name)
+                self._configs[name] = cfg.get(name)
             self._version = version
         return cfg
 
