@@ -139,6 +139,9 @@ class Hub:
         self.discovery: Any = None
         """hub.discovery.HubDiscovery while running (mDNS announcement, devices seen)."""
         self.extra_stop: list[Callable[[], None]] = []
+        self.notify_sender: Any = None
+        self.notify_projector: Any = None
+        """The e-mail/SMS sender thread (hub/notify), once started."""
         self._lock_file: Any = None
         self._pruned_at = 0.0
         self.tls: Any = None
@@ -179,6 +182,9 @@ class Hub:
         install_stats(self.store)  # statistics fact tables, written in every commit
         self.engine = Engine(self.clock, self.store.load_state())
         self.presenter = Presenter(self.engine, self.public_url)
+        from hub.notify import install_projector, start_sender
+
+        notify_projector = install_projector(self)  # messages queued in the same commit as their cause
         self.devices = DeviceRegistry(self.store, admins=(ADMIN_USER,))
         self.alerts = AlertBook(publish=self._publish_alert, clock=self.clock)
         self.ops = hub_ops()
@@ -201,6 +207,7 @@ class Hub:
         from hub.central_link import start_central_link
 
         self.extra_stop.append(start_central_link(self))  # replication to a central service (docs/central.md)
+        self.extra_stop.append(start_sender(self, notify_projector))  # e-mail and SMS (docs/notifications.md)
         if self.config.web:
             self._start_web()
         self._write_runtime_info()

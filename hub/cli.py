@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hub.central_link import add_central_parser  # join / status / leave (docs/central.md)
 
     add_central_parser(sub, common)
+    from hub.notify.cli import add_notify_parser  # e-mail, SMS, reminders (docs/notifications.md)
+
+    add_notify_parser(sub, common)
     return p
 
 
@@ -145,6 +148,10 @@ def main(argv: list[str]) -> int:
             from hub.broker.cli import run_rotate
 
             return run_rotate(args, _data_dir(args))
+        if args.command == "notify":
+            from hub.notify.cli import run as run_notify
+
+            return run_notify(args, _data_dir(args))
         if args.command == "token":
             from hub.web.cli_tokens import run as run_token
 

@@ -123,6 +123,7 @@ class Traffic:
     """Citizens arrive; clerks at the simulated counters call and serve them."""
 
     def __init__(self, hub: Hub, kiosk: BusSettings, counters: dict[int, BusSettings], rate_s: float) -> None:
+        self.hub = hub
         self.stop = threading.Event()
         self.rate_s = rate_s
         self.kiosk = BusClient(kiosk)
@@ -148,8 +149,21 @@ class Traffic:
                 t = self.kiosk.call("ticket.issue", {"services": services, "priority": rng.random() < 0.1})["ticket"]
                 log.info("ticket %s issued (%s), %d ahead, ~%d min", t["number"], "+".join(services),
                          t["ahead"], t["est_wait_s"] // 60)
+                if rng.random() < 0.25 and t["ahead"] > 2:  # some citizens follow their ticket by SMS
+                    self._follow(t, rng)
             except (RequestError, TimeoutError) as err:
                 log.warning("kiosk: %s", err)
+
+    def _follow(self, t: dict[str, Any], rng: random.Random) -> None:
+        from hub.engine import EngineError
+        from hub.notify.demo import follow_ticket
+
+        phone = f"+3630{rng.randrange(1000000, 9999999)}"
+        try:
+            follow_ticket(self.hub, t["token"], phone)
+            log.info("ticket %s followed by SMS at %s", t["number"], phone)
+        except EngineError as err:
+            log.warning("following %s: %s", t["number"], err)
 
     def _clerk(self, number: int, client: BusClient) -> None:
         rng = random.Random(number)
@@ -208,8 +222,13 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     procs: list[subprocess.Popen] = []
     traffic = None
+    from hub.notify.demo import DemoChannels, book_examples
+
+    channels = DemoChannels(data, _port(2525)).start()  # a local SMTP server and a modem emulator
     try:
         _setup_office(hub)
+        channels.configure(hub.data_dir / "sorra.db")
+        booked = book_examples(hub, SERVICES[0]["id"])
         creds = {}
         for device, role, counter in [("kiosk-1", "kiosk", None), ("counter-1", "counter", 1),
                                       ("display-1", "display", None), ("sim-kiosk", "kiosk", None),
@@ -244,6 +263,11 @@ Sorra demo is running ({'headless' if args.headless else 'with windows'}).
   apps:                            kiosk-1, counter-1 (clerk PIN kata/1234), display-1 — logs in {data}/*.log
   printed tickets (raw ESC/POS):   {data}/printed-tickets.bin (all of them)
   the last ticket as a picture:    {data}/last-ticket.png
+  e-mails (.eml files):            {channels.mail_dir}/   (SMTP server 127.0.0.1:{channels.smtp_port})
+  SMS (modem emulator {channels.modem.device if channels.modem else "-"}): {channels.sms_log}
+  messages:                        sorra hub notify log --data {hub.data_dir}   (or /admin/notify)
+Appointments {", ".join(booked)} were booked for 15 minutes from now: their confirmations are sent
+now, their reminders in 5 minutes; some arriving citizens follow their ticket by SMS.
 Counters 2–4 are simulated clerks; a citizen arrives every ~{args.rate:.0f} s. Ctrl+C stops everything.
 """, flush=True)
         while not stop.wait(1):
@@ -262,4 +286,5 @@ Counters 2–4 are simulated clerks; a citizen arrives every ~{args.rate:.0f} s.
             except subprocess.TimeoutExpired:
                 proc.kill()
         hub.stop()
+        channels.stop()
     return 0

@@ -229,7 +229,55 @@ def _v4_central(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE central_ack (target TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL, at REAL NOT NULL)")
 
 
-MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats, _v4_central]
+def _v5_notify(db: sqlite_utils.Database) -> None:
+    """Messages to citizens (hub/notify): the outbox, its settings, tickets being followed.
+
+    ``key`` makes each message unique (one confirmation per booking event, one
+    reminder per appointment time…), so writing it twice is a no-op. ``about_at``
+    is the time of the appointment or ticket a contact belongs to: contacts are
+    erased a set number of days after it.
+    """
+    db.execute(
+        """CREATE TABLE notify_outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL UNIQUE,
+            created_at REAL NOT NULL,
+            channel TEXT NOT NULL,
+            to_addr TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            lang TEXT NOT NULL DEFAULT 'hu',
+            ref TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_at REAL NOT NULL,
+            expires_at REAL,
+            last_error TEXT NOT NULL DEFAULT '',
+            sent_at REAL,
+            about_at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX notify_outbox_due ON notify_outbox(next_at) WHERE state = 'queued'")
+    db.execute("CREATE INDEX notify_outbox_ref ON notify_outbox(ref)")
+    db.execute("CREATE TABLE notify_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, changed_at REAL NOT NULL)")
+    db.execute(
+        """CREATE TABLE notify_follow (
+            ticket TEXT PRIMARY KEY,
+            token TEXT NOT NULL,
+            day TEXT NOT NULL,
+            contact TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            lang TEXT NOT NULL DEFAULT 'hu',
+            ahead_sent INTEGER NOT NULL DEFAULT 0,
+            called_sent INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            about_at REAL NOT NULL
+        )"""
+    )
+
+
+MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats, _v4_central, _v5_notify]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -22,8 +22,11 @@ TEXTS: dict[str, str] = {
     "printer.cover_open": "Printer: the cover is open.",
     "printer.offline": "Printer: offline.",
     "printer.error": "Printer error (cutter jam or overheated head).",
+    "notify.email": "E-mail delivery keeps failing",
+    "notify.sms": "SMS delivery keeps failing",
+    "notify.gateway": "Gateway delivery keeps failing",
 }
-SOURCES: dict[str, str] = {"hub": "Hub", "rules": "Automatic rules"}
+SOURCES: dict[str, str] = {"hub": "Hub", "rules": "Automatic rules", "notify": "Messages to citizens"}
 
 
 def alert_text(alert: dict[str, Any], gettext: Callable[[str], str], lang: str, tz: str) -> str:

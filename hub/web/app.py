@@ -365,6 +365,10 @@ def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) 
     app.include_router(routes_remote.api)
     app.include_router(routes_remote.pages)
     app.include_router(api.router)
+    from hub.notify import web as notify_web  # following a ticket, delivery log, message texts
+
+    app.include_router(notify_web.pages)
+    app.include_router(notify_web.api)
     _document_access(app)
     return app
 

@@ -146,7 +146,10 @@ def ticket_page(request: Request, token: str) -> Response:
         row = web.db().execute("SELECT number, day FROM tickets WHERE token = ? AND token != ''", [token]).fetchone()
         return page(request, "ticket.html", status=404 if row is None else 200, ticket=None,
                     old={"number": row[0], "day": row[1]} if row else None, token=token)
-    return page(request, "ticket.html", ticket=info, token=token, fragment=_ticket_fragment(request, info, token=token))
+    from hub.notify.web import offered
+
+    return page(request, "ticket.html", ticket=info, token=token, fragment=_ticket_fragment(request, info, token=token),
+                follow=offered(web.db()))
 
 
 def _ticket_fragment(request: Request, info: dict[str, Any] | None, now: float | None = None,
@@ -265,7 +268,9 @@ def book_contact(request: Request, sid: str, at: float) -> Response:
     forms.timestamp(at)
     rules = _booking_rules(request)
     svc = _service(request, sid, rules)
-    return page(request, "book.html", step="contact", service=svc, at=at,
+    from hub.notify.web import offered
+
+    return page(request, "book.html", step="contact", service=svc, at=at, follow=offered(web_of(request).db()),
                 day=datetime.fromtimestamp(at, ZoneInfo(web_of(request).settings.tz)).date().isoformat())
 
 
