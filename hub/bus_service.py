@@ -315,7 +315,7 @@ class BusService:
                     calls_changed = True
             if kind.startswith(("ticket.", "day.", "counter.", "clerk.", "background.", "profile.")):
                 queue_changed = True
-            if kind.startswith(("service.", "settings.", "day.")):
+            if kind.startswith(("service.", "settings.", "day.", "outcome.")):
                 services_changed = queue_changed = True
             if isinstance(e.get("counter"), int):
                 counters.add(e["counter"])

@@ -233,6 +233,23 @@ def _unpark(ctx: Context, a: m.UnparkArgs) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.unpark(_counter(ctx), a.ticket))
 
 
+@op(Op.COUNTER_RETURN)
+def _return(ctx: Context, a: m.ReturnArgs) -> dict[str, Any]:
+    _counter(ctx)
+    return _ticket(ctx, ctx.engine.return_ticket(_find(ctx, a.ticket)))
+
+
+def _find(ctx: Context, ref: str) -> str:
+    """A ticket of today by its id or its number (what a clerk reads off the slip)."""
+    ref = ref.strip()
+    if ref in ctx.engine.state.tickets:
+        return ref
+    t = ctx.engine.find_ticket(number=ref.upper())
+    if t is None:
+        raise EngineError("not_found", f"no ticket {ref!r} today")
+    return t.id
+
+
 @op(Op.COUNTER_PAUSE)
 def _pause(ctx: Context, a: m.PauseArgs) -> dict[str, Any]:
     ctx.engine.pause(_counter(ctx), a.reason)
@@ -350,10 +367,12 @@ def _admin_issue(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
 
 @op("admin.ticket_return")
 def _admin_return(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
-    t = ctx.engine.find_ticket(number=str(a.get("number", "")))
-    if t is None:
-        raise EngineError("not_found", "no such ticket today")
-    return _ticket(ctx, ctx.engine.return_ticket(t.id))
+    return _ticket(ctx, ctx.engine.return_ticket(_find(ctx, str(a.get("ticket") or a.get("number") or ""))))
+
+
+@op("admin.outcome_upsert")
+def _outcome_upsert(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    return {"outcome": ctx.engine.upsert_outcome(a).to_dict()}
 
 
 @op("admin.ticket_cancel")

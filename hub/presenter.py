@@ -96,6 +96,7 @@ class Presenter:
                     "open": self.engine.service_open(svc, now),
                     "enabled": svc.enabled,
                     "order": svc.order,
+                    "default_outcome": svc.default_outcome,
                 }
                 for svc in sorted(s.services.values(), key=lambda x: (x.order, x.id))
                 if svc.enabled
@@ -107,7 +108,10 @@ class Presenter:
                 "next_open": None if open_now else office_hours.next_opening(settings.hours, settings.holidays, now, settings.tz),
                 "message": settings.message,
                 "tz": settings.tz,
+                "next_finishes": settings.next_finishes,
             },
+            "outcomes": [{"code": o.code, "names": o.names, "resolved": o.resolved}
+                         for o in sorted(s.outcomes.values(), key=lambda o: o.code) if o.enabled],
             "at": now,
         }
 
@@ -157,6 +161,7 @@ class Presenter:
             "waiting_here": targeted,
             "profile": [{"service": k, "weight": v} for k, v in weights.items()],
             "last_ticket": c.last_ticket,
+            "no_shows": [self.ticket(t) for t in self.engine.returnable()[:20]] if c.clerk else [],
         }
 
     def call(self, t: Ticket, counter: int, at: float, recall: bool) -> dict[str, Any]:

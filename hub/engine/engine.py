@@ -35,6 +35,7 @@ from hub.engine.model import (
     WAITING,
     Clerk,
     Counter,
+    Outcome,
     Rule,
     Service,
     Settings,
@@ -104,6 +105,9 @@ class Engine:
 
     def upsert_rule(self, rule: dict[str, Any]) -> Rule:
         return self.setup.upsert_rule(rule)
+
+    def upsert_outcome(self, outcome: dict[str, Any]) -> Outcome:
+        return self.setup.upsert_outcome(outcome)
 
     def remove_rule(self, rule_id: str) -> None:
         self.setup.remove_rule(rule_id)
@@ -331,6 +335,12 @@ class Engine:
         if c.state == C_CLOSED:
             raise EngineError("conflict", f"counter {counter} is closed; log in or open it first")
         if c.ticket is not None:
+            current = self.state.tickets[c.ticket]
+            guard = self.state.settings.call_guard_s
+            if current.called_at is not None and self._now - current.called_at < guard:
+                raise EngineError("too_soon", f"{current.number} was called less than {guard} s ago")
+            if not self.state.settings.next_finishes:
+                raise conflict(f"finish {current.number} first (Done)")
             # Next while a customer is at the desk means they are done (the
             # clerk skipped Done); record it as such so the statistics stay exact.
             self._finish(c, marks=[], implicit=True)
@@ -382,6 +392,7 @@ class Engine:
         else:
             done = [sid for sid in t.pending if sid in weights] or list(t.pending[:1])
         remaining = [sid for sid in t.pending if sid not in done]
+        marks = self.setup.check_marks(marks, done)
         self._emit("ticket.finished", ticket=t.id, counter=c.number, clerk=c.clerk, marks=marks,
                    services=done, remaining=remaining, implicit=implicit,
                    queue_seq=self._next_seq(), started=t.started_at is not None)
@@ -588,3 +599,7 @@ class Engine:
 
     def parked_at(self, counter: int) -> list[Ticket]:
         return queue_index(self.state).parked_at(counter)
+
+    def returnable(self) -> list[Ticket]:
+        """Today's no-shows still inside the return window (latest first): a clerk may take them back."""
+        return queue_index(self.state).no_shows_since(self.time() - self.state.settings.no_show_return_s)

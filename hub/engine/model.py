@@ -64,6 +64,8 @@ class Service(Row):
     """Weekday ("0" = Monday) → [["08:00", "12:00"], …]; empty means the office's hours."""
     enabled: bool = True
     order: int = 0
+    default_outcome: str = ""
+    """Outcome code recorded when a case of this service is finished without one (a hardware Done)."""
 
 
 @dataclass
@@ -389,6 +391,17 @@ class Background(Row):
 
 
 @dataclass
+class Outcome(Row):
+    """A wrap-up code the clerk picks when finishing (``counter.finish {"marks": [...]}``)."""
+
+    code: str
+    names: dict[str, str]
+    resolved: bool = True
+    """The customer's matter was settled (first-contact resolution counts these)."""
+    enabled: bool = True
+
+
+@dataclass
 class Rule(Row):
     """Automatic priority rule: when a service's queue passes a threshold, its weight rises."""
 
@@ -419,6 +432,10 @@ class Settings(Row):
     slot_capacity: dict[str, int] = field(default_factory=dict)
     """Appointments per slot, per service (default 1)."""
     message: dict[str, str] = field(default_factory=dict)
+    next_finishes: bool = True
+    """A tap of Next with a customer at the desk finishes them and calls the next (else refused)."""
+    call_guard_s: int = 3
+    """Next within this many seconds of a call is refused (``too_soon``): a double tap calls nobody."""
 
 
 @dataclass
@@ -438,6 +455,7 @@ class State:
     """Background work in progress."""
     background_seq: int = 0
     rules: dict[str, Rule] = field(default_factory=dict)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
     index: Any = field(default=None, compare=False, repr=False)
     """Derived: :class:`hub.engine.queueindex.QueueIndex`, kept up to date by the reducer (never stored)."""
 
@@ -456,4 +474,5 @@ class State:
             "backgrounds": {k: v.to_dict() for k, v in sorted(self.backgrounds.items())},
             "background_seq": self.background_seq,
             "rules": {k: v.to_dict() for k, v in sorted(self.rules.items())},
+            "outcomes": {k: v.to_dict() for k, v in sorted(self.outcomes.items())},
         }

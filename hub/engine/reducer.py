@@ -29,6 +29,7 @@ from hub.engine.model import (
     Background,
     Clerk,
     Counter,
+    Outcome,
     Rule,
     Service,
     Settings,
@@ -122,6 +123,11 @@ def _profile(s: State, e: Event) -> None:
 @handles("rule.upserted")
 def _rule(s: State, e: Event) -> None:
     s.rules[e["rule"]["id"]] = Rule.from_dict(e["rule"])
+
+
+@handles("outcome.upserted")
+def _outcome(s: State, e: Event) -> None:
+    s.outcomes[e["outcome"]["code"]] = Outcome.from_dict(e["outcome"])
 
 
 @handles("rule.removed")

@@ -25,6 +25,7 @@ from hub.engine.model import (
     Background,
     Clerk,
     Counter,
+    Outcome,
     Rule,
     Service,
     Settings,
@@ -43,6 +44,7 @@ _ENTITY_KINDS = {
     "appointment": (Appointment, "appointments"),
     "background": (Background, "backgrounds"),
     "rule": (Rule, "rules"),
+    "outcome": (Outcome, "outcomes"),
 }
 
 
@@ -133,6 +135,9 @@ def touched(event: Event) -> set[tuple[str, str]]:
     r = event.get("rule")
     if isinstance(r, dict):
         out.add(("rule", r["id"]))
+    o = event.get("outcome")
+    if isinstance(o, dict):
+        out.add(("outcome", o["code"]))
     if event["type"] == "rule.removed":
         out.add(("rule", event["id"]))
     if event["type"] == "settings.updated":

@@ -114,6 +114,11 @@ class UnparkArgs(Strict):
     ticket: str = Field(min_length=1, max_length=64)
 
 
+class ReturnArgs(Strict):
+    ticket: str = Field(min_length=1, max_length=64)
+    """A no-show of today: its number (``A012``) or its id."""
+
+
 class ClerkLoginArgs(Strict):
     clerk: str = Field(min_length=1, max_length=64)
     pin: str = Field(min_length=1, max_length=32)
@@ -159,6 +164,7 @@ OP_ARGS: dict[str, type[Strict]] = {
     Op.COUNTER_PAUSE: PauseArgs,
     Op.COUNTER_RESUME: NoArgs,
     Op.COUNTER_CLOSE: NoArgs,
+    Op.COUNTER_RETURN: ReturnArgs,
     Op.CLERK_LOGIN: ClerkLoginArgs,
     Op.CLERK_LOGOUT: NoArgs,
     Op.CLERK_PROFILE_SET: ProfileSetArgs,
@@ -222,11 +228,23 @@ class ServiceInfo(Open):
     open: bool = True
     enabled: bool = True
     order: int = 0
+    default_outcome: str = ""
+    """Outcome code recorded when a case of it is finished without one (a hardware Done)."""
+
+
+class OutcomeInfo(Open):
+    """A wrap-up code a clerk may pick when finishing (``counter.finish`` ``marks``)."""
+
+    code: str
+    names: dict[str, str]
+    resolved: bool = True
 
 
 class ServicesState(Open):
     services: list[ServiceInfo]
     office: dict[str, Any] = Field(default_factory=dict)
+    """Name, hours, message; ``next_finishes``: a tap of Next finishes the customer at the desk."""
+    outcomes: list[OutcomeInfo] = Field(default_factory=list)
     at: float
 
 
@@ -262,6 +280,8 @@ class CounterState(Open):
     """Tickets transferred to this counter itself."""
     profile: list[ProfileEntry] = Field(default_factory=list)
     last_ticket: str | None = None
+    no_shows: list[TicketInfo] = Field(default_factory=list)
+    """Today's no-shows still inside the return window, latest first (``counter.return``)."""
 
 
 class CallInfo(Open):
@@ -344,6 +364,7 @@ RESULT_MODELS: dict[str, type[Open]] = {
     "counter.pause": EmptyResult,
     "counter.resume": EmptyResult,
     "counter.close": EmptyResult,
+    "counter.return": TicketResult,
     "clerk.login": ClerkResult,
     "clerk.logout": EmptyResult,
     "clerk.profile_set": ClerkResult,

@@ -27,6 +27,7 @@ class Op(StrEnum):
     COUNTER_PAUSE = "counter.pause"
     COUNTER_RESUME = "counter.resume"
     COUNTER_CLOSE = "counter.close"
+    COUNTER_RETURN = "counter.return"
     CLERK_LOGIN = "clerk.login"
     CLERK_LOGOUT = "clerk.logout"
     CLERK_PROFILE_SET = "clerk.profile_set"
@@ -44,6 +45,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"  # the state does not allow it now (nothing to recall, counter closed, …)
     CLOSED = "closed"  # office or service closed
+    TOO_SOON = "too_soon"  # Next again within the office's guard time after a call (a double tap)
     OFFLINE = "offline"  # (client side) could not be sent before the deadline: nothing was done
     TIMEOUT = "timeout"  # (client side) sent, no reply in time: it may still be done
     TOO_LARGE = "too_large"  # (client side) bigger than the bus carries: nothing sent
