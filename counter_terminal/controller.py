@@ -60,6 +60,7 @@ from sorra.protocol.messages import (
     AlertEvent,
     ClerkInfo,
     CounterState,
+    OutcomeInfo,
     ServiceInfo,
     ServicesState,
     TicketInfo,
@@ -134,6 +135,9 @@ class CounterController:
         self.state: CounterState | None = None
         self.counters: dict[int, CounterState] = {}
         self.services: dict[str, ServiceInfo] = {}
+        self.outcomes: tuple[OutcomeInfo, ...] = ()
+        self.next_finishes = False
+        """The office's ``next_finishes`` (state/services): a tap of Next finishes the customer."""
         self.clerk: ClerkInfo | None = None
         self.alerts: dict[str, AlertEvent] = {}
         self.page: Page = "login"
@@ -198,7 +202,7 @@ class CounterController:
         busy = self.inflight.get(COUNTER)
         if busy is not None:  # "busy" before any reason that depends on a state about to change
             return self._ignore("busy", pending=busy.action)
-        plan = counter_steps(action, self._state_name(), self._ticket() is not None)
+        plan = counter_steps(action, self._state_name(), self._ticket() is not None, self.next_finishes)
         if isinstance(plan, str):
             return self._refuse_local(plan)
         return self._submit(action, plan)
@@ -237,6 +241,16 @@ class CounterController:
             args["counter"] = counter
         return self._submit("transfer", [Step(Op.COUNTER_TRANSFER, args)])
 
+    def finish(self, marks: list[str]) -> bool:
+        """Done with the outcome codes picked on the screen (a hardware Done sends none)."""
+        if self._ticket() is None:
+            return self._refuse_local("no_customer")
+        return self._submit(Action.DONE, [Step(Op.COUNTER_FINISH, {"marks": list(marks)})])
+
+    def return_ticket(self, ticket: str) -> bool:
+        """Take a no-show of today back: first in line for its service (``counter.return``)."""
+        return self._submit("return", [Step(Op.COUNTER_RETURN, {"ticket": ticket})])
+
     def unpark(self, ticket_id: str) -> bool:
         if self._ticket() is not None:
             return self._refuse_local("customer_at_desk")
@@ -257,7 +271,7 @@ class CounterController:
         if page == "profile" and not (self.clerk and self.clerk.may_edit_profile):
             self._refuse_local("profile_forbidden")
             return
-        if page == "transfer" and self._ticket() is None:
+        if page in ("transfer", "finish") and self._ticket() is None:
             self._refuse_local("no_customer")
             return
         self.page = page
@@ -339,7 +353,7 @@ class CounterController:
             self.page = "login"
         elif cs.clerk is not None and self.page == "login":
             self.page = "main"
-        if self.page == "transfer" and cs.ticket is None:
+        if self.page in ("transfer", "finish") and cs.ticket is None:
             self.page = "main"
         self._maybe_auto_login()
 
@@ -352,6 +366,8 @@ class CounterController:
             log.warning("ignoring a bad services state: %s", err)
             return
         self.services = {s.id: s for s in ss.services}
+        self.outcomes = tuple(ss.outcomes)
+        self.next_finishes = bool(ss.office.get("next_finishes", False))
         self._refresh()
 
     def _on_alert(self, topic: str, payload: dict[str, Any] | None) -> None:
@@ -393,6 +409,8 @@ class CounterController:
             self._set_notice("refused_offline", "error")
         elif step.op == Op.CLERK_LOGIN and code == ErrorCode.FORBIDDEN:
             self._set_notice("login_failed", "error")
+        elif code == ErrorCode.TOO_SOON:
+            self._set_notice("too_soon", "warning")
         else:
             self._set_notice("hub_refused", "error", code=code, message=message)
 
@@ -430,6 +448,9 @@ class CounterController:
                 self._set_notice("called", "info", number=ticket.number)
                 self._patch_state(state="called", ticket=ticket)
                 self.lights.beep("call")
+        elif op == Op.COUNTER_RETURN and ticket is not None:
+            self._set_notice("returned", "info", number=ticket.number)
+            self.page = "main"
         elif op == Op.COUNTER_RECALL and ticket is not None:
             self._set_notice("recalled", "info", number=ticket.number)
         elif op == Op.COUNTER_START and ticket is not None:
@@ -441,7 +462,7 @@ class CounterController:
                     self._last_served = (ticket.id, self._clock())
                 self._set_notice(FINISHING_OPS[op], "info", number=ticket.number)
             self._patch_state(state="open", ticket=None)
-            if self.page == "transfer":
+            if self.page in ("transfer", "finish"):
                 self.page = "main"
 
     def _paired_here(self, ticket: TicketInfo) -> bool:
@@ -569,7 +590,8 @@ class CounterController:
             pending=pending.action if pending is not None else None,
             pending_for_s=self._clock() - pending.started if pending is not None else 0.0,
             refused=bool(self._refused_until), notice=self._notice, picker=self.picker.shown,
-            options=presentation.ScreenOptions(s.clerks, s.pause_reasons, s.background_kinds),
+            options=presentation.ScreenOptions(s.clerks, s.pause_reasons, s.background_kinds, self.outcomes,
+                                               self.next_finishes),
         )
 
     def _refresh(self) -> None:

@@ -20,6 +20,7 @@ from counter_terminal.profile import sort_profile
 from counter_terminal.viewmodel import (
     AlertView,
     Notice,
+    OutcomeView,
     Page,
     ProfileRow,
     Target,
@@ -27,7 +28,14 @@ from counter_terminal.viewmodel import (
     ViewModel,
     WaitingRow,
 )
-from sorra.protocol.messages import AlertEvent, ClerkInfo, CounterState, ServiceInfo, TicketInfo
+from sorra.protocol.messages import (
+    AlertEvent,
+    ClerkInfo,
+    CounterState,
+    OutcomeInfo,
+    ServiceInfo,
+    TicketInfo,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +68,17 @@ def display_text(state: str, ticket: TicketInfo | None, *, picker: Target | None
 
 
 def enabled_actions(state: str, *, has_customer: bool, may_edit_profile: bool,
-                    sending: bool) -> frozenset[str]:
+                    sending: bool, next_finishes: bool = False) -> frozenset[str]:
     """Screen buttons that make sense now (the rest are greyed out)."""
     out: set[str] = set()
     if state != "closed":
         out |= {Action.FINISH_AND_NEXT, "logout"}
         if not has_customer:
-            out |= {Action.NEXT, "pause", "background"}
+            out |= {Action.NEXT, "pause", "background", "no_shows"}
         else:
             out |= {Action.RECALL, Action.DONE, Action.TRANSFER, Action.PARK}
+            if next_finishes:
+                out.add(Action.NEXT)
             if state == "called":
                 out |= {Action.START, Action.NO_SHOW}
     if sending:  # one press at a time
@@ -119,6 +129,13 @@ class ScreenOptions:
     clerks: tuple[str, ...] = ()
     pause_reasons: tuple[str, ...] = ()
     background_kinds: tuple[str, ...] = ()
+    outcomes: tuple[OutcomeInfo, ...] = ()
+    """The office's outcome codes (``state/services``)."""
+    next_finishes: bool = False
+
+
+def name_in(names: Mapping[str, str], lang: str, default: str) -> str:
+    return names.get(lang) or names.get("hu") or next(iter(names.values()), default)
 
 
 def view_model(
@@ -181,7 +198,10 @@ def view_model(
         pause_reasons=options.pause_reasons,
         background_kinds=options.background_kinds,
         enabled=enabled_actions(state, has_customer=ticket is not None, may_edit_profile=may_edit,
-                                sending=pending is not None),
+                                sending=pending is not None, next_finishes=options.next_finishes),
+        no_shows=tuple(ticket_view(t, names) for t in cs.no_shows) if cs is not None else (),
+        outcomes=tuple(OutcomeView(o.code, name_in(o.names, lang, o.code), o.resolved) for o in options.outcomes),
+        next_finishes=options.next_finishes,
     )
 
 
