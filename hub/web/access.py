@@ -67,6 +67,7 @@ ACCESS: dict[str, str] = {
     # ---- staff pages
     "GET /dashboard": STAFF,
     "GET /dashboard/live": STAFF,
+    "POST /dashboard/return": STAFF,
     "GET /me/profile": STAFF,
     "POST /me/profile": STAFF,
     "GET /admin/services": MANAGER,
@@ -84,6 +85,8 @@ ACCESS: dict[str, str] = {
     "POST /admin/rules": MANAGER,
     "POST /admin/rules/{rid}/delete": MANAGER,
     "GET /admin/settings": MANAGER,
+    "GET /admin/outcomes": MANAGER,
+    "POST /admin/outcomes": MANAGER,
     "POST /admin/settings": MANAGER,
     "GET /admin/layout": MANAGER,
     "POST /admin/layout": MANAGER,

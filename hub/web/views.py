@@ -87,7 +87,10 @@ def dashboard_snapshot(engine: Engine, hub: Any) -> dict[str, Any]:
             "alerts": hub.alerts.snapshot()["alerts"] if hub.alerts is not None else [],
             "office_open": engine.office_open(now), "tz": s.settings.tz,
             "service_names": {sid: svc.names for sid, svc in s.services.items()},
-            "appointments": due_today(s, now)}
+            "appointments": due_today(s, now),
+            "no_shows": [{"id": t.id, "number": t.number, "services": list(t.pending or t.services),
+                          "no_show_at": t.no_show_at, "until": (t.no_show_at or now) + s.settings.no_show_return_s}
+                         for t in engine.returnable()]}
 
 
 def devices_snapshot(hub: Any) -> list[dict[str, Any]]:
