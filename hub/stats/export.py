@@ -20,7 +20,7 @@ from typing import Any
 
 Gettext = Callable[[str], str]
 
-TABLES = ("summary", "services", "clerks", "hours", "days", "contacts")
+TABLES = ("summary", "services", "clerks", "hours", "days", "outcomes", "contacts")
 
 
 def _get(row: dict[str, Any], path: str) -> Any:
@@ -65,6 +65,9 @@ def columns(table: str, _: Gettext) -> list[tuple[str, str]]:
                 ("sla_pct", _("SLA %")), ("csat.pct", _("CSAT %"))]
     if table == "summary":
         return [("key", _("Figure")), ("value", _("Value"))]
+    if table == "outcomes":
+        return [("code", _("Code")), ("name", _("Name")), ("resolved", _("Resolved")), ("cases", _("Cases")),
+                ("tickets", _("Tickets"))]
     raise ValueError(f"unknown table {table!r}")
 
 
@@ -91,7 +94,8 @@ def summary_rows(report: dict[str, Any], _: Gettext) -> list[dict[str, Any]]:
 def rows(report: dict[str, Any], table: str, _: Gettext) -> tuple[list[str], list[list[Any]]]:
     cols = columns(table, _)
     source = {"services": report["services"], "clerks": report["clerks"], "hours": report["hours"],
-              "days": report["by_day"], "summary": summary_rows(report, _)}[table]
+              "days": report["by_day"], "summary": summary_rows(report, _),
+              "outcomes": report.get("outcomes", [])}[table]
     return [label for _k, label in cols], [[_get(r, key) for key, _l in cols] for r in source]
 
 
@@ -158,7 +162,7 @@ def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
 
     wb = Workbook()
     names = {"summary": _("Summary"), "services": _("Services"), "clerks": _("Clerks"), "hours": _("Hours"),
-             "days": _("Days")}
+             "days": _("Days"), "outcomes": _("Outcome codes")}
     first = True
     for table, title in names.items():
         ws = wb.active if first else wb.create_sheet()

@@ -14,7 +14,8 @@ One row per
 * contact (``stat_contact``): one call of a ticket to a counter, with the wait
   that ended in it (``wait_s``: queue entry → call; none after an unpark) and
   the time at the desk (``service_s``: call → finish, transfer or park);
-* background work, feedback, clerk session (login) and pause.
+* background work, feedback, clerk session (login) and pause;
+* outcome (``stat_outcome``): one outcome code recorded for one finished case.
 
 Only sqlite errors propagate (the batch then fails as a storage error); any
 other failure rolls the projection of that batch back, leaves the events
@@ -190,6 +191,9 @@ class _Projection:
                 " VALUES (?,?,?, 'served', ?,?,?) ON CONFLICT(ticket, service) DO UPDATE SET outcome = 'served',"
                 " clerk = excluded.clerk, counter = excluded.counter, served_at = excluded.served_at",
                 [tid, sid, day, e.get("clerk"), e["counter"], at])
+        self.c.executemany(
+            "INSERT INTO stat_outcome(ticket, service, day, code, clerk, counter, at) VALUES (?,?,?,?,?,?,?)",
+            [(tid, sid, day, code, e.get("clerk"), e["counter"], at) for sid in done for code in e.get("marks") or ()])
         if e.get("remaining"):
             self.c.execute("UPDATE stat_ticket SET last_clerk = ?, last_counter = ? WHERE id = ?",
                            [e.get("clerk"), e["counter"], tid])
@@ -321,7 +325,8 @@ def project(db: Any, events: list[Event]) -> None:
     conn.execute("RELEASE stats")
 
 
-FACT_TABLES = ("stat_ticket", "stat_case", "stat_contact", "stat_background", "stat_feedback", "stat_session")
+FACT_TABLES = ("stat_ticket", "stat_case", "stat_contact", "stat_background", "stat_feedback", "stat_session",
+               "stat_outcome")
 
 
 def rebuild(db: Any, batch: int = 5000) -> int:

@@ -229,7 +229,25 @@ def _v4_central(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE central_ack (target TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL, at REAL NOT NULL)")
 
 
-MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats, _v4_central]
+def _v5_outcomes(db: sqlite_utils.Database) -> None:
+    """Outcome (wrap-up) codes recorded when a case is finished: one row per case and code."""
+    db.execute(
+        """CREATE TABLE stat_outcome (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ticket TEXT NOT NULL,
+            service TEXT NOT NULL,
+            day TEXT NOT NULL,
+            code TEXT NOT NULL,
+            clerk TEXT,
+            counter INTEGER,
+            at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX stat_outcome_day ON stat_outcome(day)")
+    db.execute("CREATE INDEX stat_outcome_ticket ON stat_outcome(ticket)")
+
+
+MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats, _v4_central, _v5_outcomes]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -89,3 +89,22 @@ def test_the_next_settings_are_on_the_settings_page(web_hub: TestHub, client: Cl
     assert r.status_code == 303, r.text
     settings = _engine(web_hub, lambda e: e.state.settings)
     assert settings.next_finishes is False and settings.call_guard_s == 5
+
+
+def test_outcomes_reach_the_statistics_api_and_the_csv(web_hub: TestHub, client: Client) -> None:
+    a = web_hub.admin
+    a.call("admin.outcome_upsert", {"code": "INFO", "names": {"hu": "Tájékoztatás", "en": "Information given"}})
+    a.counter(2, "clerk.login", {"clerk": "anna", "pin": "1234"})
+    a.call("admin.ticket_issue", {"services": ["A"]})
+    a.counter(2, "counter.call_next")
+    a.counter(2, "counter.finish", {"marks": ["INFO"]})
+    a.counter(2, "clerk.logout")
+    client.login("manager")
+    stats = client.get("/api/v1/stats?lang=en").json()
+    assert {"code": "INFO", "name": "Information given", "resolved": True, "cases": 1, "tickets": 1} in \
+        stats["outcomes"]
+    assert stats["totals"]["fcr_basis"] == "outcomes"
+    csv = client.get("/stats/export.csv?table=outcomes").text.lstrip("\ufeff")
+    assert "INFO" in csv
+    page = client.get("/stats").text
+    assert 'id="by-outcome"' in page and 'id="export-outcomes"' in page

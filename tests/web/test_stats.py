@@ -210,7 +210,7 @@ def test_exports(office: Office) -> None:
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["Summary", "Services", "Clerks", "Hours", "Days"]
+    assert wb.sheetnames == ["Summary", "Services", "Clerks", "Hours", "Days", "Outcome codes"]
     assert wb["Services"]["A2"].value == "A"
     raw = "".join(contacts_csv(office.store.db.conn, DAY1, DAY1)).lstrip("\ufeff").splitlines()
     assert len(raw) == 1 + 7

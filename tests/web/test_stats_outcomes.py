@@ -1,0 +1,64 @@
+"""Cases per outcome code, and first-contact resolution by the resolved codes, against hand-computed figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hub.stats import compute, rebuild
+from hub.stats.export import to_csv
+from tests.web.test_stats import CLERKS, DAY1, NAMES, Office, t
+
+OUTCOMES = {"DONE": {"name": "Elintézve", "resolved": True}, "DOCS": {"name": "Hiánypótlás", "resolved": False}}
+
+
+def scenario(path: Path) -> Office:
+    o = Office(path, t(DAY1, "08:00:00"))
+    e = o.e
+    at = t(DAY1, "08:00:00")
+    o(at, e.upsert_service, {"id": "A", "names": {"hu": "Okmány"}, "prefix": "A", "sla_s": 600})
+    o(at, e.upsert_service, {"id": "B", "names": {"hu": "Adó"}, "prefix": "B", "sla_s": 300})
+    o(at, e.upsert_outcome, {"code": "DONE", "names": {"hu": "Elintézve"}, "resolved": True})
+    o(at, e.upsert_outcome, {"code": "DOCS", "names": {"hu": "Hiánypótlás"}, "resolved": False})
+    o(at, e.upsert_service, {"id": "A", "default_outcome": "DONE"})
+    o(at, e.upsert_counter, 1, "Ablak 1")
+    o(at, e.resume, 1)
+    for ids in (["A"], ["A"], ["B"], ["A"]):
+        o(t(DAY1, "09:00:00"), e.issue_ticket, ids)  # A001 A002 B001 A003
+    o(t(DAY1, "09:01:00"), e.call_next, 1)  # A001
+    o(t(DAY1, "09:05:00"), e.finish, 1, ["DOCS"])  # documents missing: not resolved
+    o(t(DAY1, "09:06:00"), e.call_next, 1)  # A002
+    o(t(DAY1, "09:10:00"), e.finish, 1)  # the Done button: A's default, DONE
+    o(t(DAY1, "09:11:00"), e.call_next, 1)  # B001
+    o(t(DAY1, "09:15:00"), e.finish, 1, ["DONE", "DOCS"])  # one resolved, one not: not resolved
+    o(t(DAY1, "09:16:00"), e.call_next, 1)  # A003
+    o(t(DAY1, "09:17:00"), e.no_show, 1)
+    o(t(DAY1, "09:18:00"), e.return_ticket, "20261123-A003")
+    o(t(DAY1, "09:19:00"), e.call_next, 1)  # A003 again
+    o(t(DAY1, "09:25:00"), e.finish, 1, ["DONE"])  # resolved, but not at the first contact (a return)
+    return o
+
+
+def test_cases_per_outcome_and_resolution_by_the_resolved_codes(tmp_path: Path) -> None:
+    o = scenario(tmp_path / "sorra.db")
+    try:
+        r = compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS, outcomes=OUTCOMES)
+        assert r["outcomes"] == [
+            {"code": "DONE", "name": "Elintézve", "resolved": True, "cases": 3, "tickets": 3},
+            {"code": "DOCS", "name": "Hiánypótlás", "resolved": False, "cases": 2, "tickets": 2},
+        ]
+        t_ = r["totals"]
+        assert t_["served"] == 4 and t_["fcr_basis"] == "outcomes"
+        assert t_["fcr"] == 1 and t_["fcr_pct"] == 25.0  # only A002 (without codes it would be 3 of 4)
+        by_service = {s["id"]: s["fcr_pct"] for s in r["services"]}
+        assert by_service == {"A": 33.3, "B": 0.0}
+        csv = to_csv(r, "outcomes", lambda s: s).lstrip("\ufeff").splitlines()
+        assert csv == ["Code,Name,Resolved,Cases,Tickets", "DONE,Elintézve,1,3,3", "DOCS,Hiánypótlás,0,2,2"]
+        before = r
+        rebuild(o.store.db)
+        assert compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS, outcomes=OUTCOMES) == before
+        # an office without codes keeps the old definition
+        plain = compute(o.store.db.conn, "2026-11-24", "2026-11-24", services=NAMES, clerks=CLERKS,
+                        outcomes=OUTCOMES)
+        assert plain["outcomes"] == [] and plain["totals"]["fcr_basis"] == "transfers"
+    finally:
+        o.store.close()
