@@ -111,10 +111,12 @@ def transfer_targets(services: Mapping[str, ServiceInfo], counters: Mapping[int,
 
 
 def ticket_view(t: TicketInfo, names: Mapping[str, str]) -> TicketView:
+    counts = {s: t.services.count(s) for s in t.services}  # a service listed n times: n cases
     return TicketView(
         id=t.id,
         number=t.number,
-        services=tuple(names.get(s, s) for s in t.services),
+        services=tuple(names.get(s, s) + (f" ×{n}" if n > 1 else "") for s, n in counts.items()),
+        people=t.people,
         note=t.note,
         priority=t.priority,
         issued_at=t.issued_at,

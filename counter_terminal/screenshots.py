@@ -93,6 +93,8 @@ def samples(lang: str, now: float | None = None) -> dict[str, ViewModel]:
                                       else "Calling a customer back, 2024/1187"),
         "profile": replace(base, page="profile"),
         "finish": replace(base, page="finish", outcomes=outcomes),
+        "family": replace(base, ticket=TicketView("t2", "B014", (n["B"] + " ×3", n["A"]), issued_at=now - 9 * 60,
+                                                  called_at=now - 60, people=3)),
         "no-shows": replace(base, page="no_shows", state="open", ticket=None, no_shows=no_shows),
         "idle-no-shows": replace(base, state="open", ticket=None, since=now - 5 * 60, enabled=idle_enabled,
                                  no_shows=no_shows, notice=Notice("too_soon", "warning")),

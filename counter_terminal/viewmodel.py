@@ -19,6 +19,8 @@ class TicketView:
     priority: bool = False
     issued_at: float = 0.0
     called_at: float | None = None
+    people: int = 1
+    """How many people came on the ticket (a family)."""
 
 
 @dataclass(frozen=True)

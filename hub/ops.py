@@ -181,7 +181,7 @@ def _validate(model: type[BaseModel], raw: Any) -> Any:
 def _issue(ctx: Context, a: m.TicketIssueArgs) -> dict[str, Any]:
     t = ctx.engine.issue_ticket(a.services, priority=a.priority, note=a.note, lang=a.lang,
                                 channel="kiosk" if ctx.actor.role == "kiosk" else ctx.actor.role,
-                                token=new_token())
+                                token=new_token(), people=a.people)
     return _ticket(ctx, t)
 
 
@@ -361,7 +361,7 @@ def _rule_remove(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
 def _admin_issue(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
     args = _validate(m.TicketIssueArgs, {k: v for k, v in a.items() if k != "channel"})
     t = ctx.engine.issue_ticket(args.services, priority=args.priority, note=args.note, lang=args.lang,
-                                channel=str(a.get("channel", "staff")), token=new_token())
+                                channel=str(a.get("channel", "staff")), token=new_token(), people=args.people)
     return _ticket(ctx, t)
 
 

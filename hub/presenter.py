@@ -54,6 +54,7 @@ class Presenter:
             "status_url": self.status_url(t),
             "appointment": t.appointment,
             "recalls": t.recalls,
+            "people": t.people,
         }
         if t.state == WAITING:
             figure = self.engine.wait_for(t)

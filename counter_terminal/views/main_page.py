@@ -121,6 +121,8 @@ class MainPage(QWidget):
         if ticket is not None:
             self.number.setText(ticket.number)
             prio = " · " + t("priority") if ticket.priority else ""
+            if ticket.people > 1:
+                prio += " · " + t.tr.ngettext("{n} person", "{n} people", ticket.people).format(n=ticket.people)
             self.services.setText(", ".join(ticket.services) + prio)
             self.note.setText(ticket.note)
             self.note.setVisible(bool(ticket.note))

@@ -219,12 +219,13 @@ class Engine:
 
     def issue_ticket(self, services: list[str], *, priority: bool = False, note: str = "",
                      lang: str = "hu", channel: str = "kiosk", token: str = "",
-                     appointment: str | None = None, due_at: float | None = None) -> Ticket:
+                     appointment: str | None = None, due_at: float | None = None, people: int = 1) -> Ticket:
+        """A ticket for ``services`` in order; a service listed n times is n cases (a family's passports)."""
         self._begin()
         if not services:
             raise bad_args("at least one service")
-        if len(set(services)) != len(services):
-            raise bad_args("a service appears twice")
+        if not 1 <= people <= 9:
+            raise bad_args("people: 1–9")
         for sid in services:
             svc = self.state.services.get(sid)
             if svc is None or not svc.enabled:
@@ -240,7 +241,7 @@ class Engine:
             id=tid, day=self.state.day, number=label, prefix=prefix, services=list(services),
             pending=list(services), priority=bool(priority), note=note, channel=channel, lang=lang,
             token=token, state=WAITING, issued_at=self._now, queued_at=self._now, queue_seq=seq,
-            appointment=appointment, due_at=due_at,
+            appointment=appointment, due_at=due_at, people=people,
         )
         self._emit("ticket.issued", ticket=ticket.to_dict())
         return self.state.tickets[tid]

@@ -137,6 +137,8 @@ class Ticket(Row):
     marks: list[str] = field(default_factory=list)
     appointment: str | None = None
     due_at: float | None = None
+    people: int = 1
+    """How many people came on this ticket (a family); each listed service is one case."""
 
     def to_dict(self) -> dict[str, Any]:
         # asdict() deep-copies field by field through generic code; a ticket's fields are

@@ -244,7 +244,9 @@ def _transferred(s: State, e: Event) -> None:
     _release(s.counters[e["counter"]], e["at"])
     t.transfers += 1
     if e.get("service"):
-        t.pending = [e["service"]] + [x for x in t.pending if x != e["service"]]
+        # every case of that service goes first (a family's cases stay together)
+        t.pending = ([x for x in t.pending if x == e["service"]] or [e["service"]]) + \
+            [x for x in t.pending if x != e["service"]]
         if e["service"] not in t.services:
             t.services = t.services + [e["service"]]
     _requeue(s, t, e, front=e["position"] == "first", target=e.get("to_counter"))

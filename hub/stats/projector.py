@@ -142,13 +142,13 @@ class _Projection:
         self.days.add(t["day"])
         self.c.execute(
             "INSERT OR REPLACE INTO stat_ticket(id, day, issued_at, hour, service, n_services, channel, priority,"
-            " appointment, outcome) VALUES (?,?,?,?,?,?,?,?,?, 'open')",
+            " appointment, outcome, people) VALUES (?,?,?,?,?,?,?,?,?, 'open', ?)",
             [t["id"], t["day"], t["issued_at"], local_hour(t["issued_at"], self.tz), t["services"][0],
              len(t["services"]), t.get("channel") or "kiosk", int(bool(t.get("priority"))),
-             int(bool(t.get("appointment")))])
-        self.c.executemany(
-            "INSERT OR IGNORE INTO stat_case(ticket, service, day, outcome) VALUES (?,?,?, 'open')",
-            [(t["id"], sid, t["day"]) for sid in t["services"]])
+             int(bool(t.get("appointment"))), int(t.get("people") or 1)])
+        self.c.executemany(  # a service listed n times is n cases (a family's passports)
+            "INSERT OR IGNORE INTO stat_case(ticket, service, day, outcome, n) VALUES (?,?,?, 'open', ?)",
+            [(t["id"], sid, t["day"], t["services"].count(sid)) for sid in dict.fromkeys(t["services"])])
 
     def on_ticket_called(self, e: Event) -> None:
         tid, at = e["ticket"], e["at"]

@@ -324,6 +324,8 @@ def compute(conn: sqlite3.Connection, start: str, end: str, *, services: dict[st
               for i, day in enumerate(days)]
     weekday_hour = (np.bincount(weekdays[T["day"]] * 24 + T["hour"], minlength=7 * 24).reshape(7, 24)
                     if len(T["hour"]) else np.zeros((7, 24), np.int64))
+    totals["people"] = int(conn.execute("SELECT COALESCE(SUM(people), 0) FROM stat_ticket WHERE day BETWEEN ? AND ?",
+                                        [days[0], days[-1]]).fetchone()[0])
     used = outcome_rows(conn, days[0], days[-1], outcomes or {})
     totals["fcr_basis"] = "outcomes" if used else "transfers"
     if used:  # the office says itself what was resolved

@@ -229,8 +229,11 @@ def _v4_central(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE central_ack (target TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL, at REAL NOT NULL)")
 
 
-def _v5_outcomes(db: sqlite_utils.Database) -> None:
-    """Outcome (wrap-up) codes recorded when a case is finished: one row per case and code."""
+def _v5_desk(db: sqlite_utils.Database) -> None:
+    """Outcome (wrap-up) codes recorded when a case is finished (one row per case and code); families:
+    a ticket's people, and a service listed n times on one ticket is n cases."""
+    db.execute("ALTER TABLE stat_ticket ADD COLUMN people INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE stat_case ADD COLUMN n INTEGER NOT NULL DEFAULT 1")
     db.execute(
         """CREATE TABLE stat_outcome (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -247,7 +250,7 @@ def _v5_outcomes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX stat_outcome_ticket ON stat_outcome(ticket)")
 
 
-MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats, _v4_central, _v5_outcomes]
+MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats, _v4_central, _v5_desk]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -76,6 +76,8 @@ class TicketInfo(Open):
     """Services of the ticket not yet finished."""
     recalls: int = 0
     counter_name: str | None = None
+    people: int = 1
+    """How many people came on this ticket (a family)."""
 
 
 # ---- request arguments (one model per op) ----------------------------------
@@ -86,6 +88,9 @@ class NoArgs(Strict):
 
 class TicketIssueArgs(Strict):
     services: list[ServiceId] = Field(min_length=1, max_length=10)
+    """In order; a service listed more than once is that many cases (a family's three passports)."""
+    people: int = Field(1, ge=1, le=9)
+    """How many people come on this ticket."""
     priority: bool = False
     note: str = Field("", max_length=500)
     lang: Literal["hu", "en"] = "hu"

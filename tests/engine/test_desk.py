@@ -86,3 +86,32 @@ def test_outcome_codes_are_checked_and_a_plain_finish_takes_the_service_default(
         apply(fresh, ev)
     assert fresh.snapshot()["outcomes"] == e.state.snapshot()["outcomes"]
     assert not fresh.outcomes["SENT"].resolved
+
+
+def test_a_family_is_one_ticket_with_a_case_per_passport_and_waits_account_for_it() -> None:
+    clock = Clock()
+    e = office(clock)
+    e.resume(1)
+    with pytest.raises(EngineError) as err:
+        e.issue_ticket(["A"], people=10)
+    assert err.value.code == "bad_args"
+    family = e.issue_ticket(["A", "A", "A", "B"], people=3)
+    single = e.issue_ticket(["A"])
+    assert family.people == 3 and family.pending == ["A", "A", "A", "B"]
+    after_family = e.wait_for(single)
+    assert after_family is not None
+    mean_a = e._service_times.times(e.state)["A"]
+    # the single customer waits behind three cases of A and one of B at the only open counter
+    assert after_family[0] >= 3 * mean_a
+    e.call_next(1)
+    clock.advance(600)
+    e.finish(1)  # the counter serves A and B: every case is done at once
+    assert e.state.tickets[family.id].state == DONE
+    # a transfer keeps a family's cases of one service together
+    other = e.issue_ticket(["B", "A", "A"], people=2)
+    e.call_next(1)  # the single A customer
+    clock.advance(60)
+    e.finish(1)
+    e.call_next(1)
+    e.transfer(1, service="A", position="first")
+    assert e.state.tickets[other.id].pending == ["A", "A", "B"]

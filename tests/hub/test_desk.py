@@ -125,3 +125,17 @@ def test_outcome_codes_from_the_cli_are_offered_and_checked_when_finishing(offic
     marks = office.hub.worker.run_in_worker(
         lambda e: (e.state.tickets[a["id"]].marks, e.state.tickets[b["id"]].marks))
     assert marks == (["DOCS", "DONE"], ["DONE"])
+
+
+def test_a_family_ticket_over_the_bus(office: TestHub) -> None:
+    kiosk = office.client("kiosk-1", "kiosk")
+    counter = office.client("counter-1", "counter", 1)
+    with pytest.raises(RequestError) as err:
+        kiosk.call("ticket.issue", {"services": ["A"], "people": 0})
+    assert err.value.code == "bad_args"
+    family = kiosk.call("ticket.issue", {"services": ["A", "A", "A"], "people": 3})
+    _reply("ticket.issue", family)
+    assert family["ticket"]["people"] == 3 and family["ticket"]["services"] == ["A", "A", "A"]
+    counter.call("counter.resume")
+    called = counter.call("counter.call_next")["ticket"]
+    assert called["people"] == 3 and called["pending"] == ["A", "A", "A"]

@@ -62,3 +62,26 @@ def test_cases_per_outcome_and_resolution_by_the_resolved_codes(tmp_path: Path) 
         assert plain["outcomes"] == [] and plain["totals"]["fcr_basis"] == "transfers"
     finally:
         o.store.close()
+
+
+def test_a_family_counts_a_case_per_passport_and_its_people(tmp_path: Path) -> None:
+    o = Office(tmp_path / "sorra.db", t(DAY1, "08:00:00"))
+    e = o.e
+    o(t(DAY1, "08:00:00"), e.upsert_service, {"id": "A", "names": {"hu": "Okmány"}, "prefix": "A"})
+    o(t(DAY1, "08:00:00"), e.upsert_service, {"id": "B", "names": {"hu": "Adó"}, "prefix": "B"})
+    o(t(DAY1, "08:00:00"), e.upsert_counter, 1, "Ablak 1")
+    o(t(DAY1, "08:00:00"), e.resume, 1)
+    o(t(DAY1, "09:00:00"), e.issue_ticket, ["A", "A", "A", "B"], people=3)
+    o(t(DAY1, "09:01:00"), e.issue_ticket, ["A"])
+    o(t(DAY1, "09:02:00"), e.call_next, 1)
+    o(t(DAY1, "09:20:00"), e.finish, 1)
+    try:
+        r = compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS)
+        assert r["totals"]["issued"] == 2 and r["totals"]["cases"] == 5 and r["totals"]["people"] == 4
+        cases = {s["id"]: (s["issued"], s["served"]) for s in r["services"]}
+        assert cases == {"A": (4, 3), "B": (1, 1)}
+        before = r
+        rebuild(o.store.db)
+        assert compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS) == before
+    finally:
+        o.store.close()
