@@ -313,7 +313,7 @@ class BusService:
                     self._recent_calls.append(call)
                     out.append(_Message(self.topics.event(EventName.CALL), call, retain=False))
                     calls_changed = True
-            if kind.startswith(("ticket.", "day.", "counter.", "clerk.", "background.", "profile.")):
+            if kind.startswith(("ticket.", "day.", "counter.", "clerk.", "background.", "profile.", "backlog.")):
                 queue_changed = True
             if kind.startswith(("service.", "settings.", "day.", "outcome.")):
                 services_changed = queue_changed = True

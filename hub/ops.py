@@ -299,6 +299,18 @@ def _bg_stop(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
     return {"background": ctx.engine.background_stop(_counter(ctx))}
 
 
+@op(Op.BACKGROUND_RECORD)
+def _bg_record(ctx: Context, a: m.BackgroundRecordArgs) -> dict[str, Any]:
+    counter = ctx.engine.state.counters.get(_counter(ctx))
+    by = (counter.clerk or "") if counter is not None else ""
+    return {"item": ctx.engine.backlog.record(a.kind, a.note, a.services, by=by).to_dict()}
+
+
+@op(Op.BACKGROUND_TAKE)
+def _bg_take(ctx: Context, a: m.BackgroundTakeArgs) -> dict[str, Any]:
+    return {"background": ctx.engine.backlog.take(_counter(ctx), a.id)}
+
+
 @op(Op.FEEDBACK_SUBMIT)
 def _feedback(ctx: Context, a: m.FeedbackArgs) -> dict[str, Any]:
     ctx.engine.feedback(_counter(ctx), a.score, a.ticket)
@@ -378,6 +390,13 @@ def _outcome_upsert(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
 @op("admin.ticket_cancel")
 def _admin_cancel(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.cancel_ticket(str(a.get("ticket", ""))))
+
+
+@op("admin.backlog_record")
+def _admin_backlog(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    item = ctx.engine.backlog.record(str(a.get("kind", "")), str(a.get("note", "")), list(a.get("services") or []),
+                                     by=str(a.get("by", "")))
+    return {"item": item.to_dict()}
 
 
 @op("admin.appointment_book")

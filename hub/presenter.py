@@ -163,6 +163,7 @@ class Presenter:
             "profile": [{"service": k, "weight": v} for k, v in weights.items()],
             "last_ticket": c.last_ticket,
             "no_shows": [self.ticket(t) for t in self.engine.returnable()[:20]] if c.clerk else [],
+            "backlog": [b.to_dict() for b in self.engine.backlog.waiting_for(c)[:20]] if c.clerk else [],
         }
 
     def call(self, t: Ticket, counter: int, at: float, recall: bool) -> dict[str, Any]:

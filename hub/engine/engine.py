@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hub.engine import hours, routing
+from hub.engine.backlog import Backlog
 from hub.engine.configuration import OfficeSetup
 from hub.engine.errors import EngineError, bad_args, conflict, not_found
 from hub.engine.estimate import Estimate, ServiceTimes, simulate
@@ -73,6 +74,8 @@ class Engine:
     def __init__(self, clock: Clock, state: State | None = None) -> None:
         self.clock = clock
         self.setup = OfficeSetup(self)
+        self.backlog = Backlog(self)
+        """Background work recorded to be done later (``record``, ``take``, ``waiting_for``)."""
         self.state = state or State()
         self._events: list[Event] = []
         self._now = 0.0

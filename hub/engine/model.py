@@ -390,6 +390,23 @@ class Background(Row):
     note: str
     started_at: float
     stopped_at: float | None = None
+    backlog: str | None = None
+    """The backlog case being worked on (``background.take``), if any."""
+
+
+@dataclass
+class BacklogItem(Row):
+    """Work left to be done without the customer (a car dealer's files): waits until a clerk takes it."""
+
+    id: str
+    kind: str
+    note: str
+    recorded_at: float
+    services: list[str] = field(default_factory=list)
+    """Who may take it: clerks serving one of these (empty: anyone)."""
+    recorded_by: str = ""
+    taken_by: str | None = None
+    """The background work on it now (its id), or None while it waits."""
 
 
 @dataclass
@@ -456,6 +473,9 @@ class State:
     backgrounds: dict[str, Background] = field(default_factory=dict)
     """Background work in progress."""
     background_seq: int = 0
+    backlog: dict[str, BacklogItem] = field(default_factory=dict)
+    """Background cases waiting or being worked on; a finished one leaves (the statistics keep it)."""
+    backlog_seq: int = 0
     rules: dict[str, Rule] = field(default_factory=dict)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     index: Any = field(default=None, compare=False, repr=False)
@@ -475,6 +495,8 @@ class State:
             "appointments": {k: v.to_dict() for k, v in sorted(self.appointments.items())},
             "backgrounds": {k: v.to_dict() for k, v in sorted(self.backgrounds.items())},
             "background_seq": self.background_seq,
+            "backlog": {k: v.to_dict() for k, v in sorted(self.backlog.items())},
+            "backlog_seq": self.backlog_seq,
             "rules": {k: v.to_dict() for k, v in sorted(self.rules.items())},
             "outcomes": {k: v.to_dict() for k, v in sorted(self.outcomes.items())},
         }

@@ -27,6 +27,7 @@ from hub.engine.model import (
     WAITING,
     Appointment,
     Background,
+    BacklogItem,
     Clerk,
     Counter,
     Outcome,
@@ -310,6 +311,8 @@ def _bg_start(s: State, e: Event) -> None:
     s.backgrounds[b.id] = b
     s.background_seq = max(s.background_seq, int(b.id.rsplit("-", 1)[-1]))
     s.counters[b.counter].background = b.id
+    if b.backlog in s.backlog:
+        s.backlog[b.backlog].taken_by = b.id
 
 
 @handles("background.stopped")
@@ -318,6 +321,18 @@ def _bg_stop(s: State, e: Event) -> None:
     c = s.counters.get(b.counter)
     if c is not None and c.background == b.id:
         c.background = None
+    if b.backlog in s.backlog:
+        if e.get("reason") == "stop":  # the clerk finished it
+            del s.backlog[b.backlog]
+        else:  # interrupted (a call, closing, the day's end): back to the backlog
+            s.backlog[b.backlog].taken_by = None
+
+
+@handles("backlog.recorded")
+def _backlog_recorded(s: State, e: Event) -> None:
+    item = BacklogItem.from_dict(e["item"])
+    s.backlog[item.id] = item
+    s.backlog_seq = max(s.backlog_seq, int(item.id.rsplit("-", 1)[-1]))
 
 
 @handles("feedback.submitted")

@@ -15,7 +15,8 @@ One row per
   that ended in it (``wait_s``: queue entry → call; none after an unpark) and
   the time at the desk (``service_s``: call → finish, transfer or park);
 * background work, feedback, clerk session (login) and pause;
-* outcome (``stat_outcome``): one outcome code recorded for one finished case.
+* outcome (``stat_outcome``): one outcome code recorded for one finished case;
+* backlog case (``stat_backlog``): background work recorded to be done later, taken, done.
 
 Only sqlite errors propagate (the batch then fails as a storage error); any
 other failure rolls the projection of that batch back, leaves the events
@@ -272,19 +273,38 @@ class _Projection:
         b = e["background"]
         day = self.day or local_day(b["started_at"], self.tz)
         self.days.add(day)
-        self.c.execute("INSERT OR REPLACE INTO stat_background(id, day, counter, clerk, kind, started_at)"
-                       " VALUES (?,?,?,?,?,?)", [b["id"], day, b["counter"], b.get("clerk"), b.get("kind") or "",
-                                                 b["started_at"]])
+        self.c.execute("INSERT OR REPLACE INTO stat_background(id, day, counter, clerk, kind, started_at, backlog)"
+                       " VALUES (?,?,?,?,?,?,?)", [b["id"], day, b["counter"], b.get("clerk"), b.get("kind") or "",
+                                                   b["started_at"], b.get("backlog")])
+        if b.get("backlog"):
+            self.c.execute("UPDATE stat_backlog SET taken_at = COALESCE(taken_at, ?) WHERE id = ?",
+                           [b["started_at"], b["backlog"]])
 
     def on_background_stopped(self, e: Event) -> None:
-        row = self.c.execute("SELECT day, started_at FROM stat_background WHERE id = ?", [e["id"]]).fetchone()
+        row = self.c.execute("SELECT day, started_at, backlog, clerk FROM stat_background WHERE id = ?",
+                             [e["id"]]).fetchone()
         if row is None:
             return
-        day, started = row
+        day, started, backlog, clerk = row
         self.days.add(day)
         stopped = max(started, min(e["at"], day_end(day, self.tz)))
         self.c.execute("UPDATE stat_background SET stopped_at = ?, duration_s = ?, reason = ? WHERE id = ?",
                        [stopped, stopped - started, e.get("reason") or "", e["id"]])
+        if backlog:  # work on a backlog case: counted; done when the clerk stopped it
+            done = e.get("reason") == "stop"
+            self.c.execute("UPDATE stat_backlog SET work_s = work_s + ?, done_at = CASE WHEN ? THEN ? ELSE done_at END,"
+                           " clerk = CASE WHEN ? THEN ? ELSE clerk END WHERE id = ?",
+                           [stopped - started, done, e["at"], done, clerk, backlog])
+            found = self.c.execute("SELECT day FROM stat_backlog WHERE id = ?", [backlog]).fetchone()
+            if found is not None:
+                self.days.add(found[0])
+
+    def on_backlog_recorded(self, e: Event) -> None:
+        item = e["item"]
+        day = self.day or local_day(item["recorded_at"], self.tz)
+        self.days.add(day)
+        self.c.execute("INSERT OR REPLACE INTO stat_backlog(id, day, kind, recorded_at) VALUES (?,?,?,?)",
+                       [item["id"], day, item["kind"], item["recorded_at"]])
 
     def on_feedback_submitted(self, e: Event) -> None:
         tid = e.get("ticket")
@@ -326,7 +346,7 @@ def project(db: Any, events: list[Event]) -> None:
 
 
 FACT_TABLES = ("stat_ticket", "stat_case", "stat_contact", "stat_background", "stat_feedback", "stat_session",
-               "stat_outcome")
+               "stat_outcome", "stat_backlog")
 
 
 def rebuild(db: Any, batch: int = 5000) -> int:

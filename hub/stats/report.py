@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from hub.stats import packs as P
-from hub.stats.outcomes import outcome_rows, resolved_first_contact
+from hub.stats.outcomes import backlog_rows, outcome_rows, resolved_first_contact
 
 
 def day_range(start: str, end: str) -> list[str]:
@@ -344,6 +344,7 @@ def compute(conn: sqlite3.Connection, start: str, end: str, *, services: dict[st
         "from": days[0], "to": days[-1], "days": len(days),
         "totals": totals, "services": by_service, "clerks": by_clerk, "hours": by_hour, "by_day": by_day,
         "weekday_hour": weekday_hour.tolist(), "backgrounds": backgrounds, "outcomes": used,
+        "backlog": backlog_rows(conn, days[0], days[-1], clerks),
     }
 
 

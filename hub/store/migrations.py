@@ -231,7 +231,7 @@ def _v4_central(db: sqlite_utils.Database) -> None:
 
 def _v5_desk(db: sqlite_utils.Database) -> None:
     """Outcome (wrap-up) codes recorded when a case is finished (one row per case and code); families:
-    a ticket's people, and a service listed n times on one ticket is n cases."""
+    a ticket's people, and a service listed n times on one ticket is n cases; the background backlog."""
     db.execute("ALTER TABLE stat_ticket ADD COLUMN people INTEGER NOT NULL DEFAULT 1")
     db.execute("ALTER TABLE stat_case ADD COLUMN n INTEGER NOT NULL DEFAULT 1")
     db.execute(
@@ -248,6 +248,21 @@ def _v5_desk(db: sqlite_utils.Database) -> None:
     )
     db.execute("CREATE INDEX stat_outcome_day ON stat_outcome(day)")
     db.execute("CREATE INDEX stat_outcome_ticket ON stat_outcome(ticket)")
+    # Background work as a backlog: one row per recorded case, by the day it was recorded.
+    db.execute("ALTER TABLE stat_background ADD COLUMN backlog TEXT")
+    db.execute(
+        """CREATE TABLE stat_backlog (
+            id TEXT PRIMARY KEY,
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            recorded_at REAL NOT NULL,
+            taken_at REAL,
+            done_at REAL,
+            clerk TEXT,
+            work_s REAL NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX stat_backlog_day ON stat_backlog(day)")
 
 
 MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats, _v4_central, _v5_desk]

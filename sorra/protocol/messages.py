@@ -134,6 +134,18 @@ class BackgroundStartArgs(Strict):
     note: str = Field("", max_length=500)
 
 
+class BackgroundRecordArgs(Strict):
+    kind: str = Field(min_length=1, max_length=64)
+    note: str = Field("", max_length=500)
+    services: list[ServiceId] = Field(default_factory=list, max_length=10)
+    """Clerks serving one of these may take it (empty: anyone)."""
+
+
+class BackgroundTakeArgs(Strict):
+    id: str | None = Field(None, min_length=1, max_length=64)
+    """A backlog case to take; none: the oldest this counter may do."""
+
+
 class FeedbackArgs(Strict):
     score: Literal["good", "neutral", "bad"]
     ticket: str | None = Field(None, max_length=64)
@@ -175,6 +187,8 @@ OP_ARGS: dict[str, type[Strict]] = {
     Op.CLERK_PROFILE_SET: ProfileSetArgs,
     Op.BACKGROUND_START: BackgroundStartArgs,
     Op.BACKGROUND_STOP: NoArgs,
+    Op.BACKGROUND_RECORD: BackgroundRecordArgs,
+    Op.BACKGROUND_TAKE: BackgroundTakeArgs,
     Op.FEEDBACK_SUBMIT: FeedbackArgs,
     Op.DEVICE_ALERT: AlertRaiseArgs,
 }
@@ -211,6 +225,23 @@ class BackgroundInfo(Open):
     note: str
     started_at: float
     stopped_at: float | None = None
+    backlog: str | None = None
+    """The backlog case being worked on (``background.take``), if any."""
+
+
+class BacklogInfo(Open):
+    """A case of background work waiting in the backlog (``background.record``)."""
+
+    id: str
+    kind: str
+    note: str = ""
+    recorded_at: float
+    services: list[ServiceId] = Field(default_factory=list)
+    taken_by: str | None = None
+
+
+class BacklogResult(Open):
+    item: BacklogInfo
 
 
 class BackgroundResult(Open):
@@ -287,6 +318,8 @@ class CounterState(Open):
     last_ticket: str | None = None
     no_shows: list[TicketInfo] = Field(default_factory=list)
     """Today's no-shows still inside the return window, latest first (``counter.return``)."""
+    backlog: list[BacklogInfo] = Field(default_factory=list)
+    """Background cases this counter may take, oldest first (``background.take``)."""
 
 
 class CallInfo(Open):
@@ -375,6 +408,8 @@ RESULT_MODELS: dict[str, type[Open]] = {
     "clerk.profile_set": ClerkResult,
     "background.start": BackgroundResult,
     "background.stop": BackgroundResult,
+    "background.record": BacklogResult,
+    "background.take": BackgroundResult,
     "feedback.submit": EmptyResult,
     "device.alert": EmptyResult,
 }

@@ -33,6 +33,8 @@ class Op(StrEnum):
     CLERK_PROFILE_SET = "clerk.profile_set"
     BACKGROUND_START = "background.start"
     BACKGROUND_STOP = "background.stop"
+    BACKGROUND_RECORD = "background.record"
+    BACKGROUND_TAKE = "background.take"
     FEEDBACK_SUBMIT = "feedback.submit"
     DEVICE_ALERT = "device.alert"
 

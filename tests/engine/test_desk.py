@@ -115,3 +115,41 @@ def test_a_family_is_one_ticket_with_a_case_per_passport_and_waits_account_for_i
     e.call_next(1)
     e.transfer(1, service="A", position="first")
     assert e.state.tickets[other.id].pending == ["A", "A", "B"]
+
+
+def test_background_backlog_recorded_taken_interrupted_and_finished() -> None:
+    clock = Clock()
+    e = office(clock)
+    e.upsert_counter(2, profile=[{"service": "B", "weight": 1}])
+    e.resume(1)
+    e.resume(2)
+    with pytest.raises(EngineError) as err:
+        e.backlog.take(1)
+    assert err.value.code == "not_found"  # nothing to do yet
+    files = e.backlog.record("Car dealer's files", "12 registrations", ["A"])
+    clock.advance(60)
+    call = e.backlog.record("Phone call", "Mr Kovács")
+    assert [b.id for b in e.backlog.waiting_for(e.state.counters[2])] == [call.id]  # counter 2 serves B only
+    with pytest.raises(EngineError) as err:
+        e.backlog.take(2, files.id)
+    assert err.value.code == "conflict"
+    work = e.backlog.take(1)  # the oldest
+    assert work["backlog"] == files.id and work["kind"] == "Car dealer's files"
+    assert e.state.backlog[files.id].taken_by == work["id"]
+    with pytest.raises(EngineError) as err:
+        e.backlog.take(2, files.id)  # another clerk is on it
+    assert err.value.code == "conflict"
+    e.issue_ticket(["A"])
+    clock.advance(300)
+    e.call_next(1)  # a customer comes first: the case goes back to the backlog
+    assert e.state.backlog[files.id].taken_by is None
+    e.finish(1)
+    e.backlog.take(1, files.id)
+    clock.advance(600)
+    e.background_stop(1)  # done: it leaves the backlog
+    assert files.id not in e.state.backlog and call.id in e.state.backlog
+    fresh = State()
+    for ev in e.take_events():
+        apply(fresh, ev)
+    assert fresh.snapshot()["backlog"] == e.state.snapshot()["backlog"]
+    assert fresh.backlog_seq == e.state.backlog_seq == 2

@@ -139,3 +139,36 @@ def test_a_family_ticket_over_the_bus(office: TestHub) -> None:
     counter.call("counter.resume")
     called = counter.call("counter.call_next")["ticket"]
     assert called["people"] == 3 and called["pending"] == ["A", "A", "A"]
+
+
+def test_background_backlog_over_the_bus_and_in_the_store(office: TestHub) -> None:
+    one = office.client("counter-1", "counter", 1)
+    two = office.client("counter-2", "counter", 2)
+    one.call("clerk.login", {"clerk": "kata", "pin": "1234"})
+    two.call("counter.resume")
+    with pytest.raises(RequestError) as err:
+        one.call("background.record", {"kind": "", "note": "x"})
+    assert err.value.code == "bad_args"
+    recorded = one.call("background.record", {"kind": "Car dealer's files", "note": "12 registrations",
+                                              "services": ["A"]})
+    _reply("background.record", recorded)
+    item = recorded["item"]
+    latest, cond = _watch(office, "counters/1")
+    with cond:
+        assert cond.wait_for(lambda: [b["id"] for b in latest.get("payload", {}).get("backlog", [])] == [item["id"]],
+                             10)
+    taken = one.call("background.take", {})
+    _reply("background.take", taken)
+    assert taken["background"]["backlog"] == item["id"] and taken["background"]["kind"] == "Car dealer's files"
+    with pytest.raises(RequestError) as err:
+        two.call("background.take", {"id": item["id"]})  # being worked on
+    assert err.value.code == "conflict"
+    with cond:
+        assert cond.wait_for(lambda: latest["payload"]["backlog"] == []
+                             and latest["payload"]["background"]["backlog"] == item["id"], 10)
+    stored = office.hub.worker.run_in_worker(lambda e: (e.state.snapshot()["backlog"],
+                                                         office.hub.store.load_state().snapshot()["backlog"]))
+    assert stored[0] == stored[1] and stored[0][item["id"]]["taken_by"] == taken["background"]["id"]
+    _reply("background.stop", one.call("background.stop"))
+    assert office.hub.worker.run_in_worker(lambda e: (dict(e.state.backlog),
+                                                      dict(office.hub.store.load_state().backlog))) == ({}, {})

@@ -85,3 +85,33 @@ def test_a_family_counts_a_case_per_passport_and_its_people(tmp_path: Path) -> N
         assert compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS) == before
     finally:
         o.store.close()
+
+
+def test_the_backlog_per_kind_and_per_clerk(tmp_path: Path) -> None:
+    from hub.engine.pins import hash_pin
+
+    o = Office(tmp_path / "sorra.db", t(DAY1, "08:00:00"))
+    e = o.e
+    o(t(DAY1, "08:00:00"), e.upsert_counter, 1, "Ablak 1")
+    o(t(DAY1, "08:00:00"), e.upsert_clerk, {"id": "anna", "name": "Kiss Anna", "pin_hash": hash_pin("1234", "s")})
+    o(t(DAY1, "08:00:00"), e.login, 1, "anna", "1234")
+    o(t(DAY1, "08:10:00"), e.backlog.record, "Files", "car dealer")
+    o(t(DAY1, "08:20:00"), e.backlog.record, "Files", "second dealer")
+    o(t(DAY1, "08:30:00"), e.backlog.record, "Phone call", "call back")
+    o(t(DAY1, "09:00:00"), e.backlog.take, 1)  # the first files
+    o(t(DAY1, "09:10:00"), e.background_stop, 1)  # done: 600 s of work, an hour after it was recorded
+    o(t(DAY1, "09:20:00"), e.backlog.take, 1)  # the second files …
+    o(t(DAY1, "09:25:00"), e.logout, 1)  # … interrupted: back in the backlog, 300 s worked
+    try:
+        r = compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS)
+        assert r["backlog"]["kinds"] == [
+            {"kind": "Files", "recorded": 2, "done": 1, "open": 1, "work_s": 900, "wait_s": 3600},
+            {"kind": "Phone call", "recorded": 1, "done": 0, "open": 1, "work_s": 0, "wait_s": None},
+        ]
+        assert r["backlog"]["clerks"] == [{"id": "anna", "name": "Kiss Anna", "done": 1, "work_s": 600}]
+        assert [b for b in r["backgrounds"] if b["kind"] == "Files"] == [{"kind": "Files", "n": 2, "total_s": 900}]
+        before = r
+        rebuild(o.store.db)
+        assert compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS) == before
+    finally:
+        o.store.close()
