@@ -230,6 +230,14 @@ class CounterController:
     def background_stop(self) -> bool:
         return self._submit("background_stop", [Step(Op.BACKGROUND_STOP)])
 
+    def background_take(self, case: str | None = None) -> bool:
+        """Work on a backlog case (the oldest this counter may do, or the one tapped)."""
+        return self._submit("background_start", [Step(Op.BACKGROUND_TAKE, {"id": case} if case else {})])
+
+    def background_record(self, kind: str, note: str = "") -> bool:
+        """Leave a case in the backlog, to be done later by whoever is free."""
+        return self._submit("background_record", [Step(Op.BACKGROUND_RECORD, {"kind": kind, "note": note})])
+
     def transfer(self, *, service: str | None = None, counter: int | None = None,
                  position: str = "last") -> bool:
         if self._ticket() is None:
@@ -430,8 +438,11 @@ class CounterController:
         if op == Op.FEEDBACK_SUBMIT:
             self._set_notice("feedback_thanks", "info")
             return
-        if op in (Op.COUNTER_PAUSE, Op.COUNTER_RESUME, Op.BACKGROUND_START, Op.BACKGROUND_STOP):
-            if self.page in ("pause", "background"):
+        if op == Op.BACKGROUND_RECORD:
+            self._set_notice("backlog_recorded", "info")
+        if op in (Op.COUNTER_PAUSE, Op.COUNTER_RESUME, Op.BACKGROUND_START, Op.BACKGROUND_STOP, Op.BACKGROUND_TAKE,
+                  Op.BACKGROUND_RECORD):
+            if self.page in ("pause", "background", "backlog"):
                 self.page = "main"
             return
         if "ticket" not in result:

@@ -19,6 +19,7 @@ from counter_terminal.hardware.number_display import NumberDisplay
 from counter_terminal.profile import sort_profile
 from counter_terminal.viewmodel import (
     AlertView,
+    BacklogView,
     Notice,
     OutcomeView,
     Page,
@@ -204,6 +205,7 @@ def view_model(
         no_shows=tuple(ticket_view(t, names) for t in cs.no_shows) if cs is not None else (),
         outcomes=tuple(OutcomeView(o.code, name_in(o.names, lang, o.code), o.resolved) for o in options.outcomes),
         next_finishes=options.next_finishes,
+        backlog=tuple(BacklogView(b.id, b.kind, b.note, b.recorded_at) for b in cs.backlog) if cs is not None else (),
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from counter_terminal.viewmodel import (
     AlertView,
+    BacklogView,
     Notice,
     OutcomeView,
     ProfileRow,
@@ -92,6 +93,14 @@ def samples(lang: str, now: float | None = None) -> dict[str, ViewModel]:
                                       background_note="Ügyfél visszahívása, 2024/1187" if lang == "hu"
                                       else "Calling a customer back, 2024/1187"),
         "profile": replace(base, page="profile"),
+        "backlog": replace(base, page="backlog", state="open", ticket=None, backlog=(
+            BacklogView("bl-3", "Case file", "Autó Kft., 12 forgalmi" if lang == "hu" else "Car dealer, 12 registrations",
+                        now - 95 * 60),
+            BacklogView("bl-4", "Phone call", "Szabó Éva visszahívása" if lang == "hu" else "Call Ms Szabó back",
+                        now - 20 * 60),
+            BacklogView("bl-5", "E-mail", "", now - 4 * 60))),
+        "background-with-backlog": replace(base, page="background", state="open", ticket=None,
+                                           backlog=(BacklogView("bl-5", "E-mail", "", now - 4 * 60),)),
         "finish": replace(base, page="finish", outcomes=outcomes),
         "family": replace(base, ticket=TicketView("t2", "B014", (n["B"] + " ×3", n["A"]), issued_at=now - 9 * 60,
                                                   called_at=now - 60, people=3)),

@@ -45,6 +45,7 @@ NOTICES: dict[str, str] = {
     "no_targets": N_("Nowhere to transfer to."),
     "too_soon": N_("Just called: wait a few seconds before pressing Next again."),
     "returned": N_("{number} is back: first in line for their service."),
+    "backlog_recorded": N_("Left in the backlog for later."),
     "counter_mismatch": N_("This terminal is set up for counter {number}, but the hub paired it with "
                            "counter {paired}: ask the technician to set it up again."),
 }
@@ -90,6 +91,7 @@ ACTIONS: dict[str, str] = {
     "background_stop": N_("Background work"),
     "close": N_("Close"),
     "return": N_("Missed calls"),
+    "background_record": N_("Leave for later"),
 }
 
 

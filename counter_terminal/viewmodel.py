@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Page = Literal["login", "main", "transfer", "pause", "background", "profile", "no_shows", "finish"]
+Page = Literal["login", "main", "transfer", "pause", "background", "profile", "no_shows", "finish", "backlog"]
 Level = Literal["info", "warning", "error"]
 
 
@@ -30,6 +30,16 @@ class OutcomeView:
     code: str
     label: str
     resolved: bool = True
+
+
+@dataclass(frozen=True)
+class BacklogView:
+    """A background case waiting in the backlog that this counter may take."""
+
+    id: str
+    kind: str
+    note: str = ""
+    recorded_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -109,5 +119,6 @@ class ViewModel:
     no_shows: tuple[TicketView, ...] = ()
     """Today's no-shows a clerk may take back (``counter.return``), latest first."""
     outcomes: tuple[OutcomeView, ...] = ()
+    backlog: tuple[BacklogView, ...] = ()
     next_finishes: bool = False
     """The office's setting: a tap of Next finishes the customer at the desk and calls the next."""

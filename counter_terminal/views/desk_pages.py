@@ -1,11 +1,11 @@
-"""Clerk screen pages for the end of a visit: outcome codes when finishing, taking a no-show back."""
+"""Clerk screen pages: outcome codes when finishing, taking a no-show back, the background backlog."""
 
 from __future__ import annotations
 
 from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton
 
 from counter_terminal.texts import Texts
-from counter_terminal.viewmodel import OutcomeView, TicketView, ViewModel
+from counter_terminal.viewmodel import BacklogView, OutcomeView, TicketView, ViewModel
 from counter_terminal.views import theme
 from counter_terminal.views.pages import _Page
 from counter_terminal.views.widgets import label, touch_button
@@ -13,6 +13,7 @@ from sorra.qt import clear_layout
 
 MAX_OUTCOMES = 8
 MAX_NO_SHOWS = 8
+MAX_BACKLOG = 6
 
 
 class FinishPage(_Page):
@@ -114,4 +115,50 @@ class NoShowPage(_Page):
             w = self.grid.itemAt(i).widget()
             if w is not None:
                 w.setEnabled(vm.pending is None and vm.ticket is None)
+        self.banner(vm, self.message)
+
+
+class BacklogPage(_Page):
+    """Background cases left to be done, oldest first: one tap starts the timer on one."""
+
+    def __init__(self, actions, texts: Texts) -> None:
+        super().__init__(actions, texts)
+        self.title = label(name="title", wrap=True)
+        self.outer.addWidget(self.title)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(8)
+        self.outer.addLayout(self.grid, 1)
+        self.message = label(wrap=True)
+        self.outer.addWidget(self.message)
+        bottom = QHBoxLayout()
+        self.oldest = touch_button("", "next", lambda: self.actions.background_take(None))
+        self.cancel = touch_button("", "secondary", lambda: self.actions.show_page("background"))
+        for b in (self.oldest, self.cancel):
+            b.setMinimumHeight(theme.MIN_TOUCH_PX)
+            bottom.addWidget(b)
+        self.outer.addLayout(bottom)
+        self._key: tuple = ()
+
+    def render(self, vm: ViewModel) -> None:
+        t = self.t
+        self.title.setText(t("Waiting in the backlog ({n})").format(n=len(vm.backlog)))
+        self.oldest.setText(t("Take the oldest"))
+        self.cancel.setText(t("Cancel"))
+        shown: tuple[BacklogView, ...] = vm.backlog[:MAX_BACKLOG]
+        key = (vm.lang, tuple((b.id, int((vm.now - b.recorded_at) // 60)) for b in shown))
+        if key != self._key:
+            self._key = key
+            clear_layout(self.grid)
+            for i, b in enumerate(shown):
+                first = f"{t(b.kind)} · {b.note}" if b.note else t(b.kind)
+                text = f"{first}\n" + t("waiting {d}").format(d=t.duration(vm.now - b.recorded_at))
+                button = touch_button(text, "secondary", lambda case=b.id: self.actions.background_take(case))
+                button.setMinimumHeight(theme.MIN_TOUCH_PX + 10)
+                self.grid.addWidget(button, i // 2, i % 2)
+        busy = vm.pending is not None or vm.ticket is not None or vm.background_kind is not None
+        for i in range(self.grid.count()):
+            w = self.grid.itemAt(i).widget()
+            if w is not None:
+                w.setEnabled(not busy)
+        self.oldest.setEnabled(not busy and bool(vm.backlog))
         self.banner(vm, self.message)

@@ -64,3 +64,19 @@ def test_a_missed_call_is_listed_and_one_tap_puts_it_first_in_line(rig):
     assert rig.press(Action.NEXT)
     vm = rig.wait_settled()
     assert vm.ticket.number == late and rig.tickets() == {late: "called", other: "waiting"}
+
+
+def test_background_work_left_for_later_then_taken_from_the_backlog(rig):
+    rig.do(lambda: rig.c.show_page("background"))
+    assert rig.do(lambda: rig.c.background_record("Case file", "Autó Kft., 12 forgalmi"))
+    vm = rig.wait_notice("backlog_recorded")
+    vm = rig.wait(lambda vm: len(vm.backlog) == 1 and vm.pending is None)
+    assert vm.backlog[0].kind == "Case file" and vm.page == "main"
+    rig.do(lambda: rig.c.show_page("backlog"))
+    assert rig.do(lambda: rig.c.background_take(vm.backlog[0].id))
+    vm = rig.wait(lambda vm: vm.background_kind == "Case file" and vm.pending is None)
+    assert vm.page == "main" and vm.backlog == () and vm.background_note == "Autó Kft., 12 forgalmi"
+    assert rig.do(rig.c.background_stop)
+    rig.wait(lambda vm: vm.background_kind is None and vm.pending is None)
+    assert rig.read(lambda e: dict(e.state.backlog)) == {}
+    assert rig.hub_ops() == ["background.record", "background.take", "background.stop"]
