@@ -137,7 +137,9 @@ class Presenter:
             }
         targeted = index.targeted_total()
         open_counters = sum(1 for c in s.counters.values() if c.enabled and c.state in ("open", "called", "serving"))
-        return {"services": out, "waiting": total + targeted, "open_counters": open_counters, "at": now}
+        backlog = sum(1 for b in s.backlog.values() if b.taken_by is None)
+        return {"services": out, "waiting": total + targeted, "open_counters": open_counters, "backlog": backlog,
+                "at": now}
 
     def counter(self, c: Counter) -> dict[str, Any]:
         s = self.engine.state

@@ -68,6 +68,7 @@ ACCESS: dict[str, str] = {
     "GET /dashboard": STAFF,
     "GET /dashboard/live": STAFF,
     "POST /dashboard/return": STAFF,
+    "POST /dashboard/backlog": STAFF,
     "GET /me/profile": STAFF,
     "POST /me/profile": STAFF,
     "GET /admin/services": MANAGER,

@@ -1,4 +1,4 @@
-"""Staff pages for the desk: take a no-show back (dashboard), outcome (wrap-up) codes (admin)."""
+"""Staff pages for the desk: take a no-show back and record backlog work (dashboard), outcome codes (admin)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,18 @@ def return_no_show(request: Request, form: FormIn) -> Response:
     ticket = forms.text(form, "ticket", max_len=64)
     result = web_of(request).call("admin.ticket_return", {"ticket": ticket})
     return redirect("/dashboard", "returned:" + result["ticket"]["number"])
+
+
+@router.post("/dashboard/backlog")
+def record_backlog(request: Request, form: FormIn) -> Response:
+    """Work left to be done without the customer: into the backlog, for the first free clerk."""
+    user = require(request)
+    check_csrf(request, form)
+    service = forms.text(form, "service", max_len=32)
+    web_of(request).call("admin.backlog_record", {
+        "kind": forms.text(form, "kind", max_len=64), "note": forms.text(form, "note", max_len=500),
+        "services": [service] if service else [], "by": user.name})
+    return redirect("/dashboard", "saved")
 
 
 def outcomes_list(request: Request) -> list[dict[str, Any]]:

@@ -296,6 +296,8 @@ class QueueState(Open):
     services: dict[ServiceId, QueueEntry]
     waiting: int
     open_counters: int
+    backlog: int = 0
+    """Background cases waiting in the backlog for a clerk (``background.record``)."""
     at: float
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +28,15 @@ def client(web_hub: TestHub) -> Iterator[Client]:
     c.close()
 
 
+def _live_dashboard(client: Client) -> str:
+    """The dashboard's live part as a browser opening it now gets it (the stream builds it afresh)."""
+    with client.http.stream("GET", "/dashboard/live") as r:
+        for line in r.iter_lines():
+            if line.startswith("data:"):
+                return str(json.loads(line[5:])["html"])
+    raise AssertionError("the live dashboard sent nothing")
+
+
 def _engine(hub: TestHub, fn: Any) -> Any:
     return hub.hub.worker.run_in_worker(fn)
 
@@ -39,9 +49,8 @@ def test_a_clerk_takes_a_no_show_back_from_the_dashboard(web_hub: TestHub, clien
     a.counter(1, "counter.call_next")
     a.counter(1, "counter.no_show")
     client.login("clerk")
-    page = client.get("/dashboard")
-    assert page.status_code == 200
-    assert f'<tr data-ticket="{late["number"]}">' in page.text and f'<option value="{late["number"]}">' in page.text
+    assert client.get("/dashboard").status_code == 200
+    assert f'<tr data-ticket="{late["number"]}">' in _live_dashboard(client).split('id="no-shows"')[1]
     csrf = client.form_csrf("/dashboard")
     r = client.http.post("/dashboard/return", data={"csrf": csrf, "ticket": late["number"]}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/dashboard?msg=returned%3A{late['number']}"
@@ -108,3 +117,27 @@ def test_outcomes_reach_the_statistics_api_and_the_csv(web_hub: TestHub, client:
     assert "INFO" in csv
     page = client.get("/stats").text
     assert 'id="by-outcome"' in page and 'id="export-outcomes"' in page
+
+
+def test_backlog_recorded_at_the_desk_is_on_the_dashboard_with_its_age(web_hub: TestHub, client: Client) -> None:
+    client.login("clerk")
+    csrf = client.form_csrf("/dashboard")
+    r = client.http.post("/dashboard/backlog", data={"csrf": csrf, "kind": "Case file",
+                                                     "note": "Autó Kft., 12 forgalmi", "service": "A"},
+                         follow_redirects=False)
+    assert r.status_code == 303
+    items = _engine(web_hub, lambda e: [b.to_dict() for b in e.state.backlog.values()])
+    assert len(items) == 1 and items[0]["services"] == ["A"] and items[0]["recorded_by"] == "clerk"
+    page = _live_dashboard(client)
+    row = page[page.index(f'<tr data-backlog="{items[0]["id"]}">'):]
+    assert "Autó Kft., 12 forgalmi" in row[:600] and f'data-since="{items[0]["recorded_at"]}"' in row[:600]
+    a = web_hub.admin
+    a.counter(1, "clerk.login", {"clerk": "bela", "pin": "1234"})
+    a.counter(1, "background.take", {"id": items[0]["id"]})
+    assert "Nagy Béla" in _live_dashboard(client).split('id="backlog"')[1].split("</table>")[0]
+    a.counter(1, "background.stop")
+    a.counter(1, "clerk.logout")
+    client.login("manager")
+    stats = client.get("/api/v1/stats?lang=en").json()
+    assert [(k["kind"], k["recorded"], k["done"]) for k in stats["backlog"]["kinds"]] == [("Case file", 1, 1)]
+    assert 'id="backlog-kinds"' in client.get("/stats").text
