@@ -397,6 +397,11 @@ class BusService:
         messages = [event, self._state(State.ALERTS, self.alerts.snapshot())]
         self._outbox.put(lambda: self._send_all(messages))
 
+    def publish_print(self, device: str, payload: dict[str, Any]) -> None:
+        """``event/print/{device}``: that kiosk prints a ticket the front desk issued (not retained)."""
+        message = _Message(self.topics.event(f"print/{device}"), payload, retain=False)
+        self._outbox.put(lambda: self._send_all([message]))
+
     def publish_playlist(self, payload: dict[str, Any]) -> None:
         """Retained ``state/playlist`` (set by the web app); sent again after every reconnect."""
         self._playlist = payload

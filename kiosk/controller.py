@@ -39,6 +39,7 @@ from dataclasses import replace
 from typing import Any
 
 from kiosk.catalogue import Catalogue
+from kiosk.desk_print import DeskPrints
 from kiosk.issuing import LANGS, RETRYABLE, Issuer
 from kiosk.model import MAX_PEOPLE, PrintState, Problem, Screen, ViewState, ViewStore
 from kiosk.ports import Bus, Invoke, Listener, MessageCallback, PrinterPort
@@ -67,6 +68,7 @@ class KioskController:
         *,
         lang: str = "hu",
         device_name: str = "",
+        device: str = "",
         invoke: Invoke | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -94,6 +96,9 @@ class KioskController:
         self.issuer = Issuer(bus, printer, self._reporter, self.view, lambda: self._catalogue,
                              settings=self.settings, device_name=device_name, invoke=self._invoke, clock=clock,
                              on_activity=self._mark_activity)
+        self.device = device
+        """This kiosk's device id: the front desk's print requests for it arrive on ``event/print/{device}``."""
+        self.desk_prints = DeskPrints(self.issuer, printer, self._invoke)
 
     # ---- wiring ------------------------------------------------------------------
 
@@ -131,6 +136,9 @@ class KioskController:
         self.bus.subscribe_state(State.SERVICES, lambda _t, p: self._invoke(lambda: self._on_services(p)))
         self.bus.subscribe_state(State.QUEUE, lambda _t, p: self._invoke(lambda: self._on_queue(p)))
         self.bus.subscribe_status(lambda t, p: self._invoke(lambda: self._on_presence(t, p)))
+        if self.device:
+            self.bus.subscribe_event(f"print/{self.device}",
+                                     lambda _t, p: self._invoke(lambda: self.desk_prints.on_request(p)))
         self._broker_up = self.bus.connected
         self._reporter.start()
         self._refresh()

@@ -1,7 +1,8 @@
 """Who may call which route, checked before anything else the route does.
 
 Every route of the web app (HTML pages and ``/api/v1``) is in :data:`ACCESS`
-with one of :data:`ANYONE`, :data:`STAFF` (any signed-in role),
+with one of :data:`ANYONE`, :data:`STAFF` (any signed-in role), :data:`RECEPTION`
+(the front desk: reception, manager or admin),
 :data:`MANAGER` (manager or admin) or :data:`ADMIN`; docs/web.md has the same
 table and a test walks every route as each role against it. The check runs in
 :class:`Guarded`, the route class of every router, *before* FastAPI reads and
@@ -39,7 +40,9 @@ ANYONE = "anyone"
 STAFF = "staff"
 MANAGER = "manager"
 ADMIN = "admin"
-ROLES_OF = {STAFF: ("admin", "manager", "clerk"), MANAGER: ("admin", "manager"), ADMIN: ("admin",)}
+RECEPTION = "reception"
+ROLES_OF = {STAFF: ("admin", "manager", "clerk", "reception"), MANAGER: ("admin", "manager"), ADMIN: ("admin",),
+            RECEPTION: ("admin", "manager", "reception")}
 MAX_JSON = 1_000_000
 MAX_DEPTH = 32
 
@@ -69,6 +72,9 @@ ACCESS: dict[str, str] = {
     "GET /dashboard/live": STAFF,
     "POST /dashboard/return": STAFF,
     "POST /dashboard/backlog": STAFF,
+    "GET /desk": RECEPTION,
+    "POST /desk": RECEPTION,
+    "POST /desk/book": RECEPTION,
     "GET /me/profile": STAFF,
     "POST /me/profile": STAFF,
     "GET /admin/services": MANAGER,
@@ -120,6 +126,7 @@ ACCESS: dict[str, str] = {
     "GET /api/v1/public/booking/{code}": ANYONE,
     "POST /api/v1/public/booking/{code}/cancel": ANYONE,
     "POST /api/v1/public/booking/{code}/move": ANYONE,
+    "POST /api/v1/tickets": RECEPTION,
     "GET /api/v1/dashboard": STAFF,
     "GET /api/v1/live/dashboard": STAFF,
     "GET /api/v1/services": STAFF,

@@ -339,15 +339,19 @@ def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) 
     from hub.web import api, api_public, routes_admin, routes_content, routes_public, routes_stats
     from hub.web.routes_capacity import router as capacity_router
     from hub.web.routes_desk import router as desk_router
+    from hub.web.routes_frontdesk import api as frontdesk_api
+    from hub.web.routes_frontdesk import router as frontdesk_router
 
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
     app.include_router(desk_router)
+    app.include_router(frontdesk_router)
     app.include_router(routes_content.router)
     app.include_router(routes_stats.router)
     app.include_router(capacity_router)
     app.include_router(api_public.router)
     app.include_router(api.router)
+    app.include_router(frontdesk_api)
     _document_access(app)
     return app
 

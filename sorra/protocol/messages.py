@@ -340,6 +340,15 @@ class CallsState(Open):
     at: float
 
 
+class PrintRequest(Open):
+    """``event/print/{device}``: the front desk asks this kiosk to print a ticket it did not issue itself."""
+
+    id: str
+    """Printed once per id (the event may arrive twice)."""
+    ticket: TicketInfo
+    at: float
+
+
 class AlertEvent(Open):
     code: str
     level: Literal["info", "warning", "error"]
@@ -389,7 +398,7 @@ STATE_MODELS: dict[str, type[Open]] = {
     "playlist": PlaylistState,
     "alerts": AlertsState,
 }
-EVENT_MODELS: dict[str, type[Open]] = {"call": CallInfo, "alert": AlertEvent}
+EVENT_MODELS: dict[str, type[Open]] = {"call": CallInfo, "alert": AlertEvent, "print/{device}": PrintRequest}
 RESULT_MODELS: dict[str, type[Open]] = {
     "ticket.issue": TicketResult,
     "appointment.check_in": TicketResult,

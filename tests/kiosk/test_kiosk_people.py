@@ -35,3 +35,17 @@ def test_a_family_says_how_many_they_are_with_large_buttons(ui):
     ui.tap(ui.button("done"))
     ui.wait_screen(Screen.START)
     assert ui.state.people == 1  # the next citizen starts again
+
+
+def test_a_ticket_from_the_front_desk_is_printed_here_once(rig):
+    ticket = rig.hub.admin.call("admin.ticket_issue", {"services": ["passport", "passport"], "people": 2,
+                                                       "note": "A pultnál kérte", "channel": "reception"})["ticket"]
+    bus = rig.hub.hub.bus
+    request = {"id": "desk-1", "ticket": ticket, "at": 0.0}
+    bus.publish_print(rig.device_id, request)
+    bus.publish_print(rig.device_id, request)  # delivered twice: printed once
+    bus.publish_print(rig.device_id, {**request, "id": "desk-2"})  # asked again: printed again
+    rig.pump.until(lambda: len(rig.ctl.desk_prints.printed) == 2, "the front desk's tickets to print")
+    jobs = rig.jobs()
+    assert len(jobs) == 2 and ticket["number"] in jobs[0].lines
+    assert rig.state.screen is Screen.START  # the citizen's screen is not disturbed
