@@ -86,6 +86,7 @@ def summary_rows(report: dict[str, Any], _: Gettext) -> list[dict[str, Any]]:
         (_("Service time") + ": " + _("p90 (s)"), t["service"]["p90"]),
         (_("SLA %"), t["sla_pct"]), (_("First-contact resolution %"), t["fcr_pct"]),
         (_("CSAT %"), t["csat"]["pct"]), (_("Feedback count"), t["csat"]["n"]),
+        (_("NPS"), t.get("nps", {}).get("score")), (_("NPS answers"), t.get("nps", {}).get("n", 0)),
         (_("Background tasks"), t["background"]["n"]), (_("Background time (s)"), t["background"]["total_s"]),
     ]
     return [{"key": k, "value": round(v, 1) if isinstance(v, float) else v} for k, v in pairs]

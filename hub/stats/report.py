@@ -17,7 +17,8 @@ Definitions (docs/web.md repeats them for managers):
   or a return, among served tickets; when the office records outcome codes,
   only those whose codes are all resolved ones (:mod:`hub.stats.outcomes`).
 * **Outcomes** — cases finished with each outcome (wrap-up) code.
-* **CSAT** — "good" among all feedback presses.
+* **CSAT** — "good" among all feedback presses. **NPS** — survey answers
+  (0–10) for the period's tickets: % 9–10 minus % 0–6 (:mod:`hub.stats.nps`).
 * Mean, median and p90 are exact over whole seconds; percentiles interpolate
   linearly between ranks (as ``statistics.median`` and numpy's default do).
 """
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from hub.stats import packs as P
+from hub.stats.nps import nps
 from hub.stats.outcomes import backlog_rows, outcome_rows, resolved_first_contact
 
 
@@ -326,6 +328,7 @@ def compute(conn: sqlite3.Connection, start: str, end: str, *, services: dict[st
                     if len(T["hour"]) else np.zeros((7, 24), np.int64))
     totals["people"] = int(conn.execute("SELECT COALESCE(SUM(people), 0) FROM stat_ticket WHERE day BETWEEN ? AND ?",
                                         [days[0], days[-1]]).fetchone()[0])
+    totals["nps"] = nps(conn, days[0], days[-1])
     used = outcome_rows(conn, days[0], days[-1], outcomes or {})
     totals["fcr_basis"] = "outcomes" if used else "transfers"
     if used:  # the office says itself what was resolved

@@ -231,7 +231,8 @@ def _v4_central(db: sqlite_utils.Database) -> None:
 
 def _v5_desk(db: sqlite_utils.Database) -> None:
     """Outcome (wrap-up) codes recorded when a case is finished (one row per case and code); families:
-    a ticket's people, and a service listed n times on one ticket is n cases; the background backlog."""
+    a ticket's people, and a service listed n times on one ticket is n cases; the background backlog;
+    NPS answers."""
     db.execute("ALTER TABLE stat_ticket ADD COLUMN people INTEGER NOT NULL DEFAULT 1")
     db.execute("ALTER TABLE stat_case ADD COLUMN n INTEGER NOT NULL DEFAULT 1")
     db.execute(
@@ -263,6 +264,19 @@ def _v5_desk(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX stat_backlog_day ON stat_backlog(day)")
+    # NPS answers from the one-page survey (/f/{token}): stored by the web app, one per ticket.
+    db.execute(
+        """CREATE TABLE nps_answer (
+            token TEXT PRIMARY KEY,
+            ticket TEXT NOT NULL,
+            day TEXT NOT NULL,
+            service TEXT,
+            clerk TEXT,
+            score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),
+            at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX nps_answer_day ON nps_answer(day)")
 
 
 MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats, _v4_central, _v5_desk]

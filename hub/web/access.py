@@ -55,6 +55,8 @@ ACCESS: dict[str, str] = {
     "GET /lang/{code}": ANYONE,
     "GET /t/{token}": ANYONE,
     "GET /t/{token}/live": ANYONE,
+    "GET /f/{token}": ANYONE,
+    "POST /f/{token}": ANYONE,
     "GET /status": ANYONE,
     "GET /status/live": ANYONE,
     "GET /media/{sha}": ANYONE,

@@ -341,11 +341,13 @@ def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) 
     from hub.web.routes_desk import router as desk_router
     from hub.web.routes_frontdesk import api as frontdesk_api
     from hub.web.routes_frontdesk import router as frontdesk_router
+    from hub.web.routes_survey import router as survey_router
 
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
     app.include_router(desk_router)
     app.include_router(frontdesk_router)
+    app.include_router(survey_router)
     app.include_router(routes_content.router)
     app.include_router(routes_stats.router)
     app.include_router(capacity_router)
