@@ -45,8 +45,12 @@ def issue(request: Request, services: list[str], *, people: int, priority: bool,
           channel: str, print_on: str) -> dict[str, Any]:
     """Issue one ticket through the engine; send it to a kiosk's printer when asked. Returns the ticket."""
     web = web_of(request)
-    if print_on and print_on not in {d["id"] for d in _kiosks(request)}:
-        raise WebError(404, "not_found", "no such kiosk")
+    if print_on:
+        kiosk = next((d for d in _kiosks(request) if d["id"] == print_on), None)
+        if kiosk is None:
+            raise WebError(404, "not_found", "no such kiosk")
+        if not kiosk["online"]:  # the request is not kept for later: it would never print
+            raise WebError(409, "conflict", "that kiosk is offline; pick another or read the number out")
     ticket: dict[str, Any] = web.call("admin.ticket_issue", {
         "services": services, "people": people, "priority": priority, "note": note, "lang": lang,
         "channel": channel})["ticket"]
@@ -86,7 +90,7 @@ def desk_issue(request: Request, form: FormIn) -> Response:
     channel = "phone" if forms.text(form, "how", max_len=16) == "phone" else "reception"
     ticket = issue(request, services, people=forms.integer(form, "people", 1, 1, 9, "people"),
                    priority=forms.checkbox(form, "priority"), note=forms.text(form, "note", max_len=500),
-                   lang=forms.text(form, "lang", "hu", max_len=2) if forms.text(form, "lang") == "en" else "hu",
+                   lang="en" if forms.text(form, "lang", max_len=2) == "en" else "hu",
                    channel=channel, print_on=forms.text(form, "print_on", max_len=64))
     return _desk_page(request, issued=ticket, printed_on=forms.text(form, "print_on", max_len=64))
 

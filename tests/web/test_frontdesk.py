@@ -77,6 +77,9 @@ def test_rest_issue_and_book_an_appointment(web_hub: TestHub, client: Client) ->
     assert t["channel"] == "phone" and t["services"] == ["B", "A"]
     bad = client.post("/api/v1/tickets", json={"services": ["A"], "print_on": "no-such-kiosk"})
     assert bad.status_code == 404
+    web_hub.device_settings("kiosk-unplugged", "kiosk")  # paired, never connected
+    offline = client.post("/api/v1/tickets", json={"services": ["A"], "print_on": "kiosk-unplugged"})
+    assert offline.status_code == 409 and offline.json()["error"]["code"] == "conflict"
     csrf = client.form_csrf("/desk")
     when = (datetime.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
     booked = client.http.post("/desk/book", data={"csrf": csrf, "service": "A", "at": when.strftime("%Y-%m-%dT%H:%M"),
