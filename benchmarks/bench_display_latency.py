@@ -55,6 +55,7 @@ def main() -> dict:
         hub = Hub(HubConfig(Path(tmp) / "hub", mqtt_port=free_port(), bind="127.0.0.1", web=False))
         hub.start()
         try:
+            hub.worker.call("admin.settings", {"call_guard_s": 0})  # Next back to back: no double-tap guard
             hub.worker.call("admin.service_upsert", {"id": "A", "names": {"hu": "A", "en": "A"}, "prefix": "A"})
             hub.worker.call("admin.counter_upsert", {"number": 1})
             kiosk = _client(hub, "kiosk-1", "kiosk")

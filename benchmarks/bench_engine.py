@@ -37,6 +37,7 @@ def _worker(path: Path) -> EngineWorker:
     worker = EngineWorker(engine, store, Presenter(engine))
     worker.start()
     admin = Actor("admin", "admin")
+    worker.call("admin.settings", {"call_guard_s": 0}, actor=admin)  # Next back to back: no double-tap guard
     worker.call("admin.service_upsert", {"id": "A", "names": {"hu": "A", "en": "A"}, "prefix": "A"}, actor=admin)
     worker.call("admin.service_upsert", {"id": "B", "names": {"hu": "B", "en": "B"}, "prefix": "B"}, actor=admin)
     for n in range(1, COUNTERS + 1):

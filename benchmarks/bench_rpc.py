@@ -29,6 +29,7 @@ def main() -> dict:
         hub = Hub(HubConfig(Path(tmp) / "hub", mqtt_port=free_port(), bind="127.0.0.1", web=False))
         hub.start()
         try:
+            hub.worker.call("admin.settings", {"call_guard_s": 0})  # Next back to back: no double-tap guard
             hub.worker.call("admin.service_upsert", {"id": "A", "names": {"hu": "A", "en": "A"}, "prefix": "A"})
             clients = {}
             for device, role, counter in (("kiosk-1", "kiosk", None), ("counter-1", "counter", 1)):

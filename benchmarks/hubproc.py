@@ -77,6 +77,7 @@ class HubProcess:
         from hub.cli import _Admin
 
         admin = _Admin(self.data)  # no hub runs yet: straight on the database, as the CLI does
+        admin.call("admin.settings", {"call_guard_s": 0})  # Next as fast as the hub answers: no double-tap guard
         for sid in self.services:
             admin.call("admin.service_upsert", {"id": sid, "names": {"hu": sid, "en": sid}, "prefix": sid})
         wanted = [(f"kiosk-{i}", "kiosk", None) for i in range(1, kiosks + 1)]

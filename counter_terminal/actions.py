@@ -3,9 +3,11 @@
 =================  =============================  ===================================
 button             press (tap)                    hold (``counter.hold_s``, 1.5 s)
 =================  =============================  ===================================
-Next               call the next customer         finish the current customer, then
-                   (refused while a customer is   call the next
-                   at the desk: see below)
+Next               call the next customer; with   finish the current customer, then
+                   a customer at the desk it      call the next
+                   finishes them first (office
+                   setting ``next_finishes``,
+                   see below)
 Recall             call the same number again     customer arrived: service starts
 Done               finish the current customer    pause / resume (no reason)
 No-show            the called customer did not    park the current customer (set
@@ -16,11 +18,14 @@ Transfer           open the transfer picker       headless: send to the target s
 Good/Neutral/Bad   customer feedback for the customer served now or last
 =================  =============================  ===================================
 
-Why a tap of Next does not finish a customer at the desk: the hub's
-``counter.call_next`` finishes the current customer implicitly, so a second,
-accidental tap (or a tap meant for Recall) would silently end a service and
-call someone else. A tap of Next with a customer at the desk is therefore
-refused with a signal; finishing and calling is the deliberate hold.
+A tap of Next with a customer at the desk: the hub's ``counter.call_next``
+finishes the current customer and calls the next, which is what offices
+expect (``next_finishes``, on by default). A second, accidental tap right
+after a call would end a service that has not begun, so the hub refuses a
+Next within ``call_guard_s`` (3 s) of the call with ``too_soon`` and the
+screen says so. An office that turns ``next_finishes`` off gets the old
+behaviour: the tap is refused with a signal, finishing and calling is the
+deliberate hold.
 
 Next, Recall, Done, No-show and Transfer have hold actions, so their tap acts
 on release (a quick tap adds its own length, typically under 150 ms) and the

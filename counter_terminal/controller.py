@@ -61,6 +61,7 @@ from sorra.protocol.messages import (
     ClerkInfo,
     ClerkRosterResult,
     CounterState,
+    OutcomeInfo,
     ServiceInfo,
     ServicesState,
     TicketInfo,
@@ -135,6 +136,9 @@ class CounterController:
         self.state: CounterState | None = None
         self.counters: dict[int, CounterState] = {}
         self.services: dict[str, ServiceInfo] = {}
+        self.outcomes: tuple[OutcomeInfo, ...] = ()
+        self.next_finishes = False
+        """The office's ``next_finishes`` (state/services): a tap of Next finishes the customer."""
         self.clerk: ClerkInfo | None = None
         self.alerts: dict[tuple[str, str], AlertEvent] = {}
         """(source, code) → alert: two kiosks out of paper are two alerts."""
@@ -203,7 +207,7 @@ class CounterController:
         busy = self.inflight.get(COUNTER)
         if busy is not None:  # "busy" before any reason that depends on a state about to change
             return self._ignore("busy", pending=busy.action)
-        plan = counter_steps(action, self._state_name(), self._ticket() is not None)
+        plan = counter_steps(action, self._state_name(), self._ticket() is not None, self.next_finishes)
         if isinstance(plan, str):
             return self._refuse_local(plan)
         return self._submit(action, plan)
@@ -231,6 +235,14 @@ class CounterController:
     def background_stop(self) -> bool:
         return self._submit("background_stop", [Step(Op.BACKGROUND_STOP)])
 
+    def background_take(self, case: str | None = None) -> bool:
+        """Work on a backlog case (the oldest this counter may do, or the one tapped)."""
+        return self._submit("background_start", [Step(Op.BACKGROUND_TAKE, {"id": case} if case else {})])
+
+    def background_record(self, kind: str, note: str = "") -> bool:
+        """Leave a case in the backlog, to be done later by whoever is free."""
+        return self._submit("background_record", [Step(Op.BACKGROUND_RECORD, {"kind": kind, "note": note})])
+
     def transfer(self, *, service: str | None = None, counter: int | None = None,
                  position: str = "last") -> bool:
         if self._ticket() is None:
@@ -241,6 +253,16 @@ class CounterController:
         else:
             args["counter"] = counter
         return self._submit("transfer", [Step(Op.COUNTER_TRANSFER, args)])
+
+    def finish(self, marks: list[str]) -> bool:
+        """Done with the outcome codes picked on the screen (a hardware Done sends none)."""
+        if self._ticket() is None:
+            return self._refuse_local("no_customer")
+        return self._submit(Action.DONE, [Step(Op.COUNTER_FINISH, {"marks": list(marks)})])
+
+    def return_ticket(self, ticket: str) -> bool:
+        """Take a no-show of today back: first in line for its service (``counter.return``)."""
+        return self._submit("return", [Step(Op.COUNTER_RETURN, {"ticket": ticket})])
 
     def unpark(self, ticket_id: str) -> bool:
         if self._ticket() is not None:
@@ -262,7 +284,7 @@ class CounterController:
         if page == "profile" and not (self.clerk and self.clerk.may_edit_profile):
             self._refuse_local("profile_forbidden")
             return
-        if page == "transfer" and self._ticket() is None:
+        if page in ("transfer", "finish") and self._ticket() is None:
             self._refuse_local("no_customer")
             return
         self.page = page
@@ -360,7 +382,7 @@ class CounterController:
             self.page = "login"
         elif cs.clerk is not None and self.page == "login":
             self.page = "main"
-        if self.page == "transfer" and cs.ticket is None:
+        if self.page in ("transfer", "finish") and cs.ticket is None:
             self.page = "main"
         self._maybe_auto_login()
 
@@ -373,6 +395,8 @@ class CounterController:
             log.warning("ignoring a bad services state: %s", err)
             return
         self.services = {s.id: s for s in ss.services}
+        self.outcomes = tuple(ss.outcomes)
+        self.next_finishes = bool(ss.office.get("next_finishes", False))
         self._refresh()
 
     def _on_alert(self, topic: str, payload: dict[str, Any] | None) -> None:
@@ -415,6 +439,8 @@ class CounterController:
             self._set_notice("refused_offline", "error")
         elif step.op == Op.CLERK_LOGIN and code == ErrorCode.FORBIDDEN:
             self._set_notice("login_failed", "error")
+        elif code == ErrorCode.TOO_SOON:
+            self._set_notice("too_soon", "warning")
         else:
             self._set_notice("hub_refused", "error", code=code, message=message)
 
@@ -434,8 +460,11 @@ class CounterController:
         if op == Op.FEEDBACK_SUBMIT:
             self._set_notice("feedback_thanks", "info")
             return
-        if op in (Op.COUNTER_PAUSE, Op.COUNTER_RESUME, Op.BACKGROUND_START, Op.BACKGROUND_STOP):
-            if self.page in ("pause", "background"):
+        if op == Op.BACKGROUND_RECORD:
+            self._set_notice("backlog_recorded", "info")
+        if op in (Op.COUNTER_PAUSE, Op.COUNTER_RESUME, Op.BACKGROUND_START, Op.BACKGROUND_STOP, Op.BACKGROUND_TAKE,
+                  Op.BACKGROUND_RECORD):
+            if self.page in ("pause", "background", "backlog"):
                 self.page = "main"
             return
         if "ticket" not in result:
@@ -452,6 +481,9 @@ class CounterController:
                 self._set_notice("called", "info", number=ticket.number)
                 self._patch_state(state="called", ticket=ticket)
                 self.lights.beep("call")
+        elif op == Op.COUNTER_RETURN and ticket is not None:
+            self._set_notice("returned", "info", number=ticket.number)
+            self.page = "main"
         elif op == Op.COUNTER_RECALL and ticket is not None:
             self._set_notice("recalled", "info", number=ticket.number)
         elif op == Op.COUNTER_START and ticket is not None:
@@ -463,7 +495,7 @@ class CounterController:
                     self._last_served = (ticket.id, self._clock())
                 self._set_notice(FINISHING_OPS[op], "info", number=ticket.number)
             self._patch_state(state="open", ticket=None)
-            if self.page == "transfer":
+            if self.page in ("transfer", "finish"):
                 self.page = "main"
 
     def _paired_here(self, ticket: TicketInfo) -> bool:
@@ -592,7 +624,8 @@ class CounterController:
             pending_for_s=self._clock() - pending.started if pending is not None else 0.0,
             refused=bool(self._refused_until), notice=self._notice, picker=self.picker.shown,
             options=presentation.ScreenOptions(s.clerks, s.pause_reasons, s.background_kinds,
-                                               tuple(self.clerk_names.items())),
+                                               clerk_names=tuple(self.clerk_names.items()),
+                                               outcomes=self.outcomes, next_finishes=self.next_finishes),
         )
 
     def _refresh(self) -> None:

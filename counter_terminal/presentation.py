@@ -19,7 +19,9 @@ from counter_terminal.hardware.number_display import NumberDisplay
 from counter_terminal.profile import sort_profile
 from counter_terminal.viewmodel import (
     AlertView,
+    BacklogView,
     Notice,
+    OutcomeView,
     Page,
     ProfileRow,
     Target,
@@ -28,7 +30,14 @@ from counter_terminal.viewmodel import (
     WaitingRow,
 )
 from sorra.naming import counter_label
-from sorra.protocol.messages import AlertEvent, ClerkInfo, CounterState, ServiceInfo, TicketInfo
+from sorra.protocol.messages import (
+    AlertEvent,
+    ClerkInfo,
+    CounterState,
+    OutcomeInfo,
+    ServiceInfo,
+    TicketInfo,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +70,17 @@ def display_text(state: str, ticket: TicketInfo | None, *, picker: Target | None
 
 
 def enabled_actions(state: str, *, has_customer: bool, may_edit_profile: bool,
-                    sending: bool) -> frozenset[str]:
+                    sending: bool, next_finishes: bool = False) -> frozenset[str]:
     """Screen buttons that make sense now (the rest are greyed out)."""
     out: set[str] = set()
     if state != "closed":
         out |= {Action.FINISH_AND_NEXT, "logout"}
         if not has_customer:
-            out |= {Action.NEXT, "pause", "background"}
+            out |= {Action.NEXT, "pause", "background", "no_shows"}
         else:
             out |= {Action.RECALL, Action.DONE, Action.TRANSFER, Action.PARK}
+            if next_finishes:
+                out.add(Action.NEXT)
             if state == "called":
                 out |= {Action.START, Action.NO_SHOW}
     if sending:  # one press at a time
@@ -107,10 +118,12 @@ def transfer_targets(services: Mapping[str, ServiceInfo], counters: Mapping[int,
 
 
 def ticket_view(t: TicketInfo, names: Mapping[str, str]) -> TicketView:
+    counts = {s: t.services.count(s) for s in t.services}  # a service listed n times: n cases
     return TicketView(
         id=t.id,
         number=t.number,
-        services=tuple(names.get(s, s) for s in t.services),
+        services=tuple(names.get(s, s) + (f" ×{n}" if n > 1 else "") for s, n in counts.items()),
+        people=t.people,
         note=t.note,
         priority=t.priority,
         issued_at=t.issued_at,
@@ -127,6 +140,13 @@ class ScreenOptions:
     background_kinds: tuple[str, ...] = ()
     clerk_names: tuple[tuple[str, str], ...] = ()
     """(id, name) of the office's clerks, from the hub (``clerk.roster``)."""
+    outcomes: tuple[OutcomeInfo, ...] = ()
+    """The office's outcome codes (``state/services``)."""
+    next_finishes: bool = False
+
+
+def name_in(names: Mapping[str, str], lang: str, default: str) -> str:
+    return names.get(lang) or names.get("hu") or next(iter(names.values()), default)
 
 
 def view_model(
@@ -190,7 +210,11 @@ def view_model(
         pause_reasons=options.pause_reasons,
         background_kinds=options.background_kinds,
         enabled=enabled_actions(state, has_customer=ticket is not None, may_edit_profile=may_edit,
-                                sending=pending is not None),
+                                sending=pending is not None, next_finishes=options.next_finishes),
+        no_shows=tuple(ticket_view(t, names) for t in cs.no_shows) if cs is not None else (),
+        outcomes=tuple(OutcomeView(o.code, name_in(o.names, lang, o.code), o.resolved) for o in options.outcomes),
+        next_finishes=options.next_finishes,
+        backlog=tuple(BacklogView(b.id, b.kind, b.note, b.recorded_at) for b in cs.backlog) if cs is not None else (),
     )
 
 

@@ -87,16 +87,20 @@ CUSTOMER_OPS: dict[Action, str] = {
 """Buttons that act on the customer at the desk."""
 
 
-def counter_steps(action: Action, state: str, has_customer: bool) -> list[Step] | str:
+def counter_steps(action: Action, state: str, has_customer: bool,
+                  next_finishes: bool = False) -> list[Step] | str:
     """The requests a Next/Recall/Done/No-show/Park press means now, or why it is refused.
 
     A refusal is a notice code (the press does nothing; the clerk sees why).
     Pause, transfer and feedback are decided by the controller.
     """
     if action == Action.NEXT:
-        # call_next would finish a customer at the desk implicitly: a double
-        # tap must never skip someone (actions.py explains it).
-        return "customer_at_desk" if has_customer else [Step(Op.COUNTER_CALL_NEXT)]
+        # call_next finishes a customer at the desk: only where the office wants
+        # that (``next_finishes``), and then as one request, so the hub's guard
+        # after a call (``too_soon``) stops a double tap from skipping someone.
+        if has_customer and not next_finishes:
+            return "customer_at_desk"
+        return [Step(Op.COUNTER_CALL_NEXT)]
     if action == Action.FINISH_AND_NEXT:
         steps = [Step(Op.COUNTER_CALL_NEXT)]
         if has_customer:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from counter_terminal.viewmodel import (
     AlertView,
+    BacklogView,
     Notice,
+    OutcomeView,
     ProfileRow,
     Target,
     TicketView,
@@ -58,7 +60,14 @@ def samples(lang: str, now: float | None = None) -> dict[str, ViewModel]:
         background_kinds=("Case file", "Phone call", "E-mail", "Other"),
         enabled=frozenset({"finish_and_next", "recall", "done", "transfer", "park", "logout", "profile"}),
     )
-    idle_enabled = frozenset({"next", "finish_and_next", "pause", "background", "logout", "profile"})
+    idle_enabled = frozenset({"next", "finish_and_next", "pause", "background", "logout", "profile", "no_shows"})
+    outcomes = tuple(OutcomeView(code, name, resolved) for code, name, resolved in (
+        ("DONE", "Elintézve" if lang == "hu" else "Settled", True),
+        ("INFO", "Tájékoztatás" if lang == "hu" else "Information given", True),
+        ("DOCS", "Hiánypótlás" if lang == "hu" else "Documents missing", False),
+        ("SENT", "Más hatósághoz" if lang == "hu" else "Sent to another office", False)))
+    no_shows = (TicketView("t7", "A038", (n["A"],)), TicketView("t8", "B011", (n["B"],)),
+                TicketView("t6", "A031", (n["A"], n["C"])))
     return {
         "login": replace(base, page="login", state="closed", clerk_id=None, clerk_name=None,
                          ticket=None, enabled=frozenset()),
@@ -86,6 +95,20 @@ def samples(lang: str, now: float | None = None) -> dict[str, ViewModel]:
                                       background_note="Ügyfél visszahívása, 2024/1187" if lang == "hu"
                                       else "Calling a customer back, 2024/1187"),
         "profile": replace(base, page="profile"),
+        "backlog": replace(base, page="backlog", state="open", ticket=None, backlog=(
+            BacklogView("bl-3", "Case file", "Autó Kft., 12 forgalmi" if lang == "hu" else "Car dealer, 12 registrations",
+                        now - 95 * 60),
+            BacklogView("bl-4", "Phone call", "Szabó Éva visszahívása" if lang == "hu" else "Call Ms Szabó back",
+                        now - 20 * 60),
+            BacklogView("bl-5", "E-mail", "", now - 4 * 60))),
+        "background-with-backlog": replace(base, page="background", state="open", ticket=None,
+                                           backlog=(BacklogView("bl-5", "E-mail", "", now - 4 * 60),)),
+        "finish": replace(base, page="finish", outcomes=outcomes),
+        "family": replace(base, ticket=TicketView("t2", "B014", (n["B"] + " ×3", n["A"]), issued_at=now - 9 * 60,
+                                                  called_at=now - 60, people=3)),
+        "no-shows": replace(base, page="no_shows", state="open", ticket=None, no_shows=no_shows),
+        "idle-no-shows": replace(base, state="open", ticket=None, since=now - 5 * 60, enabled=idle_enabled,
+                                 no_shows=no_shows, notice=Notice("too_soon", "warning")),
     }
 
 

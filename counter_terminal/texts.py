@@ -43,6 +43,9 @@ NOTICES: dict[str, str] = {
     "profile_saved": N_("Priorities saved."),
     "picker_cancelled": N_("Transfer cancelled."),
     "no_targets": N_("Nowhere to transfer to."),
+    "too_soon": N_("Just called: wait a few seconds before pressing Next again."),
+    "returned": N_("{number} is back: first in line for their service."),
+    "backlog_recorded": N_("Left in the backlog for later."),
     "counter_mismatch": N_("This terminal is set up for counter {number}, but the hub paired it with "
                            "counter {paired}: ask the technician to set it up again."),
 }
@@ -53,6 +56,7 @@ ERROR_REASONS: dict[str, str] = {
     "conflict": N_("not possible now"),
     "closed": N_("the office or service is closed"),
     "bad_args": N_("invalid request"),
+    "too_soon": N_("too soon after the call"),
     "timeout": N_("no answer from the hub"),
     "internal": N_("error in the hub"),
 }
@@ -86,6 +90,8 @@ ACTIONS: dict[str, str] = {
     "background_start": N_("Background work"),
     "background_stop": N_("Background work"),
     "close": N_("Close"),
+    "return": N_("Missed calls"),
+    "background_record": N_("Leave for later"),
 }
 
 

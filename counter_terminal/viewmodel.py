@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Page = Literal["login", "main", "transfer", "pause", "background", "profile"]
+Page = Literal["login", "main", "transfer", "pause", "background", "profile", "no_shows", "finish", "backlog"]
 Level = Literal["info", "warning", "error"]
 
 
@@ -19,6 +19,27 @@ class TicketView:
     priority: bool = False
     issued_at: float = 0.0
     called_at: float | None = None
+    people: int = 1
+    """How many people came on the ticket (a family)."""
+
+
+@dataclass(frozen=True)
+class OutcomeView:
+    """An outcome (wrap-up) code the clerk may pick when finishing."""
+
+    code: str
+    label: str
+    resolved: bool = True
+
+
+@dataclass(frozen=True)
+class BacklogView:
+    """A background case waiting in the backlog that this counter may take."""
+
+    id: str
+    kind: str
+    note: str = ""
+    recorded_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -99,3 +120,9 @@ class ViewModel:
     background_kinds: tuple[str, ...] = ()
     enabled: frozenset[str] = frozenset()
     """Actions that make sense now (the screen greys out the rest)."""
+    no_shows: tuple[TicketView, ...] = ()
+    """Today's no-shows a clerk may take back (``counter.return``), latest first."""
+    outcomes: tuple[OutcomeView, ...] = ()
+    backlog: tuple[BacklogView, ...] = ()
+    next_finishes: bool = False
+    """The office's setting: a tap of Next finishes the customer at the desk and calls the next."""

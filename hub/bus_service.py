@@ -317,9 +317,9 @@ class BusService:
                     self._recent_calls.append(call)
                     out.append(_Message(self.topics.event(EventName.CALL), call, retain=False))
                     calls_changed = True
-            if kind.startswith(("ticket.", "day.", "counter.", "clerk.", "background.", "profile.")):
+            if kind.startswith(("ticket.", "day.", "counter.", "clerk.", "background.", "profile.", "backlog.")):
                 queue_changed = True
-            if kind.startswith(("service.", "settings.", "day.")):
+            if kind.startswith(("service.", "settings.", "day.", "outcome.")):
                 services_changed = queue_changed = True
             if isinstance(e.get("counter"), int):
                 counters.add(e["counter"])
@@ -400,6 +400,11 @@ class BusService:
         event = _Message(self.topics.event(EventName.ALERT), payload, retain=False)
         messages = [event, self._state(State.ALERTS, self.alerts.snapshot())]
         self._outbox.put(lambda: self._send_all(messages))
+
+    def publish_print(self, device: str, payload: dict[str, Any]) -> None:
+        """``event/print/{device}``: that kiosk prints a ticket the front desk issued (not retained)."""
+        message = _Message(self.topics.event(f"print/{device}"), payload, retain=False)
+        self._outbox.put(lambda: self._send_all([message]))
 
     def publish_playlist(self, payload: dict[str, Any]) -> None:
         """Retained ``state/playlist`` (set by the web app); sent again after every reconnect."""

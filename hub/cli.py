@@ -70,7 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--group", default="")
     add.add_argument("--sla", type=int, default=900, help="target wait in seconds")
     add.add_argument("--mean-service", type=float, default=300.0, help="typical service time, seconds")
+    add.add_argument("--default-outcome", default=None, metavar="CODE",
+                     help="outcome recorded when a case is finished without one (a hardware Done)")
     ssub.add_parser("list", parents=[common], help="list services").add_argument("--json", action="store_true")
+
+    out = sub.add_parser("outcome", parents=[common], help="outcome (wrap-up) codes (ügyintézés eredménye)")
+    osub = out.add_subparsers(dest="action", required=True)
+    oadd = osub.add_parser("add", parents=[common], help="add or change an outcome code")
+    oadd.add_argument("code")
+    oadd.add_argument("--name", required=True, help="Hungarian name")
+    oadd.add_argument("--name-en", default="", help="English name (default: the Hungarian one)")
+    oadd.add_argument("--resolved", choices=["yes", "no"], default="yes",
+                      help="the matter was settled (counts for first-contact resolution)")
+    osub.add_parser("list", parents=[common], help="list outcome codes").add_argument("--json", action="store_true")
 
     cnt = sub.add_parser("counter", parents=[common], help="counters (ablakok)")
     csub = cnt.add_subparsers(dest="action", required=True)
@@ -314,10 +326,17 @@ def _dispatch(args: argparse.Namespace, admin: _Admin, data_dir: Path) -> int:
     if cmd == "service" and action == "add":
         names = {"hu": args.name, "en": args.name_en or args.name}
         info = {"hu": args.info, "en": args.info_en or args.info}
-        admin.call("admin.service_upsert", {"id": args.id, "names": names, "prefix": args.prefix.upper(),
-                                            "info": info, "group": args.group, "sla_s": args.sla,
-                                            "mean_service_s": args.mean_service})
+        service = {"id": args.id, "names": names, "prefix": args.prefix.upper(), "info": info,
+                   "group": args.group, "sla_s": args.sla, "mean_service_s": args.mean_service}
+        if args.default_outcome is not None:
+            service["default_outcome"] = args.default_outcome
+        admin.call("admin.service_upsert", service)
         print(f"service {args.id} saved")
+        return 0
+    if cmd == "outcome" and action == "add":
+        admin.call("admin.outcome_upsert", {"code": args.code, "names": {"hu": args.name, "en": args.name_en or args.name},
+                                            "resolved": args.resolved == "yes"})
+        print(f"outcome {args.code} saved")
         return 0
     if cmd == "counter" and action == "add":
         payload: dict[str, Any] = {"number": args.number, "name": args.name or None}
@@ -408,6 +427,15 @@ def _list(cmd: str, args: argparse.Namespace, data_dir: Path) -> int:
         else:
             for s in rows:
                 print(f"{s['id']:<16} {s['prefix']:<3} {s['names'].get('hu', '')} / {s['names'].get('en', '')}")
+        return 0
+    if cmd == "outcome":
+        rows = [o.to_dict() for o in sorted(state.outcomes.values(), key=lambda o: o.code)]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False))
+        else:
+            for o in rows:
+                resolved = "resolved" if o["resolved"] else "not resolved"
+                print(f"{o['code']:<16} {resolved:<13} {o['names'].get('hu', '')} / {o['names'].get('en', '')}")
         return 0
     if cmd == "counter":
         rows = [c.to_dict() for c in sorted(state.counters.values(), key=lambda c: c.number)]

@@ -69,9 +69,19 @@ def _port(preferred: int) -> int:
             return s.getsockname()[1]
 
 
+OUTCOMES = [
+    ("resolved", "Elintézve", "Settled", True),
+    ("info", "Tájékoztatás", "Information given", True),
+    ("docs", "Hiánypótlás", "Documents missing", False),
+]
+"""Outcome (wrap-up) codes the demo clerks pick when finishing."""
+
+
 def _setup_office(hub: Hub) -> None:
     call = hub.worker.call
     call("admin.settings", {"office_names": {"hu": "Sorra Kormányablak (demó)", "en": "Sorra Government Office (demo)"}})
+    for code, hu, en, resolved in OUTCOMES:
+        call("admin.outcome_upsert", {"code": code, "names": {"hu": hu, "en": en}, "resolved": resolved})
     for svc in SERVICES:
         call("admin.service_upsert", svc)
     for number, name, profile in COUNTERS:

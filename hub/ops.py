@@ -181,7 +181,7 @@ def _validate(model: type[BaseModel], raw: Any) -> Any:
 def _issue(ctx: Context, a: m.TicketIssueArgs) -> dict[str, Any]:
     t = ctx.engine.issue_ticket(a.services, priority=a.priority, note=a.note, lang=a.lang,
                                 channel="kiosk" if ctx.actor.role == "kiosk" else ctx.actor.role,
-                                token=new_token())
+                                token=new_token(), people=a.people)
     return _ticket(ctx, t)
 
 
@@ -233,6 +233,23 @@ def _unpark(ctx: Context, a: m.UnparkArgs) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.unpark(_counter(ctx), a.ticket))
 
 
+@op(Op.COUNTER_RETURN)
+def _return(ctx: Context, a: m.ReturnArgs) -> dict[str, Any]:
+    _counter(ctx)
+    return _ticket(ctx, ctx.engine.return_ticket(_find(ctx, a.ticket)))
+
+
+def _find(ctx: Context, ref: str) -> str:
+    """A ticket of today by its id or its number (what a clerk reads off the slip)."""
+    ref = ref.strip()
+    if ref in ctx.engine.state.tickets:
+        return ref
+    t = ctx.engine.find_ticket(number=ref.upper())
+    if t is None:
+        raise EngineError("not_found", f"no ticket {ref!r} today")
+    return t.id
+
+
 @op(Op.COUNTER_PAUSE)
 def _pause(ctx: Context, a: m.PauseArgs) -> dict[str, Any]:
     ctx.engine.pause(_counter(ctx), a.reason)
@@ -280,6 +297,18 @@ def _bg_start(ctx: Context, a: m.BackgroundStartArgs) -> dict[str, Any]:
 @op(Op.BACKGROUND_STOP)
 def _bg_stop(ctx: Context, a: m.NoArgs) -> dict[str, Any]:
     return {"background": ctx.engine.background_stop(_counter(ctx))}
+
+
+@op(Op.BACKGROUND_RECORD)
+def _bg_record(ctx: Context, a: m.BackgroundRecordArgs) -> dict[str, Any]:
+    counter = ctx.engine.state.counters.get(_counter(ctx))
+    by = (counter.clerk or "") if counter is not None else ""
+    return {"item": ctx.engine.backlog.record(a.kind, a.note, a.services, by=by).to_dict()}
+
+
+@op(Op.BACKGROUND_TAKE)
+def _bg_take(ctx: Context, a: m.BackgroundTakeArgs) -> dict[str, Any]:
+    return {"background": ctx.engine.backlog.take(_counter(ctx), a.id)}
 
 
 @op(Op.FEEDBACK_SUBMIT)
@@ -350,21 +379,30 @@ def _rule_remove(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
 def _admin_issue(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
     args = _validate(m.TicketIssueArgs, {k: v for k, v in a.items() if k != "channel"})
     t = ctx.engine.issue_ticket(args.services, priority=args.priority, note=args.note, lang=args.lang,
-                                channel=str(a.get("channel", "staff")), token=new_token())
+                                channel=str(a.get("channel", "staff")), token=new_token(), people=args.people)
     return _ticket(ctx, t)
 
 
 @op("admin.ticket_return")
 def _admin_return(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
-    t = ctx.engine.find_ticket(number=str(a.get("number", "")))
-    if t is None:
-        raise EngineError("not_found", "no such ticket today")
-    return _ticket(ctx, ctx.engine.return_ticket(t.id))
+    return _ticket(ctx, ctx.engine.return_ticket(_find(ctx, str(a.get("ticket") or a.get("number") or ""))))
+
+
+@op("admin.outcome_upsert")
+def _outcome_upsert(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    return {"outcome": ctx.engine.upsert_outcome(a).to_dict()}
 
 
 @op("admin.ticket_cancel")
 def _admin_cancel(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
     return _ticket(ctx, ctx.engine.cancel_ticket(str(a.get("ticket", ""))))
+
+
+@op("admin.backlog_record")
+def _admin_backlog(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
+    item = ctx.engine.backlog.record(str(a.get("kind", "")), str(a.get("note", "")), list(a.get("services") or []),
+                                     by=str(a.get("by", "")))
+    return {"item": item.to_dict()}
 
 
 @op("admin.appointment_book")

@@ -56,6 +56,7 @@ class Presenter:
             "recalls": t.recalls,
             "front": t.front,
             "passed": t.passed,
+            "people": t.people,
         }
         if t.state in (WAITING, NOT_ARRIVED):  # not arrived: its figure were it to check in now
             figure = self.engine.wait_for(t)
@@ -87,6 +88,7 @@ class Presenter:
                     "open": self.engine.service_open(svc, now),
                     "enabled": svc.enabled,
                     "order": svc.order,
+                    "default_outcome": svc.default_outcome,
                 }
                 for svc in sorted(s.services.values(), key=lambda x: (x.order, x.id))
                 if svc.enabled
@@ -99,7 +101,10 @@ class Presenter:
                     settings.hours, settings.holidays, now, settings.tz, settings.workdays),
                 "message": settings.message,
                 "tz": settings.tz,
+                "next_finishes": settings.next_finishes,
             },
+            "outcomes": [{"code": o.code, "names": o.names, "resolved": o.resolved}
+                         for o in sorted(s.outcomes.values(), key=lambda o: o.code) if o.enabled],
             "at": now,
         }
 
@@ -124,7 +129,9 @@ class Presenter:
             }
         targeted = index.targeted_total()
         open_counters = sum(1 for c in s.counters.values() if c.enabled and c.state in ("open", "called", "serving"))
-        return {"services": out, "waiting": total + targeted, "open_counters": open_counters, "at": now}
+        backlog = sum(1 for b in s.backlog.values() if b.taken_by is None)
+        return {"services": out, "waiting": total + targeted, "open_counters": open_counters, "backlog": backlog,
+                "at": now}
 
     def counter(self, c: Counter) -> dict[str, Any]:
         s = self.engine.state
@@ -149,6 +156,8 @@ class Presenter:
             "waiting_here": targeted,
             "profile": [{"service": k, "weight": v} for k, v in weights.items()],
             "last_ticket": c.last_ticket,
+            "no_shows": [self.ticket(t) for t in self.engine.returnable()[:20]] if c.clerk else [],
+            "backlog": [b.to_dict() for b in self.engine.backlog.waiting_for(c)[:20]] if c.clerk else [],
         }
 
     def call(self, t: Ticket, counter: int, at: float, recall: bool) -> dict[str, Any]:

@@ -72,6 +72,7 @@ class KioskApp:
             cfg.kiosk,
             lang=cfg.device.lang,
             device_name=cfg.device.name or cfg.device.id,
+            device=cfg.device.id,
             invoke=invoke,
             clock=clock,
         )

@@ -39,8 +39,9 @@ from dataclasses import replace
 from typing import Any
 
 from kiosk.catalogue import Catalogue
+from kiosk.desk_print import DeskPrints
 from kiosk.issuing import LANGS, RETRYABLE, Issuer
-from kiosk.model import PrintState, Problem, Screen, ViewState, ViewStore
+from kiosk.model import MAX_PEOPLE, PrintState, Problem, Screen, ViewState, ViewStore
 from kiosk.ports import Bus, Invoke, Listener, MessageCallback, PrinterPort
 from kiosk.printing.report import PrinterReporter
 from kiosk.scanner import check_in_request, parse_scanned_code
@@ -67,6 +68,7 @@ class KioskController:
         *,
         lang: str = "hu",
         device_name: str = "",
+        device: str = "",
         invoke: Invoke | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -94,6 +96,9 @@ class KioskController:
         self.issuer = Issuer(bus, printer, self._reporter, self.view, lambda: self._catalogue,
                              settings=self.settings, device_name=device_name, invoke=self._invoke, clock=clock,
                              on_activity=self._mark_activity)
+        self.device = device
+        """This kiosk's device id: the front desk's print requests for it arrive on ``event/print/{device}``."""
+        self.desk_prints = DeskPrints(self.issuer, printer, self._invoke)
 
     # ---- wiring ------------------------------------------------------------------
 
@@ -131,6 +136,9 @@ class KioskController:
         self.bus.subscribe_state(State.SERVICES, lambda _t, p: self._invoke(lambda: self._on_services(p)))
         self.bus.subscribe_state(State.QUEUE, lambda _t, p: self._invoke(lambda: self._on_queue(p)))
         self.bus.subscribe_status(lambda t, p: self._invoke(lambda: self._on_presence(t, p)))
+        if self.device:
+            self.bus.subscribe_event(f"print/{self.device}",
+                                     lambda _t, p: self._invoke(lambda: self.desk_prints.on_request(p)))
         self._broker_up = self.bus.connected
         self._reporter.start()
         self._refresh()
@@ -155,7 +163,7 @@ class KioskController:
             return
         self.touch()
         self._selected = []
-        self._set(screen=Screen.CATALOGUE, group=None, priority=False, problem=None)
+        self._set(screen=Screen.CATALOGUE, group=None, priority=False, people=1, problem=None)
         self._refresh()
 
     def open_group(self, group: str) -> None:
@@ -217,6 +225,12 @@ class KioskController:
             self.touch()
             self._set(priority=bool(on))
 
+    def set_people(self, n: int) -> None:
+        """How many people come on this ticket (the review screen's − / + buttons): 1–9."""
+        if self._state.screen is Screen.REVIEW:
+            self.touch()
+            self._set(people=max(1, min(MAX_PEOPLE, int(n))))
+
     def confirm(self) -> None:
         """"Print my ticket": one new attempt (a second tap while it runs does nothing)."""
         if self._state.screen is not Screen.REVIEW or not self._selected:
@@ -225,6 +239,8 @@ class KioskController:
         args: dict[str, Any] = {"services": list(self._selected), "lang": self._state.lang}
         if self._state.priority:
             args["priority"] = True
+        if self._state.people > 1:
+            args["people"] = self._state.people
         self.issuer.begin(Op.TICKET_ISSUE, args)
 
     def start_check_in(self) -> None:
@@ -305,7 +321,7 @@ class KioskController:
         self._last_activity = self._clock()
         self._set(
             screen=Screen.OUT_OF_SERVICE if self._out_of_service else Screen.START,
-            lang=self.default_lang, group=None, priority=False, code="",
+            lang=self.default_lang, group=None, priority=False, people=1, code="",
             problem=None, ticket=None, idle_warning_s=None,
         )
         self._refresh()

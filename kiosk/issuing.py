@@ -197,6 +197,10 @@ class Issuer:
         if self._reporter.report(status):
             self._set(printer=status.state.value)
 
+    def ticket_data(self, t: TicketInfo) -> TicketData:
+        """What the printer prints for ``t`` (also for tickets the front desk sends here)."""
+        return self._ticket_data(t)
+
     def _ticket_data(self, t: TicketInfo) -> TicketData:
         lang = t.lang if t.lang in LANGS else self._state.lang
         cat = self._catalogue()

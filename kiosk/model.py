@@ -88,6 +88,10 @@ class TicketView:
     """Why printing failed (a :class:`kiosk.printing.PrinterState` value)."""
 
 
+MAX_PEOPLE = 9
+"""The most people one ticket may carry (the protocol's ``people``)."""
+
+
 @dataclass(frozen=True)
 class ViewState:
     screen: Screen = Screen.OUT_OF_SERVICE
@@ -106,6 +110,8 @@ class ViewState:
     can_add_more: bool = False
     priority: bool = False
     allow_priority: bool = True
+    people: int = 1
+    """How many people come on the ticket (a family): 1–9."""
     code: str = ""
     problem: Problem | None = None
     ticket: TicketView | None = None

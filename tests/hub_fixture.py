@@ -68,8 +68,10 @@ class TestHub:
     __test__ = False  # not a test class
 
     def __init__(self, data_dir: Path, site: str = "office", clock: Callable[[], float] | None = None,
-                 **config: Any) -> None:
+                 call_guard_s: int = 0, **config: Any) -> None:
         self.data_dir = data_dir
+        self.call_guard_s = call_guard_s
+        """The office's guard after a call (product default 3 s): tests press Next again at once."""
         self.site = site
         self.topics = Topics(site)
         self.clock = clock
@@ -96,6 +98,8 @@ class TestHub:
         kwargs = {"clock": self.clock} if self.clock else {}
         self.hub = Hub(self.config, **kwargs)
         self.hub.start()
+        if self.hub.engine.state.settings.call_guard_s != self.call_guard_s:
+            self.admin.set_office(call_guard_s=self.call_guard_s)
         return self
 
     def stop(self) -> None:

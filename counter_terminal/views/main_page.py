@@ -72,7 +72,7 @@ class MainPage(QWidget):
         outer.addLayout(row1)
         row2 = QHBoxLayout()
         row2.setSpacing(6)
-        for name in ("pause", "background", "profile", "unpark", "logout"):
+        for name in ("pause", "background", "profile", "no_shows", "unpark", "logout"):
             b = touch_button("", "secondary", lambda n=name: self._secondary(n))
             b.setMinimumHeight(theme.MIN_TOUCH_PX)
             self.buttons[name] = b
@@ -84,8 +84,10 @@ class MainPage(QWidget):
     # touches → controller
     def _primary(self, name: str) -> None:
         vm = self._vm
-        if name == "next" and vm is not None and vm.ticket is not None:
+        if name == "next" and vm is not None and vm.ticket is not None and not vm.next_finishes:
             self.actions.press("finish_and_next")
+        elif name == "done" and vm is not None and vm.outcomes:
+            self.actions.show_page("finish")  # pick the outcome codes, then Done
         else:
             self.actions.press(name)
 
@@ -104,6 +106,8 @@ class MainPage(QWidget):
             self.actions.show_page("background")
         elif name == "profile":
             self.actions.show_page("profile")
+        elif name == "no_shows":
+            self.actions.show_page("no_shows")
         elif name == "logout":
             self.actions.logout()
         elif name == "unpark":
@@ -117,6 +121,8 @@ class MainPage(QWidget):
         if ticket is not None:
             self.number.setText(ticket.number)
             prio = " · " + t("priority") if ticket.priority else ""
+            if ticket.people > 1:
+                prio += " · " + t.tr.ngettext("{n} person", "{n} people", ticket.people).format(n=ticket.people)
             self.services.setText(", ".join(ticket.services) + prio)
             self.note.setText(ticket.note)
             self.note.setVisible(bool(ticket.note))
@@ -188,6 +194,7 @@ class MainPage(QWidget):
             "profile": t.action("profile"),
             "logout": t.action("logout"),
             "unpark": self.parked.text(),
+            "no_shows": f"{t.action('return')} ({len(vm.no_shows)})",
         }
         enabled = set(vm.enabled)
         enabled_for = {
@@ -199,3 +206,4 @@ class MainPage(QWidget):
             if name != "unpark":
                 b.setEnabled(enabled_for.get(name, name) in enabled)
         self.buttons["profile"].setVisible(vm.may_edit_profile)
+        self.buttons["no_shows"].setVisible(bool(vm.no_shows))

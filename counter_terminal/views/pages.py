@@ -244,8 +244,10 @@ class BackgroundPage(_Page):
         self.outer.addWidget(self.message)
         bottom = QHBoxLayout()
         self.go = touch_button("", "next", self._go)
+        self.later = touch_button("", "secondary", self._later)
+        self.backlog = touch_button("", "secondary", lambda: self.actions.show_page("backlog"))
         self.cancel = touch_button("", "secondary", lambda: self.actions.show_page("main"))
-        for b in (self.go, self.cancel):
+        for b in (self.go, self.later, self.backlog, self.cancel):
             b.setMaximumHeight(theme.MIN_TOUCH_PX)
             bottom.addWidget(b)
         self.outer.addLayout(bottom)
@@ -265,6 +267,11 @@ class BackgroundPage(_Page):
         elif self.kind:
             self.actions.background_start(self.kind, self.note.text().strip())
 
+    def _later(self) -> None:
+        if self.kind and not self._running:
+            self.actions.background_record(self.kind, self.note.text().strip())
+            self.note.clear()
+
     def render(self, vm: ViewModel) -> None:
         t = self.t
         self._running = vm.background_kind is not None
@@ -282,8 +289,12 @@ class BackgroundPage(_Page):
                 self.grid.addWidget(b, i // 2, i % 2)
             if vm.background_kinds and not self.kind:
                 self._pick(vm.background_kinds[0])
-        for w in (*self._buttons.values(), self.note, self.note_label):
+        for w in (*self._buttons.values(), self.note, self.note_label, self.later):
             w.setVisible(not self._running)
+        self.later.setText(t.action("background_record"))
+        self.later.setEnabled(vm.pending is None)
+        self.backlog.setText(t("Backlog ({n})").format(n=len(vm.backlog)))
+        self.backlog.setVisible(not self._running and bool(vm.backlog))
         self.note_label.setText(t("Case note"))
         if self._running:
             since = vm.background_since or vm.now

@@ -8,6 +8,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 from counter_terminal.texts import Texts
 from counter_terminal.viewmodel import ViewModel
 from counter_terminal.views import theme
+from counter_terminal.views.desk_pages import BacklogPage, FinishPage, NoShowPage
 from counter_terminal.views.main_page import MainPage
 from counter_terminal.views.pages import (
     BackgroundPage,
@@ -61,6 +62,9 @@ class ClerkWindow(QWidget):
             "pause": PausePage(actions, self.t),
             "background": BackgroundPage(actions, self.t),
             "profile": ProfilePage(actions, self.t),
+            "no_shows": NoShowPage(actions, self.t),
+            "finish": FinishPage(actions, self.t),
+            "backlog": BacklogPage(actions, self.t),
         }
         for page in self.pages.values():
             self.stack.addWidget(page)

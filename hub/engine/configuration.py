@@ -1,5 +1,5 @@
 """Commands that set the office up: settings, services, counters, clerks,
-profiles, priority rules, appointments. Like every command they validate
+profiles, priority rules, outcome codes, appointments. Like every command they validate
 first and then emit events, through the engine they are given (the engine
 owns the state, the clock and the event log; :class:`hub.engine.Engine`
 hands these commands on to an :class:`OfficeSetup` it makes)."""
@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from hub.engine import hours
 from hub.engine.errors import EngineError, bad_args, conflict, not_found
-from hub.engine.model import Clerk, Counter, Rule, Service, Settings, State
+from hub.engine.model import Clerk, Counter, Outcome, Rule, Service, Settings, State
 from hub.engine.reducer import Event
 
 PREFIX_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -58,6 +58,11 @@ class OfficeSetup:
                 hours.day_of(self._engine.now, changes["tz"])
             except Exception:
                 raise bad_args(f"unknown time zone {changes['tz']!r}") from None
+        if "call_guard_s" in changes and not (
+                isinstance(changes["call_guard_s"], int) and 0 <= changes["call_guard_s"] <= 60):
+            raise bad_args("call_guard_s: 0–60 seconds")
+        if "next_finishes" in changes and not isinstance(changes["next_finishes"], bool):
+            raise bad_args("next_finishes: true or false")
         self._engine._emit("settings.updated", settings=changes)
         return self.state.settings
 
@@ -81,6 +86,9 @@ class OfficeSetup:
         clash = [s.id for s in self.state.services.values() if s.prefix == prefix and s.id != sid and s.enabled]
         if clash:
             raise conflict(f"prefix {prefix} is already used by service {clash[0]}")
+        default = data.get("default_outcome") or ""
+        if default and default not in self.state.outcomes:
+            raise not_found(f"no outcome code {default!r}")
         try:
             svc = Service.from_dict(data)
         except TypeError as err:
@@ -165,6 +173,41 @@ class OfficeSetup:
         if rule_id not in self.state.rules:
             raise not_found(f"no rule {rule_id!r}")
         self._engine._emit("rule.removed", id=rule_id)
+
+    def upsert_outcome(self, outcome: dict[str, Any]) -> Outcome:
+        self._engine._begin()
+        code = str(outcome.get("code", "")).strip()
+        if not code or len(code) > 16 or not all(ch.isalnum() or ch in "_-" for ch in code):
+            raise bad_args("outcome code: 1–16 letters, digits, '-' or '_'")
+        old = self.state.outcomes.get(code)
+        data = {**(old.to_dict() if old else {}), **outcome, "code": code}
+        names = data.get("names") or {}
+        if not isinstance(names, dict) or not (names.get("hu") or names.get("en")):
+            raise bad_args("names: at least a Hungarian or an English name")
+        data["names"] = {k: str(v)[:80] for k, v in names.items() if k in ("hu", "en") and v}
+        data["resolved"] = bool(data.get("resolved", True))
+        data["enabled"] = bool(data.get("enabled", True))
+        self._engine._emit("outcome.upserted", outcome=Outcome.from_dict(data).to_dict())
+        return self.state.outcomes[code]
+
+    def check_marks(self, marks: list[str], services: list[str]) -> list[str]:
+        """The outcome codes a finish records: the clerk's (each known), else the services' defaults."""
+        out: list[str] = []
+        for raw in marks:
+            code = str(raw).strip()
+            o = self.state.outcomes.get(code)
+            if o is None or not o.enabled:
+                raise bad_args(f"unknown outcome code {raw!r}")
+            if code not in out:
+                out.append(code)
+        if out:
+            return out
+        for sid in services:
+            svc = self.state.services.get(sid)
+            default = svc.default_outcome if svc is not None else ""
+            if default and default in self.state.outcomes and default not in out:
+                out.append(default)
+        return out
 
     # ---- appointments -------------------------------------------------------
 

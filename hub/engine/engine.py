@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hub.engine import hours, routing
+from hub.engine.backlog import Backlog
 from hub.engine.configuration import OfficeSetup
 from hub.engine.errors import EngineError, bad_args, conflict, not_found
 from hub.engine.estimate import Estimate, ServiceTimes, queued_before, simulate
@@ -36,6 +37,7 @@ from hub.engine.model import (
     WAITING,
     Clerk,
     Counter,
+    Outcome,
     Rule,
     Service,
     Settings,
@@ -76,6 +78,8 @@ class Engine:
         self.clock = clock
         self.setup = OfficeSetup(self)
         self.remote = RemoteDesk(self)  # remote tickets: joining from the public pages, check-in
+        self.backlog = Backlog(self)
+        """Background work recorded to be done later (``record``, ``take``, ``waiting_for``)."""
         self.state = state or State()
         self._events: list[Event] = []
         self._now = 0.0
@@ -108,6 +112,9 @@ class Engine:
 
     def upsert_rule(self, rule: dict[str, Any]) -> Rule:
         return self.setup.upsert_rule(rule)
+
+    def upsert_outcome(self, outcome: dict[str, Any]) -> Outcome:
+        return self.setup.upsert_outcome(outcome)
 
     def remove_rule(self, rule_id: str) -> None:
         self.setup.remove_rule(rule_id)
@@ -219,13 +226,14 @@ class Engine:
 
     def issue_ticket(self, services: list[str], *, priority: bool = False, note: str = "",
                      lang: str = "hu", channel: str = "kiosk", token: str = "",
-                     appointment: str | None = None, due_at: float | None = None,
+                     appointment: str | None = None, due_at: float | None = None, people: int = 1,
                      extra: dict[str, Any] | None = None) -> Ticket:
+        """A ticket for ``services`` in order; a service listed n times is n cases (a family's passports)."""
         self._begin()
         if not services:
             raise bad_args("at least one service")
-        if len(set(services)) != len(services):
-            raise bad_args("a service appears twice")
+        if not 1 <= people <= 9:
+            raise bad_args("people: 1–9")
         for sid in services:
             svc = self.state.services.get(sid)
             if svc is None or not svc.enabled:
@@ -241,7 +249,7 @@ class Engine:
             id=tid, day=self.state.day, number=label, prefix=prefix, services=list(services),
             pending=list(services), priority=bool(priority), note=note, channel=channel, lang=lang,
             token=token, state=WAITING, issued_at=self._now, queued_at=self._now, queue_seq=seq,
-            appointment=appointment, due_at=due_at,
+            appointment=appointment, due_at=due_at, people=people,
         )
         for name, value in (extra or {}).items():  # a remote ticket's state and fields
             setattr(ticket, name, value)
@@ -338,6 +346,12 @@ class Engine:
         if c.state == C_CLOSED:
             raise EngineError("conflict", f"counter {counter} is closed; log in or open it first")
         if c.ticket is not None:
+            current = self.state.tickets[c.ticket]
+            guard = self.state.settings.call_guard_s
+            if current.called_at is not None and self._now - current.called_at < guard:
+                raise EngineError("too_soon", f"{current.number} was called less than {guard} s ago")
+            if not self.state.settings.next_finishes:
+                raise conflict(f"finish {current.number} first (Done)")
             # Next while a customer is at the desk means they are done (the
             # clerk skipped Done); record it as such so the statistics stay exact.
             self._finish(c, marks=[], implicit=True)
@@ -390,6 +404,7 @@ class Engine:
         else:
             done = [sid for sid in t.pending if sid in weights] or list(t.pending[:1])
         remaining = [sid for sid in t.pending if sid not in done]
+        marks = self.setup.check_marks(marks, done)
         self._emit("ticket.finished", ticket=t.id, counter=c.number, clerk=c.clerk, marks=marks,
                    services=done, remaining=remaining, implicit=implicit,
                    queue_seq=self._next_seq(), started=t.started_at is not None)
@@ -608,3 +623,7 @@ class Engine:
 
     def parked_at(self, counter: int) -> list[Ticket]:
         return queue_index(self.state).parked_at(counter)
+
+    def returnable(self) -> list[Ticket]:
+        """Today's no-shows still inside the return window (latest first): a clerk may take them back."""
+        return queue_index(self.state).no_shows_since(self.time() - self.state.settings.no_show_return_s)

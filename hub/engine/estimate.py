@@ -169,8 +169,9 @@ class ServiceTimes:
 
     def _add(self, t: Ticket) -> None:
         assert t.finished_at is not None and t.called_at is not None
-        self._recent.setdefault(t.services[-1], deque(maxlen=RECENT)).append(
-            (t.finished_at, t.finished_at - t.called_at))
+        sid = t.services[-1]
+        self._recent.setdefault(sid, deque(maxlen=RECENT)).append(
+            (t.finished_at, (t.finished_at - t.called_at) / (t.services.count(sid) or 1)))  # per case
 
     def times(self, state: State) -> Times:
         """Expected seconds per service, and each service's spread, pulled towards the prior.
@@ -264,7 +265,8 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
         if c.ticket and c.ticket in state.tickets:
             cur = state.tickets[c.ticket]
             sid = cur.pending[0] if cur.pending else (cur.services[-1] if cur.services else "")
-            busy.append((times.get(sid, default_s), spread.get(sid, SPREAD_PRIOR), now - (cur.called_at or now)))
+            busy.append((times.get(sid, default_s) * _cases(cur, sid), spread.get(sid, SPREAD_PRIOR),
+                         now - (cur.called_at or now)))
             busy_numbers.append(c.number)
         else:
             free.append((now, c.number))
@@ -369,7 +371,7 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
         wait[choice.id] = at - now
         ahead[choice.id] = ahead_of(g)
         calls[number] += 1
-        heapq.heappush(free, (at + times.get(best[3], default_s), number))
+        heapq.heappush(free, (at + times.get(best[3], default_s) * _cases(choice, best[3]), number))
     return Estimate(wait_s=wait, ahead=ahead, new_ticket_s=new_ticket, new_ticket_ahead=new_ahead,
                     at=now, rate=rate, assumed_counter=assumed_counter)
 
@@ -384,6 +386,11 @@ def queued_before(state: State, t: Ticket) -> int:
     else:
         return 0
     return sum(1 for tid in before if state.tickets[tid].queue_seq < t.queue_seq)
+
+
+def _cases(t: Ticket, sid: str) -> int:
+    """Cases of one service on a ticket: a family with three passports takes three services' time."""
+    return t.pending.count(sid) or 1
 
 
 def naive(state: State, service_id: str) -> float:

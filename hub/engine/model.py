@@ -69,6 +69,8 @@ class Service(Row):
     order: int = 0
     remote: bool = False
     """Citizens may take a ticket for it from the public pages (see hub/engine/remote.py)."""
+    default_outcome: str = ""
+    """Outcome code recorded when a case of this service is finished without one (a hardware Done)."""
 
 
 @dataclass
@@ -152,6 +154,8 @@ class Ticket(Row):
     """When the citizen checked in at the kiosk; waiting time is counted from here."""
     passed: int = 0
     """How many calls passed over it while the citizen was not there yet."""
+    people: int = 1
+    """How many people came on this ticket (a family); each listed service is one case."""
 
     def to_dict(self) -> dict[str, Any]:
         # asdict() deep-copies field by field through generic code; a ticket's fields are
@@ -403,6 +407,34 @@ class Background(Row):
     note: str
     started_at: float
     stopped_at: float | None = None
+    backlog: str | None = None
+    """The backlog case being worked on (``background.take``), if any."""
+
+
+@dataclass
+class BacklogItem(Row):
+    """Work left to be done without the customer (a car dealer's files): waits until a clerk takes it."""
+
+    id: str
+    kind: str
+    note: str
+    recorded_at: float
+    services: list[str] = field(default_factory=list)
+    """Who may take it: clerks serving one of these (empty: anyone)."""
+    recorded_by: str = ""
+    taken_by: str | None = None
+    """The background work on it now (its id), or None while it waits."""
+
+
+@dataclass
+class Outcome(Row):
+    """A wrap-up code the clerk picks when finishing (``counter.finish {"marks": [...]}``)."""
+
+    code: str
+    names: dict[str, str]
+    resolved: bool = True
+    """The customer's matter was settled (first-contact resolution counts these)."""
+    enabled: bool = True
 
 
 @dataclass
@@ -444,6 +476,10 @@ class Settings(Row):
     """Open remote tickets one phone number or e-mail address may hold at a time (0: no limit)."""
     remote_per_origin_day: int = 3
     """Remote tickets one client address may take per day (0: no limit)."""
+    next_finishes: bool = True
+    """A tap of Next with a customer at the desk finishes them and calls the next (else refused)."""
+    call_guard_s: int = 3
+    """Next within this many seconds of a call is refused (``too_soon``): a double tap calls nobody."""
 
 
 @dataclass
@@ -462,7 +498,11 @@ class State:
     backgrounds: dict[str, Background] = field(default_factory=dict)
     """Background work in progress."""
     background_seq: int = 0
+    backlog: dict[str, BacklogItem] = field(default_factory=dict)
+    """Background cases waiting or being worked on; a finished one leaves (the statistics keep it)."""
+    backlog_seq: int = 0
     rules: dict[str, Rule] = field(default_factory=dict)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
     index: Any = field(default=None, compare=False, repr=False)
     """Derived: :class:`hub.engine.queueindex.QueueIndex`, kept up to date by the reducer (never stored)."""
 
@@ -480,5 +520,8 @@ class State:
             "appointments": {k: v.to_dict() for k, v in sorted(self.appointments.items())},
             "backgrounds": {k: v.to_dict() for k, v in sorted(self.backgrounds.items())},
             "background_seq": self.background_seq,
+            "backlog": {k: v.to_dict() for k, v in sorted(self.backlog.items())},
+            "backlog_seq": self.backlog_seq,
             "rules": {k: v.to_dict() for k, v in sorted(self.rules.items())},
+            "outcomes": {k: v.to_dict() for k, v in sorted(self.outcomes.items())},
         }

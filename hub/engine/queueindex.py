@@ -33,7 +33,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from hub.engine.model import FINAL_STATES, NOT_ARRIVED, PARKED, WAITING, State, Ticket
+from hub.engine.model import FINAL_STATES, NO_SHOW, NOT_ARRIVED, PARKED, WAITING, State, Ticket
 
 GroupKey = tuple[int | None, tuple[str, ...], bool, bool, str | None]
 """(target counter, pending services, front, priority, own group for a due appointment)."""
@@ -101,6 +101,8 @@ class QueueIndex:
         """Service id → untargeted waiting tickets whose first pending case it is, by queue time."""
         self.targeted: dict[int, set[str]] = {}
         self.parked: dict[int, set[str]] = {}
+        self.no_shows: set[str] = set()
+        """Today's no-shows (a clerk may take one back: Engine.return_ticket)."""
         self.waiting_count = 0
         self.by_token: dict[int, str] = {}
         """hash(token) → id of an open ticket."""
@@ -160,6 +162,9 @@ class QueueIndex:
         elif state == NOT_ARRIVED:
             self.away[tid] = t.pending[0] if t.pending else ""
             self._where[tid] = (NOT_ARRIVED,)
+        elif state == NO_SHOW:
+            self.no_shows.add(tid)
+            self._where[tid] = (NO_SHOW,)
 
     def discard(self, tid: str) -> None:
         """Take a ticket out before a change to it (the reducer files it again after)."""
@@ -191,6 +196,8 @@ class QueueIndex:
             self.parked.get(where[1], set()).discard(tid)
         elif where[0] == NOT_ARRIVED:
             self.away.pop(tid, None)
+        elif where[0] == NO_SHOW:
+            self.no_shows.discard(tid)
 
     # ---- questions ---------------------------------------------------------------
 
@@ -244,6 +251,12 @@ class QueueIndex:
         out.sort(key=lambda t: (t.issued_at, t.id))
         return out
 
+    def no_shows_since(self, since: float) -> list[Ticket]:
+        """Today's no-shows that missed their call at or after ``since``, latest first."""
+        out = [t for t in (self.tickets[tid] for tid in self.no_shows) if (t.no_show_at or 0.0) >= since]
+        out.sort(key=lambda t: (-(t.no_show_at or 0.0), t.id))
+        return out
+
     def waiting(self) -> list[Ticket]:
         """Every waiting ticket by queue order (O(n log n): for lists, not per request)."""
         ids: list[str] = [tid for group in self.groups.values() for tid in group.members]
@@ -288,6 +301,7 @@ class QueueIndex:
                {k: dict(g.members) for k, g in fresh.services.items() if g}, "services"
         assert {k: v for k, v in self.targeted.items() if v} == {k: v for k, v in fresh.targeted.items() if v}
         assert {k: v for k, v in self.parked.items() if v} == {k: v for k, v in fresh.parked.items() if v}
+        assert self.no_shows == fresh.no_shows, "no-shows"
         assert self.waiting_count == fresh.waiting_count
         assert {k: v for k, v in self.counts.items() if v} == {k: v for k, v in fresh.counts.items() if v}
         assert self.by_token == fresh.by_token

@@ -27,8 +27,10 @@ from hub.engine.model import (
     WAITING,
     Appointment,
     Background,
+    BacklogItem,
     Clerk,
     Counter,
+    Outcome,
     Rule,
     Service,
     Settings,
@@ -122,6 +124,11 @@ def _profile(s: State, e: Event) -> None:
 @handles("rule.upserted")
 def _rule(s: State, e: Event) -> None:
     s.rules[e["rule"]["id"]] = Rule.from_dict(e["rule"])
+
+
+@handles("outcome.upserted")
+def _outcome(s: State, e: Event) -> None:
+    s.outcomes[e["outcome"]["code"]] = Outcome.from_dict(e["outcome"])
 
 
 @handles("rule.removed")
@@ -238,7 +245,9 @@ def _transferred(s: State, e: Event) -> None:
     _release(s.counters[e["counter"]], e["at"])
     t.transfers += 1
     if e.get("service"):
-        t.pending = [e["service"]] + [x for x in t.pending if x != e["service"]]
+        # every case of that service goes first (a family's cases stay together)
+        t.pending = ([x for x in t.pending if x == e["service"]] or [e["service"]]) + \
+            [x for x in t.pending if x != e["service"]]
         if e["service"] not in t.services:
             t.services = t.services + [e["service"]]
     _requeue(s, t, e, front=e["position"] == "first", target=e.get("to_counter"))
@@ -315,6 +324,8 @@ def _bg_start(s: State, e: Event) -> None:
     s.backgrounds[b.id] = b
     s.background_seq = max(s.background_seq, int(b.id.rsplit("-", 1)[-1]))
     s.counters[b.counter].background = b.id
+    if b.backlog in s.backlog:
+        s.backlog[b.backlog].taken_by = b.id
 
 
 @handles("background.stopped")
@@ -323,6 +334,18 @@ def _bg_stop(s: State, e: Event) -> None:
     c = s.counters.get(b.counter)
     if c is not None and c.background == b.id:
         c.background = None
+    if b.backlog in s.backlog:
+        if e.get("reason") == "stop":  # the clerk finished it
+            del s.backlog[b.backlog]
+        else:  # interrupted (a call, closing, the day's end): back to the backlog
+            s.backlog[b.backlog].taken_by = None
+
+
+@handles("backlog.recorded")
+def _backlog_recorded(s: State, e: Event) -> None:
+    item = BacklogItem.from_dict(e["item"])
+    s.backlog[item.id] = item
+    s.backlog_seq = max(s.backlog_seq, int(item.id.rsplit("-", 1)[-1]))
 
 
 @handles("feedback.submitted")

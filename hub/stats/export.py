@@ -40,7 +40,8 @@ class Names:
     counters: dict[int, str] = field(default_factory=dict)
     clerks: dict[str, str] = field(default_factory=dict)
 
-TABLES = ("summary", "services", "clerks", "hours", "days", "contacts")
+
+TABLES = ("summary", "services", "clerks", "hours", "days", "outcomes", "contacts")
 
 
 def _get(row: dict[str, Any], path: str) -> Any:
@@ -87,6 +88,9 @@ def columns(table: str, _: Gettext) -> list[tuple[str, str]]:
                 ("sla_pct", _("SLA %")), ("csat.pct", _("CSAT %"))]
     if table == "summary":
         return [("key", _("Figure")), ("value", _("Value"))]
+    if table == "outcomes":
+        return [("code", _("Code")), ("name", _("Name")), ("resolved", _("Resolved")), ("cases", _("Cases")),
+                ("tickets", _("Tickets"))]
     raise ValueError(f"unknown table {table!r}")
 
 
@@ -105,6 +109,7 @@ def summary_rows(report: dict[str, Any], _: Gettext) -> list[dict[str, Any]]:
         (_("Service time") + ": " + _("p90 (s)"), t["service"]["p90"]),
         (_("SLA %"), t["sla_pct"]), (_("First-contact resolution %"), t["fcr_pct"]),
         (_("CSAT %"), t["csat"]["pct"]), (_("Feedback count"), t["csat"]["n"]),
+        (_("NPS"), t.get("nps", {}).get("score")), (_("NPS answers"), t.get("nps", {}).get("n", 0)),
         (_("Background tasks"), t["background"]["n"]), (_("Background time (s)"), t["background"]["total_s"]),
     ]
     return [{"key": k, "value": round(v, 1) if isinstance(v, float) else v} for k, v in pairs]
@@ -113,7 +118,8 @@ def summary_rows(report: dict[str, Any], _: Gettext) -> list[dict[str, Any]]:
 def rows(report: dict[str, Any], table: str, _: Gettext) -> tuple[list[str], list[list[Any]]]:
     cols = columns(table, _)
     source = {"services": report["services"], "clerks": report["clerks"], "hours": report["hours"],
-              "days": report["by_day"], "summary": summary_rows(report, _)}[table]
+              "days": report["by_day"], "summary": summary_rows(report, _),
+              "outcomes": report.get("outcomes", [])}[table]
     return [label for _k, label in cols], [[_get(r, key) for key, _l in cols] for r in source]
 
 
@@ -238,7 +244,7 @@ def contacts_csv(conn: sqlite3.Connection, start: str, end: str, lang: str = "en
 def sheet_names(_: Gettext) -> dict[str, str]:
     """Each sheet named for what it holds (``Hours`` alone reads as opening hours in Hungarian)."""
     return {"summary": _("Summary"), "services": _("By service"), "clerks": _("By clerk"),
-            "hours": _("By hour of the day"), "days": _("By day")}
+            "hours": _("By hour of the day"), "days": _("By day"), "outcomes": _("Outcome codes")}
 
 
 def to_xlsx(report: dict[str, Any], _: Gettext, lang: str = "en") -> bytes:

@@ -115,6 +115,10 @@ def _case(values: tuple[str, ...], default: int) -> str:
     return "CASE {} " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values)) + f" ELSE {default} END"
 
 
+_UP_TO_10 = " UNION ALL ".join(f"SELECT {i} AS i" for i in range(1, 11))
+"""A case row stands for ``n`` cases (one service listed n times on a ticket, at most 10)."""
+
+
 def build(conn: sqlite3.Connection, day: str) -> Pack:
     """Read one day's facts into a pack (call inside a read transaction)."""
     svc, clerk, channel = _Index(), _Index(), _Index()
@@ -131,7 +135,7 @@ def build(conn: sqlite3.Connection, day: str) -> Pack:
     tickets = _table("tickets", svc=svc.take(t[0]), clerk=clerk.take(t[1]), hour=t[2], outcome=t[3], fcr=t[4],
                      channel=channel.take(t[5]), priority=t[6], appt=t[7], transfers=t[8], returns=t[9])
     k = _columns(conn, "SELECT service, clerk, " + _case(TICKET_OUTCOMES, 0).format("outcome") + ", via_transfer"
-                       " FROM stat_case WHERE day = ?", day, 4)
+                       f" FROM stat_case JOIN ({_UP_TO_10}) k ON k.i <= stat_case.n WHERE day = ?", day, 4)
     cases = _table("cases", svc=svc.take(k[0]), clerk=clerk.take(k[1]), outcome=k[2], via=k[3])
     f = _columns(conn, "SELECT service, clerk, " + _case(SCORES, 1).format("score")
                  + " FROM stat_feedback WHERE day = ?", day, 3)

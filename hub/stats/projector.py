@@ -14,7 +14,9 @@ One row per
 * contact (``stat_contact``): one call of a ticket to a counter, with the wait
   that ended in it (``wait_s``: queue entry → call; none after an unpark) and
   the time at the desk (``service_s``: call → finish, transfer or park);
-* background work, feedback, clerk session (login) and pause.
+* background work, feedback, clerk session (login) and pause;
+* outcome (``stat_outcome``): one outcome code recorded for one finished case;
+* backlog case (``stat_backlog``): background work recorded to be done later, taken, done.
 
 Only sqlite errors propagate (the batch then fails as a storage error); any
 other failure rolls the projection of that batch back, leaves the events
@@ -141,13 +143,13 @@ class _Projection:
         self.days.add(t["day"])
         self.c.execute(
             "INSERT OR REPLACE INTO stat_ticket(id, day, issued_at, hour, service, n_services, channel, priority,"
-            " appointment, outcome) VALUES (?,?,?,?,?,?,?,?,?, 'open')",
+            " appointment, outcome, people) VALUES (?,?,?,?,?,?,?,?,?, 'open', ?)",
             [t["id"], t["day"], t["issued_at"], local_hour(t["issued_at"], self.tz), t["services"][0],
              len(t["services"]), t.get("channel") or "kiosk", int(bool(t.get("priority"))),
-             int(bool(t.get("appointment")))])
-        self.c.executemany(
-            "INSERT OR IGNORE INTO stat_case(ticket, service, day, outcome) VALUES (?,?,?, 'open')",
-            [(t["id"], sid, t["day"]) for sid in t["services"]])
+             int(bool(t.get("appointment"))), int(t.get("people") or 1)])
+        self.c.executemany(  # a service listed n times is n cases (a family's passports)
+            "INSERT OR IGNORE INTO stat_case(ticket, service, day, outcome, n) VALUES (?,?,?, 'open', ?)",
+            [(t["id"], sid, t["day"], t["services"].count(sid)) for sid in dict.fromkeys(t["services"])])
 
     def on_ticket_called(self, e: Event) -> None:
         tid, at = e["ticket"], e["at"]
@@ -190,6 +192,9 @@ class _Projection:
                 " VALUES (?,?,?, 'served', ?,?,?) ON CONFLICT(ticket, service) DO UPDATE SET outcome = 'served',"
                 " clerk = excluded.clerk, counter = excluded.counter, served_at = excluded.served_at",
                 [tid, sid, day, e.get("clerk"), e["counter"], at])
+        self.c.executemany(
+            "INSERT INTO stat_outcome(ticket, service, day, code, clerk, counter, at) VALUES (?,?,?,?,?,?,?)",
+            [(tid, sid, day, code, e.get("clerk"), e["counter"], at) for sid in done for code in e.get("marks") or ()])
         if e.get("remaining"):
             self.c.execute("UPDATE stat_ticket SET last_clerk = ?, last_counter = ? WHERE id = ?",
                            [e.get("clerk"), e["counter"], tid])
@@ -271,19 +276,38 @@ class _Projection:
         b = e["background"]
         day = self.day or local_day(b["started_at"], self.tz)
         self.days.add(day)
-        self.c.execute("INSERT OR REPLACE INTO stat_background(id, day, counter, clerk, kind, started_at)"
-                       " VALUES (?,?,?,?,?,?)", [b["id"], day, b["counter"], b.get("clerk"), b.get("kind") or "",
-                                                 b["started_at"]])
+        self.c.execute("INSERT OR REPLACE INTO stat_background(id, day, counter, clerk, kind, started_at, backlog)"
+                       " VALUES (?,?,?,?,?,?,?)", [b["id"], day, b["counter"], b.get("clerk"), b.get("kind") or "",
+                                                   b["started_at"], b.get("backlog")])
+        if b.get("backlog"):
+            self.c.execute("UPDATE stat_backlog SET taken_at = COALESCE(taken_at, ?) WHERE id = ?",
+                           [b["started_at"], b["backlog"]])
 
     def on_background_stopped(self, e: Event) -> None:
-        row = self.c.execute("SELECT day, started_at FROM stat_background WHERE id = ?", [e["id"]]).fetchone()
+        row = self.c.execute("SELECT day, started_at, backlog, clerk FROM stat_background WHERE id = ?",
+                             [e["id"]]).fetchone()
         if row is None:
             return
-        day, started = row
+        day, started, backlog, clerk = row
         self.days.add(day)
         stopped = max(started, min(e["at"], day_end(day, self.tz)))
         self.c.execute("UPDATE stat_background SET stopped_at = ?, duration_s = ?, reason = ? WHERE id = ?",
                        [stopped, stopped - started, e.get("reason") or "", e["id"]])
+        if backlog:  # work on a backlog case: counted; done when the clerk stopped it
+            done = e.get("reason") == "stop"
+            self.c.execute("UPDATE stat_backlog SET work_s = work_s + ?, done_at = CASE WHEN ? THEN ? ELSE done_at END,"
+                           " clerk = CASE WHEN ? THEN ? ELSE clerk END WHERE id = ?",
+                           [stopped - started, done, e["at"], done, clerk, backlog])
+            found = self.c.execute("SELECT day FROM stat_backlog WHERE id = ?", [backlog]).fetchone()
+            if found is not None:
+                self.days.add(found[0])
+
+    def on_backlog_recorded(self, e: Event) -> None:
+        item = e["item"]
+        day = self.day or local_day(item["recorded_at"], self.tz)
+        self.days.add(day)
+        self.c.execute("INSERT OR REPLACE INTO stat_backlog(id, day, kind, recorded_at) VALUES (?,?,?,?)",
+                       [item["id"], day, item["kind"], item["recorded_at"]])
 
     def on_feedback_submitted(self, e: Event) -> None:
         tid = e.get("ticket")
@@ -324,7 +348,8 @@ def project(db: Any, events: list[Event]) -> None:
     conn.execute("RELEASE stats")
 
 
-FACT_TABLES = ("stat_ticket", "stat_case", "stat_contact", "stat_background", "stat_feedback", "stat_session")
+FACT_TABLES = ("stat_ticket", "stat_case", "stat_contact", "stat_background", "stat_feedback", "stat_session",
+               "stat_outcome", "stat_backlog")
 
 
 def rebuild(db: Any, batch: int = 5000) -> int:

@@ -14,8 +14,11 @@ Definitions (docs/web.md repeats them for managers):
 * **SLA %** — waits within the service's target (``sla_s``) among all waits of
   services that have one.
 * **First-contact resolution** — served tickets finished without a transfer
-  or a return, among served tickets.
-* **CSAT** — "good" among all feedback presses.
+  or a return, among served tickets; when the office records outcome codes,
+  only those whose codes are all resolved ones (:mod:`hub.stats.outcomes`).
+* **Outcomes** — cases finished with each outcome (wrap-up) code.
+* **CSAT** — "good" among all feedback presses. **NPS** — survey answers
+  (0–10) for the period's tickets: % 9–10 minus % 0–6 (:mod:`hub.stats.nps`).
 * Mean, median and p90 are exact over whole seconds; percentiles interpolate
   linearly between ranks (as ``statistics.median`` and numpy's default do).
 """
@@ -29,6 +32,8 @@ from typing import Any
 import numpy as np
 
 from hub.stats import packs as P
+from hub.stats.nps import nps
+from hub.stats.outcomes import backlog_rows, outcome_rows, resolved_first_contact
 
 
 def day_range(start: str, end: str) -> list[str]:
@@ -178,11 +183,13 @@ def _csat(row: np.ndarray) -> dict[str, Any]:
 
 
 def compute(conn: sqlite3.Connection, start: str, end: str, *, services: dict[str, dict[str, Any]] | None = None,
-            clerks: dict[str, str] | None = None, save_packs: bool = True) -> dict[str, Any]:
+            clerks: dict[str, str] | None = None, save_packs: bool = True,
+            outcomes: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The report for days ``start``…``end`` (ISO dates, inclusive).
 
     ``services``: id → {"name", "sla_s"} (current configuration, for names and
-    targets); ``clerks``: id → name. Both optional.
+    targets); ``clerks``: id → name; ``outcomes``: code → {"name", "resolved"}.
+    All optional.
     """
     services = services or {}
     clerks = clerks or {}
@@ -319,12 +326,28 @@ def compute(conn: sqlite3.Connection, start: str, end: str, *, services: dict[st
               for i, day in enumerate(days)]
     weekday_hour = (np.bincount(weekdays[T["day"]] * 24 + T["hour"], minlength=7 * 24).reshape(7, 24)
                     if len(T["hour"]) else np.zeros((7, 24), np.int64))
+    totals["people"] = int(conn.execute("SELECT COALESCE(SUM(people), 0) FROM stat_ticket WHERE day BETWEEN ? AND ?",
+                                        [days[0], days[-1]]).fetchone()[0])
+    totals["nps"] = nps(conn, days[0], days[-1])
+    used = outcome_rows(conn, days[0], days[-1], outcomes or {})
+    totals["fcr_basis"] = "outcomes" if used else "transfers"
+    if used:  # the office says itself what was resolved
+        fcr = resolved_first_contact(conn, days[0], days[-1], outcomes or {})
+        totals["fcr"] = sum(fcr.values())
+        totals["fcr_pct"] = _pct(totals["fcr"], served_t)
+        for row in by_service:
+            n = sum(v for (sid, _c), v in fcr.items() if sid == row["id"])
+            row["fcr_pct"] = _pct(n, int(t_svc[skeys.index[row["id"]]][served_i]))
+        for row in by_clerk:
+            n = sum(v for (_s, cid), v in fcr.items() if cid == (row["id"] or ""))
+            row["fcr_pct"] = _pct(n, int(t_clerk[ckeys.index[row["id"]]][served_i]))
     backgrounds = _background_kinds(conn, days[0], days[-1])
     totals["background"] = {"n": sum(b["n"] for b in backgrounds), "total_s": sum(b["total_s"] for b in backgrounds)}
     return {
         "from": days[0], "to": days[-1], "days": len(days),
         "totals": totals, "services": by_service, "clerks": by_clerk, "hours": by_hour, "by_day": by_day,
-        "weekday_hour": weekday_hour.tolist(), "backgrounds": backgrounds,
+        "weekday_hour": weekday_hour.tolist(), "backgrounds": backgrounds, "outcomes": used,
+        "backlog": backlog_rows(conn, days[0], days[-1], clerks),
     }
 
 

@@ -277,7 +277,57 @@ def _v5_notify(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats, _v4_central, _v5_notify]
+def _v6_desk(db: sqlite_utils.Database) -> None:
+    """Outcome (wrap-up) codes recorded when a case is finished (one row per case and code); families:
+    a ticket's people, and a service listed n times on one ticket is n cases; the background backlog;
+    NPS answers."""
+    db.execute("ALTER TABLE stat_ticket ADD COLUMN people INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE stat_case ADD COLUMN n INTEGER NOT NULL DEFAULT 1")
+    db.execute(
+        """CREATE TABLE stat_outcome (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ticket TEXT NOT NULL,
+            service TEXT NOT NULL,
+            day TEXT NOT NULL,
+            code TEXT NOT NULL,
+            clerk TEXT,
+            counter INTEGER,
+            at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX stat_outcome_day ON stat_outcome(day)")
+    db.execute("CREATE INDEX stat_outcome_ticket ON stat_outcome(ticket)")
+    # Background work as a backlog: one row per recorded case, by the day it was recorded.
+    db.execute("ALTER TABLE stat_background ADD COLUMN backlog TEXT")
+    db.execute(
+        """CREATE TABLE stat_backlog (
+            id TEXT PRIMARY KEY,
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            recorded_at REAL NOT NULL,
+            taken_at REAL,
+            done_at REAL,
+            clerk TEXT,
+            work_s REAL NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX stat_backlog_day ON stat_backlog(day)")
+    # NPS answers from the one-page survey (/f/{token}): stored by the web app, one per ticket.
+    db.execute(
+        """CREATE TABLE nps_answer (
+            token TEXT PRIMARY KEY,
+            ticket TEXT NOT NULL,
+            day TEXT NOT NULL,
+            service TEXT,
+            clerk TEXT,
+            score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),
+            at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX nps_answer_day ON nps_answer(day)")
+
+
+MIGRATIONS: list[Step] = [_v1, _v2_web, _v3_stats, _v4_central, _v5_notify, _v6_desk]
 
 
 def migrate(db: sqlite_utils.Database) -> int:

@@ -23,8 +23,10 @@ import sqlite_utils
 from hub.engine.model import (
     Appointment,
     Background,
+    BacklogItem,
     Clerk,
     Counter,
+    Outcome,
     Rule,
     Service,
     Settings,
@@ -43,6 +45,8 @@ _ENTITY_KINDS = {
     "appointment": (Appointment, "appointments"),
     "background": (Background, "backgrounds"),
     "rule": (Rule, "rules"),
+    "outcome": (Outcome, "outcomes"),
+    "backlog": (BacklogItem, "backlog"),
 }
 
 
@@ -133,6 +137,13 @@ def touched(event: Event) -> set[tuple[str, str]]:
     r = event.get("rule")
     if isinstance(r, dict):
         out.add(("rule", r["id"]))
+    if event["type"] == "backlog.recorded":
+        out.add(("backlog", event["item"]["id"]))
+    if event["type"].startswith("background."):
+        out.add(("backlog", "*"))  # taking or leaving a case (the event names the background only)
+    o = event.get("outcome")
+    if isinstance(o, dict):
+        out.add(("outcome", o["code"]))
     if event["type"] == "rule.removed":
         out.add(("rule", event["id"]))
     if event["type"] == "settings.updated":
@@ -193,6 +204,7 @@ class Store:
         s.numbering = self.meta("numbering", {})
         s.queue_seq = self.meta("queue_seq", 0)
         s.background_seq = self.meta("background_seq", 0)
+        s.backlog_seq = self.meta("backlog_seq", 0)
         for (data,) in self.db.execute("SELECT data FROM tickets WHERE day = ?", [s.day]):
             t = Ticket.from_dict(json.loads(data))
             s.tickets[t.id] = t
@@ -277,6 +289,12 @@ class Store:
             elif kind == "clerk" and key == "*":
                 for clerk in s.clerks.values():
                     self._put_entity("clerk", clerk.id, clerk.to_dict())
+            elif kind == "backlog" and key == "*":
+                stored = {k for (k,) in conn.execute("SELECT key FROM entities WHERE kind = 'backlog'")}
+                for gone in stored - set(s.backlog):
+                    conn.execute("DELETE FROM entities WHERE kind = 'backlog' AND key = ?", [gone])
+                for item in s.backlog.values():
+                    self._put_entity("backlog", item.id, item.to_dict())
             else:
                 _, attr = _ENTITY_KINDS[kind]
                 container = getattr(s, attr)
@@ -286,7 +304,7 @@ class Store:
                 else:
                     self._put_entity(kind, key, obj.to_dict())
         for key, value in (("day", s.day), ("numbering", s.numbering), ("queue_seq", s.queue_seq),
-                           ("background_seq", s.background_seq)):
+                           ("background_seq", s.background_seq), ("backlog_seq", s.backlog_seq)):
             conn.execute(
                 "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                 [key, _dumps(value)],

@@ -1,7 +1,8 @@
 """Who may call which route, checked before anything else the route does.
 
 Every route of the web app (HTML pages and ``/api/v1``) is in :data:`ACCESS`
-with one of :data:`ANYONE`, :data:`STAFF` (any signed-in role),
+with one of :data:`ANYONE`, :data:`STAFF` (any signed-in role), :data:`RECEPTION`
+(the front desk: reception, manager or admin),
 :data:`MANAGER` (manager or admin) or :data:`ADMIN`; docs/web.md has the same
 table and a test walks every route as each role against it. The check runs in
 :class:`Guarded`, the route class of every router, *before* FastAPI reads and
@@ -39,7 +40,9 @@ ANYONE = "anyone"
 STAFF = "staff"
 MANAGER = "manager"
 ADMIN = "admin"
-ROLES_OF = {STAFF: ("admin", "manager", "clerk"), MANAGER: ("admin", "manager"), ADMIN: ("admin",)}
+RECEPTION = "reception"
+ROLES_OF = {STAFF: ("admin", "manager", "clerk", "reception"), MANAGER: ("admin", "manager"), ADMIN: ("admin",),
+            RECEPTION: ("admin", "manager", "reception")}
 MAX_JSON = 1_000_000
 MAX_DEPTH = 32
 
@@ -59,6 +62,8 @@ ACCESS: dict[str, str] = {
     "POST /admin/notify": MANAGER,
     "GET /admin/notify/texts": MANAGER,
     "POST /admin/notify/texts": MANAGER,
+    "GET /f/{token}": ANYONE,
+    "POST /f/{token}": ANYONE,
     "GET /status": ANYONE,
     "GET /status/live": ANYONE,
     "GET /media/{sha}": ANYONE,
@@ -77,6 +82,11 @@ ACCESS: dict[str, str] = {
     # ---- staff pages
     "GET /dashboard": STAFF,
     "GET /dashboard/live": STAFF,
+    "POST /dashboard/return": STAFF,
+    "POST /dashboard/backlog": STAFF,
+    "GET /desk": RECEPTION,
+    "POST /desk": RECEPTION,
+    "POST /desk/book": RECEPTION,
     "GET /me/profile": STAFF,
     "POST /me/profile": STAFF,
     "GET /admin/services": MANAGER,
@@ -94,6 +104,8 @@ ACCESS: dict[str, str] = {
     "POST /admin/rules": MANAGER,
     "POST /admin/rules/{rid}/delete": MANAGER,
     "GET /admin/settings": MANAGER,
+    "GET /admin/outcomes": MANAGER,
+    "POST /admin/outcomes": MANAGER,
     "POST /admin/settings": MANAGER,
     "GET /admin/layout": MANAGER,
     "POST /admin/layout": MANAGER,
@@ -129,6 +141,7 @@ ACCESS: dict[str, str] = {
     "POST /api/v1/public/booking/{code}/move": ANYONE,
     "GET /api/v1/public/queue": ANYONE,
     "POST /api/v1/public/queue": ANYONE,
+    "POST /api/v1/tickets": RECEPTION,
     "GET /api/v1/dashboard": STAFF,
     "GET /api/v1/live/dashboard": STAFF,
     "GET /api/v1/services": STAFF,

@@ -15,7 +15,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-ROLES = ("admin", "manager", "clerk")
+ROLES = ("admin", "manager", "clerk", "reception")
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 MIN_PASSWORD = 8
 SESSION_IDLE_S = 12 * 3600

@@ -427,7 +427,7 @@ def users(request: Request) -> list[dict[str, Any]]:
 
 
 class UserBody(Body):
-    role: Literal["admin", "manager", "clerk"] | None = None
+    role: Literal["admin", "manager", "clerk", "reception"] | None = None
     password: str | None = Field(None, max_length=1024)
     clerk: str | None = None
     disabled: bool | None = None

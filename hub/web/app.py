@@ -355,9 +355,16 @@ def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) 
         routes_stats,
     )
     from hub.web.routes_capacity import router as capacity_router
+    from hub.web.routes_desk import router as desk_router
+    from hub.web.routes_frontdesk import api as frontdesk_api
+    from hub.web.routes_frontdesk import router as frontdesk_router
+    from hub.web.routes_survey import router as survey_router
 
     app.include_router(routes_public.router)
     app.include_router(routes_admin.router)
+    app.include_router(desk_router)
+    app.include_router(frontdesk_router)
+    app.include_router(survey_router)
     app.include_router(routes_content.router)
     app.include_router(routes_stats.router)
     app.include_router(capacity_router)
@@ -369,6 +376,7 @@ def create_app(hub: Any, *, limits: dict[str, tuple[int, float]] | None = None) 
 
     app.include_router(notify_web.pages)
     app.include_router(notify_web.api)
+    app.include_router(frontdesk_api)
     _document_access(app)
     return app
 

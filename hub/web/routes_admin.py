@@ -71,7 +71,12 @@ def service_form(request: Request, sid: str) -> Response:
     if svc is None and sid != "new":
         raise WebError(404, "not_found", "no such service")
     return page(request, "admin_service.html", svc=svc or _new_service(), is_new=sid == "new",
-                hours=forms.hours_to_form((svc or {}).get("hours", {})))
+                hours=forms.hours_to_form((svc or {}).get("hours", {})), outcomes=_outcome_codes(request))
+
+
+def _outcome_codes(request: Request) -> list[dict[str, Any]]:
+    return web_of(request).read(lambda e: [o.to_dict() for o in sorted(e.state.outcomes.values(),
+                                                                       key=lambda o: o.code) if o.enabled])
 
 
 def _new_service() -> dict[str, Any]:
@@ -93,6 +98,7 @@ def service_payload(form: Any, sid: str | None) -> dict[str, Any]:
         "enabled": forms.checkbox(form, "enabled"),
         "order": forms.integer(form, "order", 0, -1000, 1000, "order"),
         "remote": forms.checkbox(form, "remote"),
+        "default_outcome": forms.text(form, "default_outcome", max_len=16),
     }
 
 
@@ -108,7 +114,8 @@ def _draft(form: Any, sid: str) -> dict[str, Any]:
             "info": {"hu": forms.text(form, "info_hu"), "en": forms.text(form, "info_en")},
             "group": forms.text(form, "group"), "sla_s": num("sla_min", 15) * 60,
             "mean_service_s": num("mean_min", 5) * 60, "enabled": forms.checkbox(form, "enabled"),
-            "order": num("order", 0), "hours": {}, "remote": forms.checkbox(form, "remote")}
+            "order": num("order", 0), "hours": {}, "remote": forms.checkbox(form, "remote"),
+            "default_outcome": forms.text(form, "default_outcome")}
 
 
 @router.post("/admin/services/{sid}")
@@ -123,7 +130,8 @@ def service_save(request: Request, sid: str, form: FormIn) -> Response:
         web.call("admin.service_upsert", payload)
     except WebError as err:
         return page(request, "admin_service.html", status=err.status, svc=_draft(form, sid), is_new=sid == "new",
-                    hours=[forms.text(form, f"hours{d}") for d in range(7)], error=err.message)
+                    hours=[forms.text(form, f"hours{d}") for d in range(7)], error=err.message,
+                    outcomes=_outcome_codes(request))
     return redirect("/admin/services", "saved")
 
 
@@ -334,6 +342,8 @@ def settings_save(request: Request, form: FormIn) -> Response:
         "holidays": forms.holidays_from_text(forms.text(form, "holidays", max_len=20000)),
         "workdays": forms.holidays_from_text(forms.text(form, "workdays", max_len=5000)),
         "no_show_return_s": forms.integer(form, "no_show_return_min", 15, 0, 24 * 60, "no-show window") * 60,
+        "call_guard_s": forms.integer(form, "call_guard_s", 3, 0, 60, "guard after a call"),
+        "next_finishes": forms.checkbox(form, "next_finishes"),
         "appointment_lead_s": forms.integer(form, "appointment_lead_min", 5, 0, 240, "appointment lead") * 60,
         "slot_minutes": forms.integer(form, "slot_minutes", 15, 5, 240, "slot length"),
         "slot_capacity": capacity,

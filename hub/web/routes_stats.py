@@ -47,13 +47,15 @@ def presets(request: Request) -> list[tuple[str, str, str]]:
 def report(request: Request, start: str, end: str) -> dict[str, Any]:
     web = web_of(request)
     lang = lang_of(request)
-    services, clerks = web.read(lambda e: (
+    services, clerks, outcomes = web.read(lambda e: (
         {s.id: {"name": i18n.name_in(s.names, lang, s.id), "sla_s": s.sla_s} for s in e.state.services.values()},
-        {c.id: c.name for c in e.state.clerks.values()}))
+        {c.id: c.name for c in e.state.clerks.values()},
+        {o.code: {"name": i18n.name_in(o.names, lang, o.code), "resolved": o.resolved}
+         for o in e.state.outcomes.values()}))
     conn = web.db()
     conn.execute("BEGIN")
     try:
-        return stats.compute(conn, start, end, services=services, clerks=clerks)
+        return stats.compute(conn, start, end, services=services, clerks=clerks, outcomes=outcomes)
     finally:
         conn.commit()
 

@@ -99,7 +99,21 @@ def dashboard_snapshot(engine: Engine, hub: Any) -> dict[str, Any]:
             "alerts": hub.alerts.snapshot()["alerts"] if hub.alerts is not None else [],
             "office_open": engine.office_open(now), "tz": s.settings.tz,
             "service_names": {sid: svc.names for sid, svc in s.services.items()},
-            "appointments": due_today(s, now)}
+            "appointments": due_today(s, now),
+            "no_shows": [{"id": t.id, "number": t.number, "services": list(t.pending or t.services),
+                          "no_show_at": t.no_show_at, "until": (t.no_show_at or now) + s.settings.no_show_return_s}
+                         for t in engine.returnable()],
+            "backlog": [{"id": b.id, "kind": b.kind, "note": b.note, "recorded_at": b.recorded_at,
+                         "services": b.services, "taken": b.taken_by is not None,
+                         "clerk_name": _backlog_clerk(s, b.taken_by)}
+                        for b in sorted(s.backlog.values(), key=lambda b: (b.recorded_at, b.id))]}
+
+
+def _backlog_clerk(s: Any, background: str | None) -> str | None:
+    """Who is working on a backlog case now."""
+    b = s.backgrounds.get(background) if background else None
+    clerk = s.clerks.get(b.clerk) if b is not None and b.clerk else None
+    return clerk.name if clerk is not None else None
 
 
 def devices_snapshot(hub: Any) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (
 
 from kiosk.model import PrintState, Problem, ViewState
 from kiosk.views.pager import CardPager
+from kiosk.views.people import PeopleRow
 from kiosk.views.texts import Texts
 from kiosk.views.theme import Metrics
 from kiosk.views.widgets import Banner, QrView, Tile, WrapButton, button, label
@@ -204,6 +205,8 @@ class ReviewScreen(ScreenWidget):
         self.confirm.setMinimumHeight(round(m.touch * 1.2))
         self.box.addWidget(self.title)
         self.box.addWidget(self.cards, 1)
+        self.people = PeopleRow(m, act)
+        self.box.addWidget(self.people)
         self.box.addWidget(self.priority)
         bar = QHBoxLayout()
         bar.setSpacing(m.gap)
@@ -220,6 +223,7 @@ class ReviewScreen(ScreenWidget):
 
     def render(self, s: ViewState, tx: Texts) -> None:
         self.title.setText(tx.plural("Your ticket is for this service:", "Your ticket is for these services:", len(s.selected)))
+        self.people.render(s, tx)
         self.priority.setText(tx("I need priority service (elderly, disabled or pregnant)"))
         self.priority.setVisible(s.allow_priority)
         self.priority.setChecked(s.priority)

@@ -56,7 +56,7 @@ def sample_states(lang: str) -> dict[str, ViewState]:
         "03-catalogue-groups": replace(base, screen=Screen.CATALOGUE),
         "04-catalogue-services": replace(base, screen=Screen.CATALOGUE, group="docs", services=docs, selected=(svc[4],)),
         "05-review": replace(
-            base, screen=Screen.REVIEW, selected=(svc[0], svc[4]), priority=True, can_add_more=True
+            base, screen=Screen.REVIEW, selected=(svc[0], svc[4]), priority=True, can_add_more=True, people=3
         ),
         "06-check-in": replace(base, screen=Screen.CHECK_IN, code="K7Q2"),
         "07-check-in-not-found": replace(base, screen=Screen.CHECK_IN, code="K7Q2M8", problem=Problem.NOT_FOUND),

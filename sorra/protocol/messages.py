@@ -81,6 +81,8 @@ class TicketInfo(Open):
     """Goes first in line (a remote ticket whose turn passed before it checked in, a returning no-show …)."""
     passed: int = 0
     """Remote ticket: how many calls passed it over before its citizen checked in."""
+    people: int = 1
+    """How many people came on this ticket (a family)."""
 
 
 # ---- request arguments (one model per op) ----------------------------------
@@ -91,6 +93,9 @@ class NoArgs(Strict):
 
 class TicketIssueArgs(Strict):
     services: list[ServiceId] = Field(min_length=1, max_length=10)
+    """In order; a service listed more than once is that many cases (a family's three passports)."""
+    people: int = Field(1, ge=1, le=9)
+    """How many people come on this ticket."""
     priority: bool = False
     note: str = Field("", max_length=500)
     lang: Literal["hu", "en"] = "hu"
@@ -125,6 +130,11 @@ class UnparkArgs(Strict):
     ticket: str = Field(min_length=1, max_length=64)
 
 
+class ReturnArgs(Strict):
+    ticket: str = Field(min_length=1, max_length=64)
+    """A no-show of today: its number (``A012``) or its id."""
+
+
 class ClerkLoginArgs(Strict):
     clerk: str = Field(min_length=1, max_length=64)
     pin: str = Field(min_length=1, max_length=32)
@@ -133,6 +143,18 @@ class ClerkLoginArgs(Strict):
 class BackgroundStartArgs(Strict):
     kind: str = Field("", max_length=64)
     note: str = Field("", max_length=500)
+
+
+class BackgroundRecordArgs(Strict):
+    kind: str = Field(min_length=1, max_length=64)
+    note: str = Field("", max_length=500)
+    services: list[ServiceId] = Field(default_factory=list, max_length=10)
+    """Clerks serving one of these may take it (empty: anyone)."""
+
+
+class BackgroundTakeArgs(Strict):
+    id: str | None = Field(None, min_length=1, max_length=64)
+    """A backlog case to take; none: the oldest this counter may do."""
 
 
 class FeedbackArgs(Strict):
@@ -171,12 +193,15 @@ OP_ARGS: dict[str, type[Strict]] = {
     Op.COUNTER_PAUSE: PauseArgs,
     Op.COUNTER_RESUME: NoArgs,
     Op.COUNTER_CLOSE: NoArgs,
+    Op.COUNTER_RETURN: ReturnArgs,
     Op.CLERK_LOGIN: ClerkLoginArgs,
     Op.CLERK_LOGOUT: NoArgs,
     Op.CLERK_ROSTER: NoArgs,
     Op.CLERK_PROFILE_SET: ProfileSetArgs,
     Op.BACKGROUND_START: BackgroundStartArgs,
     Op.BACKGROUND_STOP: NoArgs,
+    Op.BACKGROUND_RECORD: BackgroundRecordArgs,
+    Op.BACKGROUND_TAKE: BackgroundTakeArgs,
     Op.FEEDBACK_SUBMIT: FeedbackArgs,
     Op.DEVICE_ALERT: AlertRaiseArgs,
 }
@@ -225,6 +250,23 @@ class BackgroundInfo(Open):
     note: str
     started_at: float
     stopped_at: float | None = None
+    backlog: str | None = None
+    """The backlog case being worked on (``background.take``), if any."""
+
+
+class BacklogInfo(Open):
+    """A case of background work waiting in the backlog (``background.record``)."""
+
+    id: str
+    kind: str
+    note: str = ""
+    recorded_at: float
+    services: list[ServiceId] = Field(default_factory=list)
+    taken_by: str | None = None
+
+
+class BacklogResult(Open):
+    item: BacklogInfo
 
 
 class BackgroundResult(Open):
@@ -247,11 +289,23 @@ class ServiceInfo(Open):
     open: bool = True
     enabled: bool = True
     order: int = 0
+    default_outcome: str = ""
+    """Outcome code recorded when a case of it is finished without one (a hardware Done)."""
+
+
+class OutcomeInfo(Open):
+    """A wrap-up code a clerk may pick when finishing (``counter.finish`` ``marks``)."""
+
+    code: str
+    names: dict[str, str]
+    resolved: bool = True
 
 
 class ServicesState(Open):
     services: list[ServiceInfo]
     office: dict[str, Any] = Field(default_factory=dict)
+    """Name, hours, message; ``next_finishes``: a tap of Next finishes the customer at the desk."""
+    outcomes: list[OutcomeInfo] = Field(default_factory=list)
     at: float
 
 
@@ -267,6 +321,8 @@ class QueueState(Open):
     services: dict[ServiceId, QueueEntry]
     waiting: int
     open_counters: int
+    backlog: int = 0
+    """Background cases waiting in the backlog for a clerk (``background.record``)."""
     at: float
 
 
@@ -287,6 +343,10 @@ class CounterState(Open):
     """Tickets transferred to this counter itself."""
     profile: list[ProfileEntry] = Field(default_factory=list)
     last_ticket: str | None = None
+    no_shows: list[TicketInfo] = Field(default_factory=list)
+    """Today's no-shows still inside the return window, latest first (``counter.return``)."""
+    backlog: list[BacklogInfo] = Field(default_factory=list)
+    """Background cases this counter may take, oldest first (``background.take``)."""
 
 
 class CallInfo(Open):
@@ -302,6 +362,15 @@ class CallInfo(Open):
 
 class CallsState(Open):
     calls: list[CallInfo]
+    at: float
+
+
+class PrintRequest(Open):
+    """``event/print/{device}``: the front desk asks this kiosk to print a ticket it did not issue itself."""
+
+    id: str
+    """Printed once per id (the event may arrive twice)."""
+    ticket: TicketInfo
     at: float
 
 
@@ -356,7 +425,7 @@ STATE_MODELS: dict[str, type[Open]] = {
     "playlist": PlaylistState,
     "alerts": AlertsState,
 }
-EVENT_MODELS: dict[str, type[Open]] = {"call": CallInfo, "alert": AlertEvent}
+EVENT_MODELS: dict[str, type[Open]] = {"call": CallInfo, "alert": AlertEvent, "print/{device}": PrintRequest}
 RESULT_MODELS: dict[str, type[Open]] = {
     "ticket.issue": TicketResult,
     "appointment.check_in": TicketResult,
@@ -372,12 +441,15 @@ RESULT_MODELS: dict[str, type[Open]] = {
     "counter.pause": EmptyResult,
     "counter.resume": EmptyResult,
     "counter.close": EmptyResult,
+    "counter.return": TicketResult,
     "clerk.login": ClerkResult,
     "clerk.logout": EmptyResult,
     "clerk.profile_set": ClerkResult,
     "clerk.roster": ClerkRosterResult,
     "background.start": BackgroundResult,
     "background.stop": BackgroundResult,
+    "background.record": BacklogResult,
+    "background.take": BackgroundResult,
     "feedback.submit": EmptyResult,
     "device.alert": EmptyResult,
 }

@@ -28,12 +28,15 @@ class Op(StrEnum):
     COUNTER_PAUSE = "counter.pause"
     COUNTER_RESUME = "counter.resume"
     COUNTER_CLOSE = "counter.close"
+    COUNTER_RETURN = "counter.return"
     CLERK_LOGIN = "clerk.login"
     CLERK_LOGOUT = "clerk.logout"
     CLERK_PROFILE_SET = "clerk.profile_set"
     CLERK_ROSTER = "clerk.roster"
     BACKGROUND_START = "background.start"
     BACKGROUND_STOP = "background.stop"
+    BACKGROUND_RECORD = "background.record"
+    BACKGROUND_TAKE = "background.take"
     FEEDBACK_SUBMIT = "feedback.submit"
     DEVICE_ALERT = "device.alert"
 
@@ -49,6 +52,7 @@ class ErrorCode(StrEnum):
     ALREADY_CHECKED_IN = "already_checked_in"  # ticket.checkin: this remote ticket has checked in before
     NOT_TODAY = "not_today"  # ticket.checkin: the code belongs to a remote ticket of an earlier day
     CANCELLED = "cancelled"  # ticket.checkin: this remote ticket was cancelled
+    TOO_SOON = "too_soon"  # Next again within the office's guard time after a call (a double tap)
     OFFLINE = "offline"  # (client side) could not be sent before the deadline: nothing was done
     TIMEOUT = "timeout"  # (client side) sent, no reply in time: it may still be done
     TOO_LARGE = "too_large"  # (client side) bigger than the bus carries: nothing sent

@@ -33,6 +33,7 @@ MESSAGES: dict[str, type[BaseModel]] = {
     "PlaylistState": m.PlaylistState,
     "AlertsState": m.AlertsState,
     "CallEvent": m.CallInfo,
+    "PrintRequest": m.PrintRequest,
     "AlertEvent": m.AlertEvent,
     "DeviceStatus": m.DeviceStatus,
 }
@@ -64,6 +65,7 @@ _TOPICS: list[tuple[str, str]] = [
     (r"^state/alerts$", "AlertsState"),
     (r"^event/call$", "CallEvent"),
     (r"^event/alert$", "AlertEvent"),
+    (r"^event/print/[^/]+$", "PrintRequest"),
     (r"^device/[^/]+/status$", "DeviceStatus"),
     (r"^rpc/[^/]+$", "Request"),
     (r"^reply/[^/]+$", "Reply"),
@@ -102,6 +104,7 @@ def _channels() -> dict[str, Any]:
         "state/config/{device}": {"address": "sorra/v1/{site}/state/config/{device}", "description": "Retained: settings the hub pushes to one device (free-form object).", "messages": {}},
         "event/call": {"address": "sorra/v1/{site}/event/call", "description": "A ticket called or recalled to a counter (QoS 1, not retained).", "messages": {"CallEvent": ref("CallEvent")}},
         "event/alert": {"address": "sorra/v1/{site}/event/alert", "description": "An alert raised or cleared (QoS 1, not retained).", "messages": {"AlertEvent": ref("AlertEvent")}},
+        "event/print/{device}": {"address": "sorra/v1/{site}/event/print/{device}", "description": "The front desk asks one kiosk to print a ticket (QoS 1, not retained; printed once per id).", "messages": {"PrintRequest": ref("PrintRequest")}},
         "device/{device}/status": {"address": "sorra/v1/{site}/device/{device}/status", "description": "Retained presence of each device; its Last Will sets online=false.", "messages": {"DeviceStatus": ref("DeviceStatus")}},
     }
 

@@ -24,7 +24,8 @@ from hub.web import tokens
 from tests.web.conftest import PASSWORDS, web_hub  # noqa: F401  (module-scoped hub fixture)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "web.md"
-ALLOWED = {"anyone": {"anon", "clerk", "manager", "admin"}, "staff": {"clerk", "manager", "admin"},
+ALLOWED = {"anyone": {"anon", "clerk", "reception", "manager", "admin"},
+           "staff": {"clerk", "reception", "manager", "admin"}, "reception": {"reception", "manager", "admin"},
            "manager": {"manager", "admin"}, "admin": {"admin"}}
 PARAMS = {"sid": "A", "number": "1", "cid": "zed", "rid": "no-such-rule", "code": "ZZZZZZ", "token": "no-token",
           "sha": "0" * 64, "device": "no-such-device", "name": "nobody"}
@@ -43,7 +44,7 @@ def doc_table() -> dict[str, str]:
     section = text.split("### Who may call what", 1)[1].split("\n### ", 1)[0]
     table: dict[str, str] = {}
     for line in section.splitlines():
-        m = re.match(r"^\| (anyone|staff|manager|admin) \| (.+) \|$", line)
+        m = re.match(r"^\| (anyone|staff|reception|manager|admin) \| (.+) \|$", line)
         if not m:
             continue
         for route in re.findall(r"`((?:GET|POST|PUT|PATCH|DELETE) /[^`]*)`", m.group(2)):
@@ -160,7 +161,7 @@ def test_every_route_as_every_role(web_hub: Any, appt: dict[str, str], how: str)
     # routes that end the caller's session go last
     order = sorted(table, key=lambda r: (r in SESSION_ENDERS, r))
     callers = [Caller(web_hub, "anon", "anon", appt)] + [Caller(web_hub, role, how, appt)
-                                                         for role in ("clerk", "manager", "admin")]
+                                                         for role in ("clerk", "reception", "manager", "admin")]
     problems = []
     try:
         for route in order:

@@ -50,7 +50,14 @@ def test_second_next_while_pending_is_ignored_visibly(rig):
     assert rig.hub_ops() == ["counter.call_next"]
 
 
+def no_next_at_the_desk(rig) -> None:
+    """The office's setting off: a tap of Next does not finish a customer at the desk."""
+    rig.hub.admin.set_office(next_finishes=False)
+    rig.wait(lambda vm: not vm.next_finishes)
+
+
 def test_tap_next_with_a_customer_at_the_desk_is_refused(rig):
+    no_next_at_the_desk(rig)
     first, second = rig.issue(), rig.issue()
     rig.at_counter("counter.call_next")
     rig.wait(lambda vm: vm.ticket is not None)
@@ -61,6 +68,7 @@ def test_tap_next_with_a_customer_at_the_desk_is_refused(rig):
 
 
 def test_next_right_after_a_call_is_refused_even_before_the_state_arrives(rig):
+    no_next_at_the_desk(rig)
     first, second = rig.issue(), rig.issue()
     tapped: list[bool] = []
     again: list[bool] = []

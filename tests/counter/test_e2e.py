@@ -137,8 +137,10 @@ def test_press_next_calls_the_ticket_and_the_led_display_shows_it(terminal):
     t.pty.wait_for(textline_frame("", WIDTH))
 
 
-def test_hold_next_finishes_and_calls_the_next(terminal):
+def test_hold_next_finishes_and_calls_the_next(office, terminal):
     t = terminal
+    office[0].admin.set_office(next_finishes=False)  # the office wants Done (or a hold) first
+    t.watch.wait(lambda vm: not vm.next_finishes)
     first, second = t.issue(), t.issue()
     t.tap(NEXT)
     t.watch.wait(lambda vm: vm.ticket is not None and vm.ticket.number == first)

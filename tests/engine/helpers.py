@@ -25,4 +25,12 @@ def office(clock: Clock) -> Engine:
     e.upsert_service({"id": "B", "names": {"hu": "Adó", "en": "Tax"}, "prefix": "B"})
     e.upsert_counter(1, "Ablak 1")
     e.upsert_counter(2, "Ablak 2")
+    for code in ("ok", "resolved"):
+        e.upsert_outcome({"code": code, "names": {"hu": code, "en": code}})
+    return e
+
+
+def quick_next(e: Engine) -> Engine:
+    """No guard after a call: tests of routing press Next again at the same instant."""
+    e.update_settings(call_guard_s=0)
     return e

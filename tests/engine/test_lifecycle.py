@@ -6,7 +6,7 @@ import pytest
 
 from hub.engine import EngineError, State, apply
 from hub.engine.pins import hash_pin
-from tests.engine.helpers import Clock, office
+from tests.engine.helpers import Clock, office, quick_next
 
 
 def test_numbers_are_per_prefix_and_restart_next_day() -> None:
@@ -28,7 +28,7 @@ def test_numbers_are_per_prefix_and_restart_next_day() -> None:
 
 def test_call_is_routed_front_then_appointments_then_priority_then_weighted() -> None:
     clock = Clock()
-    e = office(clock)
+    e = quick_next(office(clock))
     e.resume(1)
     plain = e.issue_ticket(["A"])
     clock.advance(60)
@@ -53,7 +53,7 @@ def test_call_is_routed_front_then_appointments_then_priority_then_weighted() ->
 
 def test_weights_prefer_a_service_but_long_waits_still_count() -> None:
     clock = Clock()
-    e = office(clock)
+    e = quick_next(office(clock))
     e.upsert_counter(1, profile=[{"service": "A", "weight": 1}, {"service": "B", "weight": 3}])
     e.resume(1)
     a = e.issue_ticket(["A"])
@@ -82,7 +82,7 @@ def test_counter_without_profile_serves_everything_and_profile_limits() -> None:
 
 def test_transfer_to_counter_first_in_line_and_to_service_last() -> None:
     clock = Clock()
-    e = office(clock)
+    e = quick_next(office(clock))
     e.resume(1)
     e.resume(2)
     t1 = e.issue_ticket(["A"])

@@ -59,6 +59,7 @@ def setup_office(clock: Clock) -> Engine:
     e = Engine(clock)
     for sid in SERVICES:
         e.upsert_service({"id": sid, "names": {"hu": sid, "en": sid}, "prefix": sid, "remote": sid != "C"})
+    e.upsert_outcome({"code": "ok", "names": {"hu": "Rendben"}})
     e.upsert_counter(1)
     e.upsert_counter(2, profile=[{"service": "A", "weight": 2}, {"service": "B", "weight": 1}])
     e.upsert_counter(3, profile=[{"service": "C", "weight": 1}])

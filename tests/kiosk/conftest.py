@@ -132,7 +132,8 @@ def make_rig(hub: Any, *, device_id: str = "kiosk-1", device: PrinterDevice | No
     printer = PrinterService(device, TicketRenderer(load_template(), profile="TM-T88V"), status_interval_s=60)
     pump, clock = Pump(), FakeClock()
     settings = settings or KioskSection(offline_grace_s=0, issue_timeout_s=8, idle_timeout_s=45, idle_warning_s=10)
-    ctl = KioskController(bus, printer, settings, lang=lang, device_name=device_id, invoke=pump, clock=clock)
+    ctl = KioskController(bus, printer, settings, lang=lang, device_name=device_id, device=device_id, invoke=pump,
+                          clock=clock)
     rig = Rig(hub, ctl, bus, device, printer, pump, clock, device_id)
     ctl.start()
     printer.start()

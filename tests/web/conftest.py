@@ -12,7 +12,8 @@ import pytest
 from hub.web import accounts
 from tests.hub_fixture import TestHub
 
-PASSWORDS = {"admin": "admin-pass-1", "manager": "manager-pass-1", "clerk": "clerk-pass-1"}
+PASSWORDS = {"admin": "admin-pass-1", "manager": "manager-pass-1", "clerk": "clerk-pass-1",
+             "reception": "reception-pass-1"}
 
 
 class Client:
@@ -65,6 +66,7 @@ def setup_office(hub: TestHub) -> None:
     accounts.add_user(conn, "admin", "admin", PASSWORDS["admin"])
     accounts.add_user(conn, "manager", "manager", PASSWORDS["manager"])
     accounts.add_user(conn, "clerk", "clerk", PASSWORDS["clerk"], clerk="anna")
+    accounts.add_user(conn, "reception", "reception", PASSWORDS["reception"])
     web.limiter.limits["login"] = (1000, 300.0)  # many sign-ins from 127.0.0.1 in one module
 
 

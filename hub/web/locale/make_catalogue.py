@@ -25,7 +25,7 @@ HUB = WEB.parent
 
 DYNAMIC = [
     # roles
-    "admin", "manager", "clerk", "kiosk", "counter", "display",
+    "admin", "manager", "clerk", "reception", "kiosk", "counter", "display",
     # weekdays
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
     "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",

@@ -1,0 +1,43 @@
+""""How many of you?" on the review screen: − and + as large touch buttons, the number between."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QHBoxLayout, QWidget
+
+from kiosk.model import MAX_PEOPLE, ViewState
+from kiosk.views.texts import Texts
+from kiosk.views.theme import Metrics
+from kiosk.views.widgets import button, label
+
+
+class PeopleRow(QWidget):
+    """A family comes on one ticket: the clerk sees how many, the wait counts them."""
+
+    def __init__(self, m: Metrics, act: Callable[..., None]) -> None:
+        super().__init__()
+        self.setObjectName("people")
+        self._n = 1
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(m.gap)
+        self.title = label("", "cardTitle")
+        self.less = button("−", "key", lambda: act("set_people", self._n - 1), name="peopleLess")
+        self.more = button("+", "key", lambda: act("set_people", self._n + 1), name="peopleMore")
+        self.count = label("1", "title", wrap=False, align=Qt.AlignmentFlag.AlignCenter)
+        for b in (self.less, self.more):
+            b.setFixedSize(m.touch, m.touch)
+        self.count.setMinimumWidth(m.touch)
+        row.addWidget(self.title, 1)
+        row.addWidget(self.less)
+        row.addWidget(self.count)
+        row.addWidget(self.more)
+
+    def render(self, s: ViewState, tx: Texts) -> None:
+        self._n = s.people
+        self.title.setText(tx("How many of you are coming?"))
+        self.count.setText(str(s.people))
+        self.less.setEnabled(s.people > 1)
+        self.more.setEnabled(s.people < MAX_PEOPLE)
