@@ -244,7 +244,7 @@ def contacts_csv(conn: sqlite3.Connection, start: str, end: str, lang: str = "en
 def sheet_names(_: Gettext) -> dict[str, str]:
     """Each sheet named for what it holds (``Hours`` alone reads as opening hours in Hungarian)."""
     return {"summary": _("Summary"), "services": _("By service"), "clerks": _("By clerk"),
-            "hours": _("By hour of the day"), "days": _("By day"), "outcomes": _("Outcome codes")}
+            "hours": _("By hour of the day"), "days": _("By day"), "outcomes": _("By outcome code")}
 
 
 def to_xlsx(report: dict[str, Any], _: Gettext, lang: str = "en") -> bytes:

@@ -208,7 +208,7 @@ def capacity_page(request: Request, weeks: int = 4, weekday: str = "", extra: in
         v["colour"], v["swatch"] = COLOURS[k % len(COLOURS)], SWATCHES[k % len(SWATCHES)]
         v["counter_hours"] = round(sum(c["open_s"] for c in r.get("counters", {}).values()) / 3600, 1)
     ok = [v for v in variants if "error" not in v["result"]]
-    return page(request, "capacity.html", form=form, info=info, variants=variants, doc=doc, names=names,
+    return page(request, "capacity.html", form=form, info=info, variants=variants, doc=doc, service_names=names,
                 charts=_charts(ok, lang), weekdays=i18n.WEEKDAYS[lang])
 
 

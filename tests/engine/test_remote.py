@@ -6,11 +6,11 @@ import pytest
 
 from hub.engine import Engine, EngineError, State, apply
 from hub.engine.queueindex import queue_index
-from tests.engine.helpers import Clock, office
+from tests.engine.helpers import Clock, office, quick_next
 
 
 def remote_office(clock: Clock) -> Engine:
-    e = office(clock)
+    e = quick_next(office(clock))
     e.upsert_service({"id": "A", "remote": True})
     e.resume(1)
     return e
@@ -128,7 +128,7 @@ def test_limits_per_contact_per_address_and_office_cap() -> None:
 
 def test_only_when_the_office_is_open() -> None:
     clock = Clock(start="2026-11-23T07:00:00+01:00")
-    e = office(clock)
+    e = quick_next(office(clock))
     e.upsert_service({"id": "A", "remote": True})
     e.update_settings(hours={"0": [["08:00", "12:00"]]})
     with pytest.raises(EngineError) as err:

@@ -94,7 +94,7 @@ def test_xlsx_sheets_are_named_for_what_they_hold_with_numbers_and_dates(tmp_pat
     o = office(tmp_path)
     try:
         wb = load_workbook(io.BytesIO(to_xlsx(report(o, DAY1, DAY1), HU, "hu")))
-        assert wb.sheetnames == ["Összesítő", "Ügytípusonként", "Ügyintézőnként", "Óránként", "Naponként"]
+        assert wb.sheetnames == ["Összesítő", "Ügytípusonként", "Ügyintézőnként", "Óránként", "Naponként", "Eredménykódonként"]
         assert "Nyitvatartás" not in wb.sheetnames  # "Hours" read as opening hours
         hours = wb["Óránként"]
         assert (hours["A1"].value, hours["B1"].value) == ("Óra", "Kiadva")

@@ -210,7 +210,7 @@ def test_exports(office: Office) -> None:
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["Summary", "By service", "By clerk", "By hour of the day", "By day", "Outcome codes"]
+    assert wb.sheetnames == ["Summary", "By service", "By clerk", "By hour of the day", "By day", "By outcome code"]
     assert wb["By service"]["A2"].value == "A"
     raw = "".join(contacts_csv(office.store.db.conn, DAY1, DAY1)).lstrip("\ufeff").splitlines()
     assert len(raw) == 1 + 7
