@@ -65,6 +65,9 @@ def add_notify_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     priv = nsub.add_parser("privacy", parents=[common], help="erase contacts this many days after the visit")
     priv.add_argument("--erase-after-days", type=int, required=True, metavar="N")
 
+    survey = nsub.add_parser("survey", parents=[common], help="after a visit, ask followed citizens one NPS question")
+    survey.add_argument("switch", choices=["on", "off"])
+
     test = nsub.add_parser("test", parents=[common], help="send one test message now")
     to = test.add_mutually_exclusive_group(required=True)
     to.add_argument("--email", metavar="ADDR")
@@ -142,6 +145,10 @@ def _dispatch(args: argparse.Namespace, conn: sqlite3.Connection, data_dir: Path
             return 2
         outbox.put_setting(conn, "erase_days", args.erase_after_days)
         print(f"contacts are erased {args.erase_after_days} days after the appointment or ticket")
+    elif a == "survey":
+        outbox.put_setting(conn, "survey", args.switch == "on")
+        print("after a visit, citizens who left a contact get the survey link (/f/…)" if args.switch == "on"
+              else "no survey after visits")
     elif a == "test":
         return _test(args, conn, data_dir)
     elif a == "log":

@@ -39,7 +39,8 @@ def queue_reminders(conn: sqlite3.Connection, state: Any, facts: Facts, now: flo
 
 
 def erase_contacts(conn: sqlite3.Connection, state: Any, now: float, cfg: dict[str, Any]) -> int:
-    """Blank contacts ``erase_days`` after their appointment or ticket: outbox, follows, appointments.
+    """Blank contacts ``erase_days`` after their appointment or ticket: outbox, follows, appointments,
+    remote tickets.
 
     The appointment's contact is blanked in the engine's memory, its stored
     row and its ``appointment.booked`` event alike (nothing else holds it).
@@ -61,6 +62,30 @@ def erase_contacts(conn: sqlite3.Connection, state: Any, now: float, cfg: dict[s
         if conn.execute(sql + " AND day = ?", [a.code, booked_day]).rowcount == 0:
             conn.execute(sql, [a.code])  # logged under another office day than the booking's date: look further
         n += 1
+    return n + erase_remote_contacts(conn, datetime.fromtimestamp(cutoff, tz).date().isoformat())
+
+
+ERASED_THROUGH = "notify_remote_erased_day"
+"""meta key: the last office day whose remote tickets' contacts are blanked."""
+
+
+def erase_remote_contacts(conn: sqlite3.Connection, through_day: str) -> int:
+    """Blank the contact of remote tickets (hub/engine/remote.py) of the days up to ``through_day``.
+
+    A remote ticket keeps its contact in its stored row and its ``ticket.issued``
+    event. Days are done once each (the meta mark), so the event log is read
+    only for days not yet erased, through its (day, type) index.
+    """
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", [ERASED_THROUGH]).fetchone()
+    done = row[0] if row else ""
+    if through_day <= done:
+        return 0
+    n = conn.execute("UPDATE tickets SET data = json_set(data, '$.contact', '') WHERE day > ? AND day <= ?"
+                     " AND json_extract(data, '$.contact') != ''", [done, through_day]).rowcount
+    conn.execute("UPDATE events SET data = json_set(data, '$.ticket.contact', '') WHERE day > ? AND day <= ?"
+                 " AND type = 'ticket.issued' AND json_extract(data, '$.ticket.contact') != ''", [done, through_day])
+    conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                 [ERASED_THROUGH, through_day])
     return n
 
 

@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "reminder_before_s": 86400,
     "next_ahead": 3,
     "erase_days": 30,
+    "survey": False,
     "retry_base_s": 15,
     "max_attempts": 10,
     "texts": {},

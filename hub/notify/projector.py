@@ -16,6 +16,7 @@ from typing import Any
 
 from hub.engine.model import Appointment, Ticket
 from hub.notify import contacts, outbox, texts
+from sorra.naming import counter_label
 
 log = logging.getLogger(__name__)
 FOLLOW_EXPIRES_S = 2 * 3600.0
@@ -53,6 +54,10 @@ def _name(names: dict[str, str] | None, lang: str) -> str:
     return names.get(lang) or names.get("hu") or names.get("en") or ""
 
 
+HANDLED = frozenset({"appointment.booked", "appointment.moved", "appointment.cancelled", "ticket.called",
+                     "ticket.issued", "ticket.passed_over", "ticket.finished"})
+
+
 class NotifyProjector:
     def __init__(self, hub: Any, clock: Any = time.time) -> None:
         self.hub = hub
@@ -84,12 +89,18 @@ class NotifyProjector:
             kind = e["type"]
             if kind.startswith("ticket."):
                 ticket_events = True
-            if kind not in ("appointment.booked", "appointment.moved", "appointment.cancelled", "ticket.called"):
+            if kind not in HANDLED:
                 continue
             if cfg is None:
                 cfg = outbox.settings(conn)
             if kind == "ticket.called":
                 queued |= self._called(conn, cfg, e)
+            elif kind == "ticket.issued":
+                queued |= self._joined(conn, cfg, e)
+            elif kind == "ticket.passed_over":
+                queued |= self._passed_over(conn, cfg, e)
+            elif kind == "ticket.finished":
+                queued |= self._finished(conn, cfg, e)
             else:
                 queued |= self._appointment(conn, cfg, e)
         if ticket_events and conn.execute("SELECT 1 FROM notify_follow WHERE ahead_sent = 0 LIMIT 1").fetchone():
@@ -121,16 +132,71 @@ class NotifyProjector:
             return False
         contact, channel, lang = row
         counter = self.hub.engine.state.counters.get(e["counter"])
-        name = (counter.name if counter and counter.name else str(e["counter"]))
-        facts = self.facts.ticket(t, lang, counter=name)
+        facts = self.facts.ticket(t, lang, counter=counter_label(e["counter"], counter.name if counter else "", lang))
         conn.execute("UPDATE notify_follow SET called_sent = 1, ahead_sent = 1 WHERE ticket = ?", [tid])
         return queue_text(conn, cfg, key=f"called:{tid}", channel=channel, to=contact, kind="called", lang=lang,
                           ref=tid, facts=facts, now=e["at"], about_at=t.issued_at,
                           expires_at=e["at"] + FOLLOW_EXPIRES_S)
 
+    # ---- remote tickets (hub/engine/remote.py) and the survey after a visit ---------------
+
+    def _joined(self, conn: sqlite3.Connection, cfg: dict[str, Any], e: dict[str, Any]) -> bool:
+        """A ticket taken from afar: its number and check-in code, and it is followed from now on."""
+        d = e["ticket"]
+        t = self.hub.engine.state.tickets.get(d["id"])
+        if t is None or d.get("channel") != "remote" or not t.contact:
+            return False
+        to = contacts.normalise(t.contact)
+        channel = outbox.channel_for(t.contact, cfg)
+        if not to or channel is None:
+            return False
+        lang = t.lang if t.lang in ("hu", "en") else "hu"
+        # Few ahead already: this message is the one that says "come now"; no "almost your turn" after it.
+        near = int(self.hub.presenter.ticket(t)["ahead"]) <= int(cfg["next_ahead"])
+        conn.execute(
+            "INSERT INTO notify_follow(ticket, token, day, contact, channel, lang, ahead_sent, created_at, about_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(ticket) DO NOTHING",
+            [t.id, t.token, t.day, to, channel, lang, int(near), e["at"], t.issued_at])
+        svc = self.hub.engine.state.services.get(t.pending[0] if t.pending else "")
+        facts = self.facts.ticket(t, lang, code=t.code, service=_name(svc.names, lang) if svc else "",
+                                  link=self.hub.presenter.status_url(t))
+        return queue_text(conn, cfg, key=f"joined:{t.id}", channel=channel, to=to, kind="joined", lang=lang,
+                          ref=t.id, facts=facts, now=e["at"], about_at=t.issued_at,
+                          expires_at=e["at"] + FOLLOW_EXPIRES_S)
+
+    def _passed_over(self, conn: sqlite3.Connection, cfg: dict[str, Any], e: dict[str, Any]) -> bool:
+        """Once, when a remote ticket's turn first comes while its citizen is not here yet."""
+        queued = False
+        for tid in e["tickets"]:
+            row = conn.execute("SELECT contact, channel, lang FROM notify_follow WHERE ticket = ?", [tid]).fetchone()
+            t = self.hub.engine.state.tickets.get(tid)
+            if row is None or t is None:
+                continue
+            contact, channel, lang = row
+            queued |= queue_text(conn, cfg, key=f"remote_turn:{tid}", channel=channel, to=contact,
+                                 kind="remote_turn", lang=lang, ref=tid, facts=self.facts.ticket(t, lang, code=t.code),
+                                 now=e["at"], about_at=t.issued_at, expires_at=e["at"] + FOLLOW_EXPIRES_S)
+        return queued
+
+    def _finished(self, conn: sqlite3.Connection, cfg: dict[str, Any], e: dict[str, Any]) -> bool:
+        """The NPS survey link after a visit, when the office asks and the citizen left a contact."""
+        if not cfg.get("survey") or e.get("remaining"):
+            return False
+        tid = e["ticket"]
+        row = conn.execute("SELECT contact, channel, lang FROM notify_follow WHERE ticket = ?", [tid]).fetchone()
+        t = self.hub.engine.state.tickets.get(tid)
+        if row is None or t is None or not t.token:
+            return False
+        contact, channel, lang = row
+        from hub.web.routes_survey import survey_url
+
+        facts = self.facts.ticket(t, lang, link=survey_url(self.hub.public_url, t.token))
+        return queue_text(conn, cfg, key=f"survey:{tid}", channel=channel, to=contact, kind="survey", lang=lang,
+                          ref=tid, facts=facts, now=e["at"], about_at=t.issued_at, expires_at=e["at"] + 7 * 86400.0)
+
     def check_ahead(self, conn: sqlite3.Connection, cfg: dict[str, Any]) -> bool:
         """"Almost your turn" for every followed ticket with at most N people ahead (once each)."""
-        from hub.engine.model import WAITING
+        from hub.engine.model import NOT_ARRIVED, WAITING
 
         limit = int(cfg["next_ahead"])
         queued = False
@@ -138,7 +204,7 @@ class NotifyProjector:
         for tid, contact, channel, lang in conn.execute(
                 "SELECT ticket, contact, channel, lang FROM notify_follow WHERE ahead_sent = 0").fetchall():
             t = self.hub.engine.state.tickets.get(tid)
-            if t is None or t.state != WAITING:
+            if t is None or t.state not in (WAITING, NOT_ARRIVED):  # not arrived: time to set off
                 continue
             ahead = int(self.hub.presenter.ticket(t)["ahead"])
             if ahead > limit:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sorra.i18n import LANGS, Translator, package_translator
 
-KINDS = ("booked", "moved", "cancelled", "reminder", "ahead", "called", "test")
+KINDS = ("booked", "moved", "cancelled", "reminder", "joined", "ahead", "remote_turn", "called", "survey", "test")
 PARTS = ("subject", "body", "sms")
 PLACEHOLDERS = ("office", "service", "date", "time", "code", "bring", "link", "number", "counter", "ahead")
 
@@ -51,10 +51,30 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "body": "Ticket {number} at {office}: {ahead} people ahead of you. Please come to the waiting room.\n",
         "sms": "{office}: almost your turn ({number}), {ahead} ahead of you.",
     },
+    "joined": {
+        "subject": "Your ticket: {number} ({service})",
+        "body": "You have joined the queue at {office}: ticket {number} for {service}.\n\n"
+                "When you arrive, check in at the kiosk with the code {code} (or show the QR code on the "
+                "ticket's page). You will not be called before you check in; if your turn comes first, you "
+                "keep your place.\n\nYour ticket: {link}\n",
+        "sms": "{office}: ticket {number}. Check in at the kiosk with code {code} when you arrive. {link}",
+    },
+    "remote_turn": {
+        "subject": "Your turn has come: check in ({number})",
+        "body": "Ticket {number} at {office}: your turn has come while you were away. Check in at the kiosk "
+                "with the code {code}: you will be called first.\n",
+        "sms": "{office}: your turn has come ({number}). Check in with code {code} and you are called first.",
+    },
     "called": {
-        "subject": "Your turn: {number}, counter {counter}",
-        "body": "Ticket {number} at {office} is called to counter {counter}.\n",
-        "sms": "{office}: {number}, please go to counter {counter}.",
+        "subject": "Your turn: {number}, {counter}",
+        "body": "Ticket {number} at {office} is called to {counter}.\n",
+        "sms": "{office}: {number}, please go to {counter}.",
+    },
+    "survey": {
+        "subject": "How was your visit to {office}?",
+        "body": "Thank you for visiting {office} (ticket {number}).\n\nHow likely are you to recommend us? "
+                "One question, 0 to 10: {link}\n",
+        "sms": "{office}: how was your visit? One question, 0-10: {link}",
     },
     "test": {
         "subject": "Sorra test message",
@@ -109,4 +129,5 @@ def sample_facts(lang: str) -> dict[str, Any]:
     return {"office": "Okmányiroda" if hu else "Document office", "service": "Személyi igazolvány" if hu
             else "Identity card", "date": date, "time": time_, "code": "K7M3QD",
             "bring": "régi igazolvány, lakcímkártya" if hu else "old card, address card",
-            "link": "https://ugyfel.example/book/manage/K7M3QD?sig=…", "number": "A042", "counter": "3", "ahead": 2}
+            "link": "https://ugyfel.example/book/manage/K7M3QD?sig=…", "number": "A042",
+            "counter": "3-as ablak" if hu else "Counter 3", "ahead": 2}

@@ -103,6 +103,7 @@ def notify_save(request: Request, form: FormIn) -> Response:
     outbox.put_setting(conn, "reminder_before_s", minutes * 60)
     outbox.put_setting(conn, "next_ahead", forms.integer(form, "next_ahead", 3, 0, 100, "people ahead"))
     outbox.put_setting(conn, "erase_days", forms.integer(form, "erase_days", 30, 1, 3650, "erase after"))
+    outbox.put_setting(conn, "survey", forms.checkbox(form, "survey"))
     return redirect("/admin/notify", "saved")
 
 

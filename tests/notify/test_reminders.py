@@ -61,7 +61,10 @@ def test_reminders_come_once_when_due_and_contacts_are_erased(tmp_path: Path, sm
         _book(hub, "DDDDDD", t0 + 3 * 3600 + 1800, "+36301112222")         # no SMS channel: nothing queued
         _book(hub, "EEEEEE", t0 + 4 * 3600, "e@example.hu", lang="en")    # reminded at t0 + 2.5 h
         hub.hub.worker.call("admin.appointment_cancel", {"code": "CCCCCC"})
-        assert len(smtp.wait_for(5)) == 5  # four confirmations and one cancellation
+        hub.admin.add_service("R", {"hu": "Adó", "en": "Tax"}, "R", remote=True)
+        hub.admin.call("admin.remote_join", {"service": "R", "contact": "r@example.hu", "origin": "o1", "lang": "hu"})
+        assert len(smtp.wait_for(6)) == 6  # four confirmations, one cancellation, one remote ticket's code
+        smtp.messages[:] = [m for m in smtp.messages if m["To"] != "r@example.hu"]
         sender = hub.hub.notify_sender
 
         clock.now = t0 + 1.5 * 3600 + 1
@@ -90,7 +93,12 @@ def test_reminders_come_once_when_due_and_contacts_are_erased(tmp_path: Path, sm
                 "SELECT data FROM entities WHERE kind = 'appointment'")]
             logged = [json.loads(d)["appointment"]["contact"] for (d,) in db.execute(
                 "SELECT data FROM events WHERE type = 'appointment.booked'")]
+            remote = [json.loads(d)["contact"] for (d,) in db.execute(
+                "SELECT data FROM tickets WHERE json_extract(data, '$.channel') = 'remote'")]
+            issued = [json.loads(d)["ticket"]["contact"] for (d,) in db.execute(
+                "SELECT data FROM events WHERE type = 'ticket.issued'")]
         assert left == [""] * 5 and logged == [""] * 5
+        assert remote == [""] and issued == [""]  # the remote ticket's contact too
         assert all(a.contact == "" for a in hub.hub.engine.state.appointments.values())
         assert outbox.settings(db.conn)["erase_days"] == 1
     finally:
