@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QHBoxLayout, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from kiosk.model import MAX_PEOPLE, ViewState
 from kiosk.views.texts import Texts
@@ -28,7 +28,10 @@ class PeopleRow(QWidget):
         self.more = button("+", "key", lambda: act("set_people", self._n + 1), name="peopleMore")
         self.count = label("1", "title", wrap=False, align=Qt.AlignmentFlag.AlignCenter)
         for b in (self.less, self.more):
-            b.setFixedSize(m.touch, m.touch)
+            # square at the style's own touch size: min-height/min-width plus the border (a fixed
+            # m.touch was overruled by the style sheet and the button drawn past the row's bottom)
+            b.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            b.setMinimumSize(m.touch, m.touch)
         self.count.setMinimumWidth(m.touch)
         row.addWidget(self.title, 1)
         row.addWidget(self.less)
