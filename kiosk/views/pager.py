@@ -64,10 +64,11 @@ class CardPager(QWidget):
 
     def _stand_column(self, avail: int) -> int:
         """▲ / "1/3" / ▼ one above the other if ``avail`` is tall enough, else side by side; its width."""
-        tall = 2 * self.side + self.where.sizeHint().height() + 2 * self.m.gap
-        upright = avail >= tall
-        self.col.setDirection(QBoxLayout.Direction.TopToBottom if upright
-                              else QBoxLayout.Direction.LeftToRight)
+        self.col.setDirection(QBoxLayout.Direction.TopToBottom)
+        self.col.invalidate()
+        upright = avail >= self.col.minimumSize().height()  # the layout's own sum: buttons, label, spacing
+        if not upright:
+            self.col.setDirection(QBoxLayout.Direction.LeftToRight)
         width = self.side if upright else 2 * self.side + self.where.minimumWidth() + 2 * self.m.gap
         self.column.setFixedWidth(width)
         self.column.setMaximumHeight(16777215 if upright else self.side)  # upright: ▲ at the top, ▼ at the bottom

@@ -32,7 +32,7 @@ class PeopleRow(QWidget):
             # m.touch was overruled by the style sheet and the button drawn past the row's bottom)
             b.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             b.setMinimumSize(m.touch, m.touch)
-        self.count.setMinimumWidth(m.touch)
+        self.count.setMinimumWidth(round(m.font * 2.2))  # "10" at the title's size, a little air
         row.addWidget(self.title, 1)
         row.addWidget(self.less)
         row.addWidget(self.count)
@@ -41,6 +41,9 @@ class PeopleRow(QWidget):
     def render(self, s: ViewState, tx: Texts) -> None:
         self._n = s.people
         self.title.setText(tx("How many of you are coming?"))
+        # at most two lines beside the priority toggle (three made the row, and so the screen, too tall)
+        self.title.ensurePolished()
+        self.title.setMinimumWidth(round(self.title.fontMetrics().horizontalAdvance(self.title.text()) * 0.55))
         self.count.setText(str(s.people))
         self.less.setEnabled(s.people > 1)
         self.more.setEnabled(s.people < MAX_PEOPLE)

@@ -211,7 +211,7 @@ class ReviewScreen(ScreenWidget):
             self.box.addWidget(self.priority)
         else:  # one row for both: on a short landscape screen the cards need the height
             options = QHBoxLayout()
-            options.setSpacing(m.gap * 2)
+            options.setSpacing(m.gap)
             options.addWidget(self.people, 1)
             options.addWidget(self.priority, 1)
             self.box.addLayout(options)
