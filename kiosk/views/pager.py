@@ -41,8 +41,8 @@ class CardPager(QWidget):
         row.addWidget(self.area, 1)
         side = self.side = round(m.touch * 1.2)
         self.column = QWidget()
-        down = QBoxLayout.Direction.TopToBottom if side_buttons else QBoxLayout.Direction.LeftToRight
-        self.col = col = QBoxLayout(down, self.column)
+        direction = QBoxLayout.Direction.TopToBottom if side_buttons else QBoxLayout.Direction.LeftToRight
+        self.col = col = QBoxLayout(direction, self.column)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(m.gap)
         self.up: QPushButton = button("▲", "", lambda: self.turn(-1), name="pageUp")
