@@ -3,13 +3,15 @@
 A page holds as many whole rows of cards as the height allows. When they do
 not all fit, a column of touch-sized ▲ / ▼ buttons turns the pages and shows
 "1/3"; when they do, there is no column and nothing moves. (A thin scrollbar
-that hides the second card is hard to find and to hit with a finger.)
+that hides the second card is hard to find and to hit with a finger.) When the
+area is too short for ▲, "1/3" and ▼ one above the other, they stand side by
+side at its top instead, so that ▼ is never cut off.
 """
 
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from kiosk.views.theme import Metrics
 from kiosk.views.widgets import button, label
@@ -27,7 +29,7 @@ class CardPager(QWidget):
         self.cards: list[QWidget] = []
         self.pages: list[list[int]] = [[]]
         self.page = 0
-        row = QHBoxLayout(self)
+        self.row = row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(m.gap)
         self.area = QWidget()
@@ -37,14 +39,16 @@ class CardPager(QWidget):
         for c in range(self.columns):
             self.grid.setColumnStretch(c, 1)
         row.addWidget(self.area, 1)
-        side = round(m.touch * 1.2)
+        side = self.side = round(m.touch * 1.2)
         self.column = QWidget()
-        col = QVBoxLayout(self.column) if side_buttons else QHBoxLayout(self.column)
+        direction = QBoxLayout.Direction.TopToBottom if side_buttons else QBoxLayout.Direction.LeftToRight
+        self.col = col = QBoxLayout(direction, self.column)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(m.gap)
         self.up: QPushButton = button("▲", "", lambda: self.turn(-1), name="pageUp")
         self.down: QPushButton = button("▼", "", lambda: self.turn(1), name="pageDown")
         self.where: QLabel = label("", "body", align=Qt.AlignmentFlag.AlignCenter)
+        self.where.setMinimumWidth(side)
         for b in (self.up, self.down):
             b.setStyleSheet(f"padding: 0px; font-size: {round(m.font * 1.3)}px;")
             b.setFixedSize(side, side)
@@ -57,8 +61,19 @@ class CardPager(QWidget):
         if side_buttons:
             self.column.setFixedWidth(side)
             row.addWidget(self.column)
-        else:
-            self.where.setMinimumWidth(round(m.touch * 1.2))
+
+    def _stand_column(self, avail: int) -> int:
+        """▲ / "1/3" / ▼ one above the other if ``avail`` is tall enough, else side by side; its width."""
+        self.col.setDirection(QBoxLayout.Direction.TopToBottom)
+        self.col.invalidate()
+        upright = avail >= self.col.minimumSize().height()  # the layout's own sum: buttons, label, spacing
+        if not upright:
+            self.col.setDirection(QBoxLayout.Direction.LeftToRight)
+        width = self.side if upright else 2 * self.side + self.where.minimumWidth() + 2 * self.m.gap
+        self.column.setFixedWidth(width)
+        self.column.setMaximumHeight(16777215 if upright else self.side)  # upright: ▲ at the top, ▼ at the bottom
+        self.row.setAlignment(self.column, Qt.AlignmentFlag(0) if upright else Qt.AlignmentFlag.AlignTop)
+        return width
 
     def set_cards(self, cards: list[QWidget]) -> None:
         for card in self.cards:
@@ -122,7 +137,7 @@ class CardPager(QWidget):
         avail = self.height()
         pages = self._measure(self.width(), avail)
         if len(pages) > 1 and self.side_buttons:  # the button column takes its width from the cards
-            pages = self._measure(self.width() - self.column.width() - self.m.gap, avail)
+            pages = self._measure(self.width() - self._stand_column(avail) - self.m.gap, avail)
         self.pages = pages
         self.page = min(self.page, len(pages) - 1)
         self._show_page()

@@ -206,8 +206,15 @@ class ReviewScreen(ScreenWidget):
         self.box.addWidget(self.title)
         self.box.addWidget(self.cards, 1)
         self.people = PeopleRow(m, act)
-        self.box.addWidget(self.people)
-        self.box.addWidget(self.priority)
+        if m.portrait:
+            self.box.addWidget(self.people)
+            self.box.addWidget(self.priority)
+        else:  # one row for both: on a short landscape screen the cards need the height
+            options = QHBoxLayout()
+            options.setSpacing(m.gap)
+            options.addWidget(self.people, 1)
+            options.addWidget(self.priority, 1)
+            self.box.addLayout(options)
         bar = QHBoxLayout()
         bar.setSpacing(m.gap)
         bar.addWidget(self.cancel)

@@ -17,6 +17,7 @@ from kiosk.model import ServiceItem
 from kiosk.views import KioskWindow, Metrics
 from kiosk.views.pager import CardPager
 from kiosk.views.screenshots import _SERVICES, sample_states
+from kiosk.views.theme import stylesheet
 from kiosk.views.widgets import WrapButton
 
 LONG = ServiceItem("family", "Családtámogatás, anyasági ellátás, Ügyfélkapu-regisztráció",
@@ -38,14 +39,26 @@ def _rect_in(widget: QWidget, ancestor: QWidget) -> QRect:
     return QRect(widget.mapTo(ancestor, QPoint(0, 0)), widget.size())
 
 
+def _assert_whole(widget: QWidget, window: QWidget, what: str) -> None:
+    """``widget`` lies inside its parent, and that inside its own, up to the window: nothing of it is cut off."""
+    w = widget
+    while w is not window and w.parentWidget() is not None:
+        parent = w.parentWidget()
+        assert QRect(0, 0, parent.width(), parent.height()).contains(w.geometry()), \
+            f"{what}: {w.objectName() or type(w).__name__} {w.geometry()} cut off by its parent {parent.size()}"
+        w = parent
+    assert QRect(0, 0, window.width(), window.height()).contains(_rect_in(widget, window)), what
+
+
+@pytest.mark.parametrize("lang", ["hu", "en"])
 @pytest.mark.parametrize("size", SCREENS)
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
-def test_every_chosen_service_is_shown_whole_on_some_page(qtbot, size: str, n: int) -> None:
+def test_every_chosen_service_is_shown_whole_on_some_page(qtbot, size: str, n: int, lang: str) -> None:
     m = Metrics.for_screen(size)
     window = KioskWindow(m)
     qtbot.addWidget(window)
     window.show()
-    state = replace(sample_states("hu")["05-review"], selected=_chosen(n), max_services=5, can_add_more=n < 5)
+    state = replace(sample_states(lang)["05-review"], selected=_chosen(n), max_services=5, can_add_more=n < 5)
     window.render(state)
     QApplication.processEvents()
     pager = _pager(window)
@@ -71,6 +84,14 @@ def test_every_chosen_service_is_shown_whole_on_some_page(qtbot, size: str, n: i
         if paged:
             for b in (pager.up, pager.down):
                 assert min(b.width(), b.height()) / m.px_per_mm >= 15.0
+            for control in (pager.up, pager.where, pager.down):  # ▼ was cut off below a short card area
+                _assert_whole(control, window, f"{size}, {n} services: page control {control.text()}")
+        # the people row's − / + and the rest of the screen are whole and big enough for a finger
+        for name in ("peopleLess", "peopleMore", "priority", "cancel", "confirm") + (("addAnother",) if n < 5 else ()):
+            b = window.findChild(QPushButton, name)
+            assert b.isVisible(), name
+            _assert_whole(b, window, f"{size}, {n} services: {name}")
+            assert min(b.width(), b.height()) >= m.touch, (size, name, b.size())
     assert {s.name for s in _chosen(n)} <= seen
     if n <= 2:
         assert len(pager.pages) == 1  # two services never need a second page
@@ -116,6 +137,38 @@ def test_no_button_text_on_the_review_screen_is_cut(qtbot, size: str, lang: str)
             assert b.fontMetrics().horizontalAdvance(b.text()) + 2 * 25 <= b.width(), (size, b.text(), b.width())
         checked += 1
     assert checked >= 4
+
+
+def test_on_a_short_card_area_the_page_buttons_stand_side_by_side(qtbot) -> None:
+    """Too short for ▲, "1/3" and ▼ one above the other: in a row at the top, none of them cut off."""
+    m = Metrics.for_screen("1280x800")
+    host = QWidget()
+    qtbot.addWidget(host)
+    host.setStyleSheet(stylesheet(m))
+    pager = CardPager(m, parent=host)
+    short = 2 * pager.side  # room for one button, not for two above each other
+    pager.setGeometry(0, 0, 900, short)
+    host.resize(900, short)
+    host.show()
+    cards = []
+    for i in range(4):
+        card = QLabel(f"Ügy {i}")
+        card.setFixedHeight(short - 10)
+        cards.append(card)
+    pager.set_cards(cards)
+    QApplication.processEvents()
+    assert len(pager.pages) == 4 and pager.column.isVisible()
+    assert pager.up.y() == pager.down.y() < pager.up.height()  # side by side, at the top
+    for control in (pager.up, pager.where, pager.down):
+        _assert_whole(control, host, control.text())
+    assert pager.area.width() + pager.column.width() < 900
+    # tall enough again: one above the other as before, ▼ at the bottom
+    pager.setGeometry(0, 0, 900, 600)
+    host.resize(900, 600)
+    QApplication.processEvents()
+    assert pager.up.x() == pager.down.x() and pager.down.y() > pager.up.y() + pager.up.height()
+    for control in (pager.up, pager.where, pager.down):
+        _assert_whole(control, host, control.text())
 
 
 MANY = tuple(_SERVICES["hu"]) + tuple(
