@@ -38,7 +38,8 @@ class LiveHub:
         self.watchers: dict[str, int] = defaultdict(int)
         self.snapshots: dict[str, tuple[int, Any]] = {}
         self._seq = 0
-        self._dirty = True
+        self._stale: set[str] = set(builders)
+        """Kinds whose snapshot predates the last publish (rebuilt when watched, or when next asked)."""
         self._changed: asyncio.Event | None = None
         self._fresh: dict[str, asyncio.Event] = {}
         self._building: dict[str, asyncio.Lock] = {}
@@ -90,7 +91,7 @@ class LiveHub:
             pass
 
     def _mark(self) -> None:
-        self._dirty = True
+        self._stale.update(self.builders)
         if self._changed is not None:
             self._changed.set()
 
@@ -104,7 +105,6 @@ class LiveHub:
             if self.closed:
                 break
             await asyncio.sleep(self.coalesce_s)
-            self._dirty = False
             for kind in [k for k, n in self.watchers.items() if n > 0]:
                 try:
                     await self._build(kind)
@@ -114,6 +114,7 @@ class LiveHub:
     async def _build(self, kind: str) -> None:
         lock = self._building.setdefault(kind, asyncio.Lock())
         async with lock:
+            self._stale.discard(kind)  # a publish during the build marks it stale again
             data = await anyio.to_thread.run_sync(self.builders[kind])
             self._seq += 1
             self.snapshots[kind] = (self._seq, data)
@@ -123,7 +124,7 @@ class LiveHub:
                 old.set()
 
     async def current(self, kind: str) -> Any:
-        if kind not in self.snapshots or (self._dirty and self.watchers.get(kind, 0) == 0):
+        if kind not in self.snapshots or kind in self._stale:
             await self._build(kind)
         return self.snapshots[kind][1]
 
