@@ -55,8 +55,7 @@ Clock = Callable[[], float]
 EXACT_WAITING = 50
 """Up to this many waiting, the estimate is simulated again after every change."""
 ESTIMATE_STEP_S = 5
-_QUEUEING = frozenset({"ticket.issued", "ticket.returned", "ticket.transferred", "ticket.finished",
-                       "ticket.checked_in"})
+_QUEUEING = (ev.TicketIssued, ev.TicketReturned, ev.TicketTransferred, ev.TicketFinished, ev.TicketCheckedIn)
 PREFIX_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # Ticket numbers: the prefix letter and at least three digits (A001 … A999),
 # then as many digits as needed (A1000 … A9999, A10000 …). A number is never
@@ -138,8 +137,8 @@ class Engine:
         event = typed.to_dict()
         apply(self.state, event)
         self._service_times.observe(self.state, event)
-        if self._estimate is not None and event["type"] in _QUEUEING and len(self._queued_since) < 10_000:
-            tid = event["ticket"]["id"] if event["type"] == "ticket.issued" else event["ticket"]
+        if self._estimate is not None and isinstance(typed, _QUEUEING) and len(self._queued_since) < 10_000:
+            tid = typed.ticket["id"] if isinstance(typed, ev.TicketIssued) else typed.ticket
             t = self.state.tickets.get(tid)
             if t is not None and t.state == WAITING and t.pending:
                 self._queued_since.append((t.queue_seq, t.pending[0]))

@@ -10,6 +10,7 @@ from hub.engine.model import State
 from hub.engine.pins import hash_pin
 from hub.engine.reducer import apply, event_types
 from hub.stats.projector import _Projection
+from sorra.protocol.names import State as ProtocolState
 from tests.engine.helpers import Clock, office, quick_next
 
 SAMPLES: list[ev.EngineEvent] = [
@@ -168,3 +169,9 @@ def test_engine_events_round_trip_byte_for_byte_and_declare_every_row_they_chang
             if isinstance(typed, ev.DayOpened) and row[0] == "ticket" and row not in after:
                 continue  # yesterday's tickets leave memory; their rows stay in the store
             raise AssertionError(f"{d['type']} changed {row} without declaring it")
+
+
+def test_declared_topics_are_the_protocols_state_topics() -> None:
+    declared = {t for cls in ev.REGISTRY.values() for t in cls.TOPICS}
+    assert declared == {ev.QUEUE, ev.SERVICES, ev.CALLS}
+    assert declared <= {s.value for s in ProtocolState}
