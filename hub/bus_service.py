@@ -332,7 +332,7 @@ class BusService:
             if c is not None:
                 out.append(self._state(f"counters/{n}", self.presenter.counter(c)))
         if ev.CALLS in topics:
-            out.append(self._state(State.CALLS, {"calls": list(self._recent_calls), "at": time.time()}))
+            out.append(self._state(State.CALLS, self.presenter.calls(self._recent_calls, time.time())))
         return out
 
     def _state(self, name: str, payload: dict[str, Any]) -> _Message:
@@ -345,7 +345,7 @@ class BusService:
                         self._state(State.QUEUE, self.presenter.queue())]
             messages += [self._state(f"counters/{n}", self.presenter.counter(c))
                          for n, c in sorted(engine.state.counters.items())]
-            messages.append(self._state(State.CALLS, {"calls": list(self._recent_calls), "at": time.time()}))
+            messages.append(self._state(State.CALLS, self.presenter.calls(self._recent_calls, time.time())))
             messages.append(self._state(State.ALERTS, self.alerts.snapshot()))
             if self._playlist is not None:
                 messages.append(self._state(State.PLAYLIST, self._playlist))

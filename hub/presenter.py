@@ -7,6 +7,7 @@ the hub, not on a device) and published as that model's ``model_dump()``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from hub.engine import Engine
@@ -17,6 +18,7 @@ from sorra.protocol.messages import (
     BackgroundInfo,
     BacklogInfo,
     CallInfo,
+    CallsState,
     ClerkInfo,
     CounterState,
     OutcomeInfo,
@@ -161,6 +163,11 @@ class Presenter:
         c = self.engine.state.counters[counter]
         return CallInfo(ticket=t.id, number=t.number, counter=counter, counter_name=self.counter_name(c),
                         services=list(t.services), recall=recall, at=at, lang=t.lang).model_dump()
+
+    @staticmethod
+    def calls(recent: Iterable[dict[str, Any]], at: float) -> dict[str, Any]:
+        """The retained ``state/calls``: the latest calls (``call`` payloads), oldest first."""
+        return CallsState(calls=[CallInfo(**c) for c in recent], at=at).model_dump()
 
     def clerk(self, clerk_id: str) -> dict[str, Any] | None:
         c = self.engine.state.clerks.get(clerk_id)
