@@ -27,6 +27,8 @@ from paho.mqtt.properties import Properties
 
 from hub.alerts import AlertBook
 from hub.devices import DeviceRegistry
+from hub.engine import events as ev
+from hub.engine.events import from_dict as typed_event
 from hub.engine.reducer import Event
 from hub.presenter import Presenter
 from hub.worker import Done, EngineWorker, Job, ReadJob
@@ -307,28 +309,21 @@ class BusService:
         engine = self.presenter.engine
         out: list[_Message] = []
         counters: set[int] = set()
-        queue_changed = services_changed = calls_changed = False
+        topics: set[ev.Topic] = set()
         for e in events:
-            kind = e["type"]
-            if kind in ("ticket.called", "ticket.recalled"):
-                t = engine.state.tickets.get(e["ticket"])
+            typed = typed_event(e)  # what the event changes is its class's declaration
+            if isinstance(typed, (ev.TicketCalled, ev.TicketRecalled)):
+                t = engine.state.tickets.get(typed.ticket)
                 if t is not None:
-                    call = self.presenter.call(t, e["counter"], e["at"], recall=kind == "ticket.recalled")
+                    call = self.presenter.call(t, typed.counter, typed.at,
+                                               recall=isinstance(typed, ev.TicketRecalled))
                     self._recent_calls.append(call)
                     out.append(_Message(self.topics.event(EventName.CALL), call, retain=False))
-                    calls_changed = True
-            if kind.startswith(("ticket.", "day.", "counter.", "clerk.", "background.", "profile.", "backlog.")):
-                queue_changed = True
-            if kind.startswith(("service.", "settings.", "day.", "outcome.")):
-                services_changed = queue_changed = True
-            if isinstance(e.get("counter"), int):
-                counters.add(e["counter"])
-            if isinstance(e.get("counter"), dict):
-                counters.add(e["counter"]["number"])
-            counters.update(e.get("counters", ()))
-        if services_changed:
+            topics |= typed.TOPICS
+            counters |= typed.desks()
+        if ev.SERVICES in topics:
             out.append(self._state(State.SERVICES, self.presenter.services()))
-        if queue_changed:
+        if ev.QUEUE in topics:
             out.append(self._state(State.QUEUE, self.presenter.queue()))
             # Waiting counts on every counter's screen follow the queue.
             counters.update(engine.state.counters)
@@ -336,8 +331,8 @@ class BusService:
             c = engine.state.counters.get(n)
             if c is not None:
                 out.append(self._state(f"counters/{n}", self.presenter.counter(c)))
-        if calls_changed:
-            out.append(self._state(State.CALLS, {"calls": list(self._recent_calls), "at": time.time()}))
+        if ev.CALLS in topics:
+            out.append(self._state(State.CALLS, self.presenter.calls(self._recent_calls, time.time())))
         return out
 
     def _state(self, name: str, payload: dict[str, Any]) -> _Message:
@@ -350,7 +345,7 @@ class BusService:
                         self._state(State.QUEUE, self.presenter.queue())]
             messages += [self._state(f"counters/{n}", self.presenter.counter(c))
                          for n, c in sorted(engine.state.counters.items())]
-            messages.append(self._state(State.CALLS, {"calls": list(self._recent_calls), "at": time.time()}))
+            messages.append(self._state(State.CALLS, self.presenter.calls(self._recent_calls, time.time())))
             messages.append(self._state(State.ALERTS, self.alerts.snapshot()))
             if self._playlist is not None:
                 messages.append(self._state(State.PLAYLIST, self._playlist))

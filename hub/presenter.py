@@ -1,13 +1,34 @@
-"""Engine objects → protocol payloads (sorra.protocol.messages shapes)."""
+"""Engine objects → protocol payloads.
+
+Each payload is built as its model from :mod:`sorra.protocol.messages` (so a
+field the protocol does not know, or a value of the wrong type, fails here, on
+the hub, not on a device) and published as that model's ``model_dump()``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from hub.engine import Engine
 from hub.engine import hours as office_hours
 from hub.engine.model import NOT_ARRIVED, WAITING, Counter, Ticket
 from hub.engine.routing import profile_of
+from sorra.protocol.messages import (
+    BackgroundInfo,
+    BacklogInfo,
+    CallInfo,
+    CallsState,
+    ClerkInfo,
+    CounterState,
+    OutcomeInfo,
+    ProfileEntry,
+    QueueEntry,
+    QueueState,
+    ServiceInfo,
+    ServicesState,
+    TicketInfo,
+)
 
 
 class Presenter:
@@ -35,37 +56,24 @@ class Presenter:
         return f"{self.public_url}/t/{t.token}" if self.public_url and t.token else ""
 
     def ticket(self, t: Ticket) -> dict[str, Any]:
-        info: dict[str, Any] = {
-            "id": t.id,
-            "number": t.number,
-            "services": list(t.services),
-            "pending": list(t.pending),
-            "state": t.state,
-            "priority": t.priority,
-            "note": t.note,
-            "channel": t.channel,
-            "lang": t.lang,
-            "issued_at": t.issued_at,
-            "called_at": t.called_at,
-            "counter": t.counter,
-            "ahead": 0,
-            "est_wait_s": 0,
-            "token": t.token,
-            "status_url": self.status_url(t),
-            "appointment": t.appointment,
-            "recalls": t.recalls,
-            "front": t.front,
-            "passed": t.passed,
-            "people": t.people,
-        }
+        return self.ticket_info(t).model_dump()
+
+    def ticket_info(self, t: Ticket) -> TicketInfo:
+        ahead = est_wait_s = 0
         if t.state in (WAITING, NOT_ARRIVED):  # not arrived: its figure were it to check in now
             figure = self.engine.wait_for(t)
             if figure is not None:
-                info["est_wait_s"] = int(round(figure[0]))
-            info["ahead"] = self.engine.ahead_of(t)
-        if t.counter is not None and t.counter in self.engine.state.counters:
-            info["counter_name"] = self.counter_name(self.engine.state.counters[t.counter])
-        return info
+                est_wait_s = int(round(figure[0]))
+            ahead = self.engine.ahead_of(t)
+        counters = self.engine.state.counters
+        return TicketInfo(
+            id=t.id, number=t.number, services=list(t.services), pending=list(t.pending), state=t.state,
+            priority=t.priority, note=t.note, channel=t.channel, lang=t.lang, issued_at=t.issued_at,
+            called_at=t.called_at, counter=t.counter, ahead=ahead, est_wait_s=est_wait_s, token=t.token,
+            status_url=self.status_url(t), appointment=t.appointment, recalls=t.recalls, front=t.front,
+            passed=t.passed, people=t.people,
+            counter_name=self.counter_name(counters[t.counter]) if t.counter in counters else None,
+        )
 
     @staticmethod
     def counter_name(c: Counter) -> str:
@@ -76,24 +84,15 @@ class Presenter:
         now = self.engine.clock()
         open_now = self.engine.office_open(now)
         settings = s.settings
-        return {
-            "services": [
-                {
-                    "id": svc.id,
-                    "names": svc.names,
-                    "prefix": svc.prefix,
-                    "info": svc.info,
-                    "group": svc.group,
-                    "sla_s": svc.sla_s,
-                    "open": self.engine.service_open(svc, now),
-                    "enabled": svc.enabled,
-                    "order": svc.order,
-                    "default_outcome": svc.default_outcome,
-                }
+        return ServicesState(
+            services=[
+                ServiceInfo(id=svc.id, names=svc.names, prefix=svc.prefix, info=svc.info, group=svc.group,
+                            sla_s=svc.sla_s, open=self.engine.service_open(svc, now), enabled=svc.enabled,
+                            order=svc.order, default_outcome=svc.default_outcome)
                 for svc in sorted(s.services.values(), key=lambda x: (x.order, x.id))
                 if svc.enabled
             ],
-            "office": {
+            office={
                 "name": settings.office_names,
                 "open": open_now,
                 "hours_today": office_hours.today_text(settings.hours, now, settings.tz, settings.workdays),
@@ -103,17 +102,17 @@ class Presenter:
                 "tz": settings.tz,
                 "next_finishes": settings.next_finishes,
             },
-            "outcomes": [{"code": o.code, "names": o.names, "resolved": o.resolved}
-                         for o in sorted(s.outcomes.values(), key=lambda o: o.code) if o.enabled],
-            "at": now,
-        }
+            outcomes=[OutcomeInfo(code=o.code, names=o.names, resolved=o.resolved)
+                      for o in sorted(s.outcomes.values(), key=lambda o: o.code) if o.enabled],
+            at=now,
+        ).model_dump()
 
     def queue(self) -> dict[str, Any]:
         s = self.engine.state
         now = self.engine.clock()
         est = self.engine.estimate()
         index = self.engine.index
-        out: dict[str, Any] = {}
+        out: dict[str, QueueEntry] = {}
         total = 0
         for sid, svc in s.services.items():
             if not svc.enabled:
@@ -121,17 +120,17 @@ class Presenter:
             waiting = index.waiting_for(sid)
             oldest = index.oldest_for(sid)
             total += waiting
-            out[sid] = {
-                "waiting": waiting,
-                "longest_wait_s": int(max(0.0, now - oldest.queued_at)) if oldest is not None else 0,
-                "est_wait_s": int(round(est.new_ticket_s.get(sid, 0.0))),
-                "sla_s": svc.sla_s,
-            }
+            out[sid] = QueueEntry(
+                waiting=waiting,
+                longest_wait_s=int(max(0.0, now - oldest.queued_at)) if oldest is not None else 0,
+                est_wait_s=int(round(est.new_ticket_s.get(sid, 0.0))),
+                sla_s=svc.sla_s,
+            )
         targeted = index.targeted_total()
         open_counters = sum(1 for c in s.counters.values() if c.enabled and c.state in ("open", "called", "serving"))
         backlog = sum(1 for b in s.backlog.values() if b.taken_by is None)
-        return {"services": out, "waiting": total + targeted, "open_counters": open_counters, "backlog": backlog,
-                "at": now}
+        return QueueState(services=out, waiting=total + targeted, open_counters=open_counters, backlog=backlog,
+                          at=now).model_dump()
 
     def counter(self, c: Counter) -> dict[str, Any]:
         s = self.engine.state
@@ -141,40 +140,38 @@ class Presenter:
         index = self.engine.index
         waiting = {sid: index.waiting_for(sid) for sid in weights if sid in s.services}
         targeted = index.targeted_at(c.number)
-        return {
-            "counter": c.number,
-            "name": self.counter_name(c),
-            "state": c.state,
-            "clerk": c.clerk,
-            "clerk_name": clerk.name if clerk else None,
-            "ticket": self.ticket(s.tickets[c.ticket]) if c.ticket else None,
-            "since": c.since,
-            "reason": c.reason,
-            "background": bg.to_dict() if bg else None,
-            "parked": [self.ticket(t) for t in self.engine.parked_at(c.number)],
-            "waiting": waiting,
-            "waiting_here": targeted,
-            "profile": [{"service": k, "weight": v} for k, v in weights.items()],
-            "last_ticket": c.last_ticket,
-            "no_shows": [self.ticket(t) for t in self.engine.returnable()[:20]] if c.clerk else [],
-            "backlog": [b.to_dict() for b in self.engine.backlog.waiting_for(c)[:20]] if c.clerk else [],
-        }
+        return CounterState(
+            counter=c.number,
+            name=self.counter_name(c),
+            state=c.state,
+            clerk=c.clerk,
+            clerk_name=clerk.name if clerk else None,
+            ticket=self.ticket_info(s.tickets[c.ticket]) if c.ticket else None,
+            since=c.since,
+            reason=c.reason,
+            background=BackgroundInfo(**bg.to_dict()) if bg else None,
+            parked=[self.ticket_info(t) for t in self.engine.parked_at(c.number)],
+            waiting=waiting,
+            waiting_here=targeted,
+            profile=[ProfileEntry(service=k, weight=v) for k, v in weights.items()],
+            last_ticket=c.last_ticket,
+            no_shows=[self.ticket_info(t) for t in self.engine.returnable()[:20]] if c.clerk else [],
+            backlog=[BacklogInfo(**b.to_dict()) for b in self.engine.backlog.waiting_for(c)[:20]] if c.clerk else [],
+        ).model_dump()
 
     def call(self, t: Ticket, counter: int, at: float, recall: bool) -> dict[str, Any]:
         c = self.engine.state.counters[counter]
-        return {
-            "ticket": t.id,
-            "number": t.number,
-            "counter": counter,
-            "counter_name": self.counter_name(c),
-            "services": list(t.services),
-            "recall": recall,
-            "at": at,
-            "lang": t.lang,
-        }
+        return CallInfo(ticket=t.id, number=t.number, counter=counter, counter_name=self.counter_name(c),
+                        services=list(t.services), recall=recall, at=at, lang=t.lang).model_dump()
+
+    @staticmethod
+    def calls(recent: Iterable[dict[str, Any]], at: float) -> dict[str, Any]:
+        """The retained ``state/calls``: the latest calls (``call`` payloads), oldest first."""
+        return CallsState(calls=[CallInfo(**c) for c in recent], at=at).model_dump()
 
     def clerk(self, clerk_id: str) -> dict[str, Any] | None:
         c = self.engine.state.clerks.get(clerk_id)
         if c is None:
             return None
-        return {"id": c.id, "name": c.name, "may_edit_profile": c.may_edit_profile, "profile": list(c.profile)}
+        return ClerkInfo(id=c.id, name=c.name, may_edit_profile=c.may_edit_profile,
+                         profile=[ProfileEntry(**p) for p in c.profile]).model_dump()

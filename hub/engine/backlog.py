@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from hub.engine import events as ev
 from hub.engine import routing
 from hub.engine.errors import bad_args, conflict, not_found
 from hub.engine.model import BacklogItem, Counter, State
-from hub.engine.reducer import Event
 
 
 class EngineCore(Protocol):
@@ -25,7 +25,7 @@ class EngineCore(Protocol):
 
     def _begin(self) -> None: ...
 
-    def _emit(self, kind: str, **data: Any) -> Event: ...
+    def _emit(self, typed: ev.EngineEvent) -> ev.EngineEvent: ...
 
     def _counter(self, number: int) -> Counter: ...
 
@@ -52,7 +52,7 @@ class Backlog:
                 raise not_found(f"no service {sid!r}")
         item = BacklogItem(id=f"bl-{self.state.backlog_seq + 1}", kind=kind, note=note,
                            recorded_at=self._engine.now, services=wanted, recorded_by=by)
-        self._engine._emit("backlog.recorded", item=item.to_dict())
+        self._engine._emit(ev.BacklogRecorded(item=item.to_dict()))
         return self.state.backlog[item.id]
 
     def waiting_for(self, c: Counter) -> list[BacklogItem]:
@@ -84,8 +84,8 @@ class Backlog:
             item = open_here[0]
         s = self.state
         bid = f"{s.day.replace('-', '')}-bg-{s.background_seq + 1}"
-        self._engine._emit("background.started", counter=c.number, clerk=c.clerk, background={
+        self._engine._emit(ev.BackgroundStarted(counter=c.number, clerk=c.clerk, background={
             "id": bid, "counter": c.number, "clerk": c.clerk, "kind": item.kind, "note": item.note,
             "started_at": self._engine.now, "stopped_at": None, "backlog": item.id,
-        })
+        }))
         return s.backgrounds[bid].to_dict()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from hub.engine import events as ev
 from hub.engine import hours
 from hub.engine.errors import EngineError, bad_args, conflict, not_found
 from hub.engine.model import Clerk, Counter, Outcome, Rule, Service, Settings, State
-from hub.engine.reducer import Event
 
 PREFIX_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
@@ -26,7 +26,7 @@ class EngineCore(Protocol):
 
     def _begin(self) -> None: ...
 
-    def _emit(self, kind: str, **data: Any) -> Event: ...
+    def _emit(self, typed: ev.EngineEvent) -> ev.EngineEvent: ...
 
 
 class OfficeSetup:
@@ -63,7 +63,7 @@ class OfficeSetup:
             raise bad_args("call_guard_s: 0–60 seconds")
         if "next_finishes" in changes and not isinstance(changes["next_finishes"], bool):
             raise bad_args("next_finishes: true or false")
-        self._engine._emit("settings.updated", settings=changes)
+        self._engine._emit(ev.SettingsUpdated(settings=changes))
         return self.state.settings
 
     def upsert_service(self, service: dict[str, Any]) -> Service:
@@ -93,7 +93,7 @@ class OfficeSetup:
             svc = Service.from_dict(data)
         except TypeError as err:
             raise bad_args(str(err)) from None
-        self._engine._emit("service.upserted", service=svc.to_dict())
+        self._engine._emit(ev.ServiceUpserted(service=svc.to_dict()))
         return self.state.services[sid]
 
     def upsert_counter(self, number: int, name: str | None = None, profile: list[dict[str, Any]] | None = None,
@@ -108,7 +108,7 @@ class OfficeSetup:
             data["profile"] = self._check_profile(profile)
         if enabled is not None:
             data["enabled"] = enabled
-        self._engine._emit("counter.upserted", counter=data)
+        self._engine._emit(ev.CounterUpserted(counter=data))
         return self.state.counters[number]
 
     def upsert_clerk(self, clerk: dict[str, Any]) -> Clerk:
@@ -122,7 +122,7 @@ class OfficeSetup:
         data.pop("counter", None)
         if cid not in self.state.clerks and not data.get("name"):
             raise bad_args("a new clerk needs a name")
-        self._engine._emit("clerk.upserted", clerk=data)
+        self._engine._emit(ev.ClerkUpserted(clerk=data))
         return self.state.clerks[cid]
 
     def _check_profile(self, profile: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -153,7 +153,7 @@ class OfficeSetup:
         elif counter is None or counter not in self.state.counters:
             raise not_found(f"no counter {counter!r}")
         checked = self._check_profile(profile)
-        self._engine._emit("profile.set", counter=counter, clerk=clerk, profile=checked)
+        self._engine._emit(ev.ProfileSet(counter=counter, clerk=clerk, profile=checked))
         return checked
 
     def upsert_rule(self, rule: dict[str, Any]) -> Rule:
@@ -165,14 +165,14 @@ class OfficeSetup:
             raise bad_args("a rule needs min_waiting or min_wait_s")
         if not 1 <= r.boost <= 100:
             raise bad_args("boost: 1–100")
-        self._engine._emit("rule.upserted", rule=r.to_dict())
+        self._engine._emit(ev.RuleUpserted(rule=r.to_dict()))
         return self.state.rules[r.id]
 
     def remove_rule(self, rule_id: str) -> None:
         self._engine._begin()
         if rule_id not in self.state.rules:
             raise not_found(f"no rule {rule_id!r}")
-        self._engine._emit("rule.removed", id=rule_id)
+        self._engine._emit(ev.RuleRemoved(id=rule_id))
 
     def upsert_outcome(self, outcome: dict[str, Any]) -> Outcome:
         self._engine._begin()
@@ -187,7 +187,7 @@ class OfficeSetup:
         data["names"] = {k: str(v)[:80] for k, v in names.items() if k in ("hu", "en") and v}
         data["resolved"] = bool(data.get("resolved", True))
         data["enabled"] = bool(data.get("enabled", True))
-        self._engine._emit("outcome.upserted", outcome=Outcome.from_dict(data).to_dict())
+        self._engine._emit(ev.OutcomeUpserted(outcome=Outcome.from_dict(data).to_dict()))
         return self.state.outcomes[code]
 
     def check_marks(self, marks: list[str], services: list[str]) -> list[str]:
@@ -222,7 +222,7 @@ class OfficeSetup:
         if float(a.get("at", 0)) < self._engine.now:
             raise bad_args("that time has passed")
         a.update(code=code, booked_at=self._engine.now, state="booked")
-        self._engine._emit("appointment.booked", appointment=a)
+        self._engine._emit(ev.AppointmentBooked(appointment=a))
         return self.state.appointments[code].to_dict()
 
     def cancel_appointment(self, code: str) -> None:
@@ -230,7 +230,7 @@ class OfficeSetup:
         a = self.state.appointments.get(code.upper())
         if a is None or a.state != "booked":
             raise not_found("no open appointment with this code")
-        self._engine._emit("appointment.cancelled", code=a.code)
+        self._engine._emit(ev.AppointmentCancelled(code=a.code))
 
     def move_appointment(self, code: str, to: float) -> None:
         self._engine._begin()
@@ -239,5 +239,5 @@ class OfficeSetup:
             raise not_found("no open appointment with this code")
         if to < self._engine.now:
             raise bad_args("that time has passed")
-        self._engine._emit("appointment.moved", code=a.code, to=to)
+        self._engine._emit(ev.AppointmentMoved(code=a.code, to=to))
 

@@ -15,8 +15,10 @@ ticket already taken.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from hub.engine import events as ev
 from hub.engine import hours, routing
 from hub.engine.backlog import Backlog
 from hub.engine.configuration import OfficeSetup
@@ -53,8 +55,7 @@ Clock = Callable[[], float]
 EXACT_WAITING = 50
 """Up to this many waiting, the estimate is simulated again after every change."""
 ESTIMATE_STEP_S = 5
-_QUEUEING = frozenset({"ticket.issued", "ticket.returned", "ticket.transferred", "ticket.finished",
-                       "ticket.checked_in"})
+_QUEUEING = (ev.TicketIssued, ev.TicketReturned, ev.TicketTransferred, ev.TicketFinished, ev.TicketCheckedIn)
 PREFIX_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # Ticket numbers: the prefix letter and at least three digits (A001 … A999),
 # then as many digits as needed (A1000 … A9999, A10000 …). A number is never
@@ -130,18 +131,20 @@ class Engine:
 
     # ---- plumbing ----------------------------------------------------------
 
-    def _emit(self, kind: str, **data: Any) -> Event:
-        event = {"type": kind, "at": self._now, **data}
+    def _emit(self, typed: ev.EngineEvent) -> ev.EngineEvent:
+        """Apply an event at the engine's time and keep it (as its stored dict) for the caller."""
+        typed = replace(typed, at=self._now)
+        event = typed.to_dict()
         apply(self.state, event)
         self._service_times.observe(self.state, event)
-        if self._estimate is not None and event["type"] in _QUEUEING and len(self._queued_since) < 10_000:
-            tid = event["ticket"]["id"] if event["type"] == "ticket.issued" else event["ticket"]
+        if self._estimate is not None and isinstance(typed, _QUEUEING) and len(self._queued_since) < 10_000:
+            tid = typed.ticket["id"] if isinstance(typed, ev.TicketIssued) else typed.ticket
             t = self.state.tickets.get(tid)
             if t is not None and t.state == WAITING and t.pending:
                 self._queued_since.append((t.queue_seq, t.pending[0]))
         self._events.append(event)
         self.version += 1
-        return event
+        return typed
 
     def _begin(self) -> None:
         # A Raspberry Pi has no real-time clock: it boots at the last saved time and
@@ -192,18 +195,18 @@ class Engine:
         if self.state.day:
             s = self.state
             for b in list(s.backgrounds.values()):
-                self._emit("background.stopped", id=b.id, counter=b.counter, clerk=b.clerk,
-                           reason="end_of_day")
+                self._emit(ev.BackgroundStopped(id=b.id, counter=b.counter, clerk=b.clerk,
+                                                reason="end_of_day"))
             stuck = sorted(t.id for t in s.tickets.values() if t.state in OPEN_STATES)
             counters = sorted(n for n, c in s.counters.items() if c.state != C_CLOSED or c.clerk)
-            self._emit("day.closed", day=s.day, tickets=stuck, counters=counters, backgrounds=[])
+            self._emit(ev.DayClosed(day=s.day, tickets=stuck, counters=counters, backgrounds=[]))
             old = sorted(
                 code for code, a in s.appointments.items()
                 if hours.day_of(a.at, s.settings.tz) < today
             )
             if old:
-                self._emit("appointment.expired", codes=old)
-        self._emit("day.opened", day=today)
+                self._emit(ev.AppointmentExpired(codes=old))
+        self._emit(ev.DayOpened(day=today))
 
     def end_of_day(self) -> None:
         """Run the day roll now if the date has changed (the hub's timer calls this)."""
@@ -253,7 +256,7 @@ class Engine:
         )
         for name, value in (extra or {}).items():  # a remote ticket's state and fields
             setattr(ticket, name, value)
-        self._emit("ticket.issued", ticket=ticket.to_dict())
+        self._emit(ev.TicketIssued(ticket=ticket.to_dict()))
         return self.state.tickets[tid]
 
     def check_in(self, code: str, *, lang: str = "hu", token: str = "") -> Ticket:
@@ -273,7 +276,7 @@ class Engine:
         t = self._ticket(ticket_id)
         if t.state not in (WAITING, NO_SHOW, PARKED, NOT_ARRIVED):
             raise conflict(f"ticket {t.number} is {t.state}")
-        self._emit("ticket.cancelled", ticket=t.id)
+        self._emit(ev.TicketCancelled(ticket=t.id))
         return t
 
     def return_ticket(self, ticket_id: str) -> Ticket:
@@ -284,8 +287,8 @@ class Engine:
             raise conflict(f"ticket {t.number} is {t.state}, not a no-show")
         if self._now - (t.no_show_at or 0) > self.state.settings.no_show_return_s:
             raise conflict(f"ticket {t.number} missed its call too long ago")
-        self._emit("ticket.returned", ticket=t.id, queue_seq=self._next_seq(),
-                   service=t.pending[0] if t.pending else None)
+        self._emit(ev.TicketReturned(ticket=t.id, queue_seq=self._next_seq(),
+                                     service=t.pending[0] if t.pending else None))
         return t
 
     def _ticket(self, ticket_id: str) -> Ticket:
@@ -357,9 +360,9 @@ class Engine:
             self._finish(c, marks=[], implicit=True)
         if c.background is not None:
             b = self.state.backgrounds[c.background]
-            self._emit("background.stopped", id=b.id, counter=c.number, clerk=b.clerk, reason="call")
+            self._emit(ev.BackgroundStopped(id=b.id, counter=c.number, clerk=b.clerk, reason="call"))
         if c.state == C_PAUSED:
-            self._emit("counter.opened", counter=c.number)
+            self._emit(ev.CounterOpened(counter=c.number))
         weights = routing.profile_of(self.state, c)
         # Only the head of each group of alike tickets can win (hub.engine.queueindex).
         candidates = queue_index(self.state).candidates(c.number, weights, self._now)
@@ -369,16 +372,16 @@ class Engine:
             return None
         self.remote.pass_over(ticket, c, weights, boosts)
         service = routing.served_service(ticket, weights) or (ticket.pending[0] if ticket.pending else None)
-        self._emit("ticket.called", ticket=ticket.id, counter=c.number, clerk=c.clerk, service=service,
-                   tier=routing.tier(ticket, self._now, self.state.settings.appointment_lead_s),
-                   waited_s=round(self._now - max(ticket.queued_at, ticket.arrived_at or 0.0), 3))
+        self._emit(ev.TicketCalled(ticket=ticket.id, counter=c.number, clerk=c.clerk, service=service,
+                                   tier=routing.tier(ticket, self._now, self.state.settings.appointment_lead_s),
+                                   waited_s=round(self._now - max(ticket.queued_at, ticket.arrived_at or 0.0), 3)))
         return ticket
 
     def recall(self, counter: int) -> Ticket:
         self._begin()
         c = self._counter(counter)
         t = self._current(c)
-        self._emit("ticket.recalled", ticket=t.id, counter=c.number)
+        self._emit(ev.TicketRecalled(ticket=t.id, counter=c.number))
         return t
 
     def start(self, counter: int) -> Ticket:
@@ -387,7 +390,7 @@ class Engine:
         t = self._current(c)
         if t.state == SERVING:
             return t
-        self._emit("ticket.started", ticket=t.id, counter=c.number, clerk=c.clerk)
+        self._emit(ev.TicketStarted(ticket=t.id, counter=c.number, clerk=c.clerk))
         return t
 
     def finish(self, counter: int, marks: list[str] | None = None) -> Ticket:
@@ -405,9 +408,9 @@ class Engine:
             done = [sid for sid in t.pending if sid in weights] or list(t.pending[:1])
         remaining = [sid for sid in t.pending if sid not in done]
         marks = self.setup.check_marks(marks, done)
-        self._emit("ticket.finished", ticket=t.id, counter=c.number, clerk=c.clerk, marks=marks,
-                   services=done, remaining=remaining, implicit=implicit,
-                   queue_seq=self._next_seq(), started=t.started_at is not None)
+        self._emit(ev.TicketFinished(ticket=t.id, counter=c.number, clerk=c.clerk, marks=marks,
+                                     services=done, remaining=remaining, implicit=implicit,
+                                     queue_seq=self._next_seq(), started=t.started_at is not None))
         return t
 
     def no_show(self, counter: int) -> Ticket:
@@ -416,7 +419,7 @@ class Engine:
         t = self._current(c)
         if t.state != CALLED:
             raise conflict(f"ticket {t.number} is already being served")
-        self._emit("ticket.no_show", ticket=t.id, counter=c.number, clerk=c.clerk)
+        self._emit(ev.TicketNoShow(ticket=t.id, counter=c.number, clerk=c.clerk))
         return t
 
     def transfer(self, counter: int, *, service: str | None = None, to_counter: int | None = None,
@@ -434,15 +437,15 @@ class Engine:
             self._counter(to_counter)
             if to_counter == counter:
                 raise bad_args("cannot transfer to the same counter")
-        self._emit("ticket.transferred", ticket=t.id, counter=c.number, clerk=c.clerk, service=service,
-                   to_counter=to_counter, position=position, queue_seq=self._next_seq())
+        self._emit(ev.TicketTransferred(ticket=t.id, counter=c.number, clerk=c.clerk, service=service,
+                                        to_counter=to_counter, position=position, queue_seq=self._next_seq()))
         return t
 
     def park(self, counter: int) -> Ticket:
         self._begin()
         c = self._counter(counter)
         t = self._current(c)
-        self._emit("ticket.parked", ticket=t.id, counter=c.number, clerk=c.clerk)
+        self._emit(ev.TicketParked(ticket=t.id, counter=c.number, clerk=c.clerk))
         return t
 
     def unpark(self, counter: int, ticket_id: str) -> Ticket:
@@ -453,8 +456,8 @@ class Engine:
             raise conflict(f"ticket {t.number} is not parked at counter {counter}")
         if c.ticket is not None:
             raise conflict(f"counter {counter} is busy with {self.state.tickets[c.ticket].number}")
-        self._emit("ticket.called", ticket=t.id, counter=c.number, clerk=c.clerk,
-                   service=t.pending[0] if t.pending else None, tier=-1, waited_s=0.0)
+        self._emit(ev.TicketCalled(ticket=t.id, counter=c.number, clerk=c.clerk,
+                                   service=t.pending[0] if t.pending else None, tier=-1, waited_s=0.0))
         return t
 
     def pause(self, counter: int, reason: str = "") -> Counter:
@@ -464,7 +467,7 @@ class Engine:
             raise conflict("finish the current customer before a pause")
         if c.state == C_CLOSED:
             raise conflict(f"counter {counter} is closed")
-        self._emit("counter.paused", counter=c.number, clerk=c.clerk, reason=reason)
+        self._emit(ev.CounterPaused(counter=c.number, clerk=c.clerk, reason=reason))
         return c
 
     def resume(self, counter: int) -> Counter:
@@ -473,7 +476,7 @@ class Engine:
         if c.state in (C_CALLED, C_SERVING):
             raise conflict(f"counter {counter} is serving")
         if c.state != C_OPEN:
-            self._emit("counter.opened", counter=c.number, clerk=c.clerk)
+            self._emit(ev.CounterOpened(counter=c.number, clerk=c.clerk))
         return c
 
     def close(self, counter: int) -> Counter:
@@ -483,9 +486,9 @@ class Engine:
             raise conflict("finish the current customer before closing")
         if c.background is not None:
             b = self.state.backgrounds[c.background]
-            self._emit("background.stopped", id=b.id, counter=c.number, clerk=b.clerk, reason="close")
+            self._emit(ev.BackgroundStopped(id=b.id, counter=c.number, clerk=b.clerk, reason="close"))
         if c.state != C_CLOSED:
-            self._emit("counter.closed", counter=c.number, clerk=c.clerk)
+            self._emit(ev.CounterClosed(counter=c.number, clerk=c.clerk))
         return c
 
     # ---- clerks ------------------------------------------------------------
@@ -504,10 +507,10 @@ class Engine:
             other = self.state.counters[clerk.counter]
             if other.ticket is not None:
                 raise conflict(f"{clerk.name} is serving at counter {other.number}")
-            self._emit("clerk.logged_out", clerk=clerk.id, counter=other.number)
+            self._emit(ev.ClerkLoggedOut(clerk=clerk.id, counter=other.number))
         if c.clerk is not None:
-            self._emit("clerk.logged_out", clerk=c.clerk, counter=c.number)
-        self._emit("clerk.logged_in", clerk=clerk.id, counter=c.number)
+            self._emit(ev.ClerkLoggedOut(clerk=c.clerk, counter=c.number))
+        self._emit(ev.ClerkLoggedIn(clerk=clerk.id, counter=c.number))
         return clerk
 
     def logout(self, counter: int) -> None:
@@ -517,9 +520,9 @@ class Engine:
             raise conflict("finish the current customer before logging out")
         if c.background is not None:
             b = self.state.backgrounds[c.background]
-            self._emit("background.stopped", id=b.id, counter=c.number, clerk=b.clerk, reason="logout")
+            self._emit(ev.BackgroundStopped(id=b.id, counter=c.number, clerk=b.clerk, reason="logout"))
         if c.clerk is not None:
-            self._emit("clerk.logged_out", clerk=c.clerk, counter=c.number)
+            self._emit(ev.ClerkLoggedOut(clerk=c.clerk, counter=c.number))
 
     # ---- background work ---------------------------------------------------
 
@@ -531,10 +534,10 @@ class Engine:
         if c.background is not None:
             raise conflict("background work is already running at this counter")
         bid = f"{self.state.day.replace('-', '')}-bg-{self.state.background_seq + 1}"
-        self._emit("background.started", counter=c.number, clerk=c.clerk, background={
+        self._emit(ev.BackgroundStarted(counter=c.number, clerk=c.clerk, background={
             "id": bid, "counter": c.number, "clerk": c.clerk, "kind": kind, "note": note,
             "started_at": self._now, "stopped_at": None,
-        })
+        }))
         return self.state.backgrounds[bid].to_dict()
 
     def background_stop(self, counter: int) -> dict[str, Any]:
@@ -544,7 +547,7 @@ class Engine:
             raise conflict("no background work is running at this counter")
         b = self.state.backgrounds[c.background]
         info = {**b.to_dict(), "stopped_at": self._now}
-        self._emit("background.stopped", id=b.id, counter=c.number, clerk=b.clerk, reason="stop")
+        self._emit(ev.BackgroundStopped(id=b.id, counter=c.number, clerk=b.clerk, reason="stop"))
         return info
 
     def feedback(self, counter: int, score: str, ticket_id: str | None = None) -> None:
@@ -555,7 +558,7 @@ class Engine:
             raise conflict("no customer to rate at this counter")
         if score not in ("good", "neutral", "bad"):
             raise bad_args("score: good, neutral or bad")
-        self._emit("feedback.submitted", counter=c.number, clerk=c.clerk, ticket=tid, score=score)
+        self._emit(ev.FeedbackSubmitted(counter=c.number, clerk=c.clerk, ticket=tid, score=score))
 
     # ---- queries ------------------------------------------------------------
 

@@ -2,8 +2,10 @@
 
 ``apply(state, event)`` is deterministic: the same events in the same order
 give the same state, which is how the store's event log can be replayed and
-checked against the live state. Each event is a dict with ``type`` and ``at``
-(epoch seconds) and carries every value the change needs.
+checked against the live state. Each event is the stored dict of one
+:mod:`hub.engine.events` class (``type``, ``at`` in epoch seconds, and every
+value the change needs); every class there has exactly one handler here
+(tests/engine/test_events.py checks both ways).
 """
 
 from __future__ import annotations

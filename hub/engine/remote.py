@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hub.engine import events as ev
 from hub.engine import routing
 from hub.engine.errors import EngineError, bad_args, not_found
 from hub.engine.estimate import Estimate
@@ -108,8 +109,8 @@ class RemoteDesk:
             raise EngineError("cancelled", f"ticket {t.number} was cancelled")
         if t.state != NOT_ARRIVED:
             raise EngineError("already_checked_in", f"ticket {t.number} is already checked in")
-        e._emit("ticket.checked_in", ticket=t.id, front=t.passed > 0, passed=t.passed,
-                service=t.pending[0] if t.pending else None)
+        e._emit(ev.TicketCheckedIn(ticket=t.id, front=t.passed > 0, passed=t.passed,
+                                   service=t.pending[0] if t.pending else None))
         return self.state.tickets[t.id]
 
     def pass_over(self, called: Ticket, counter: Counter, weights: dict[str, int], boosts: dict[str, int]) -> None:
@@ -127,7 +128,7 @@ class RemoteDesk:
                     routing.rank(t, weights, boosts, e.now, lead) < key:
                 passed.append(tid)
         if passed:
-            e._emit("ticket.passed_over", tickets=passed, counter=counter.number, by=called.id)
+            e._emit(ev.TicketPassedOver(tickets=passed, counter=counter.number, by=called.id))
 
     def figure(self, t: Ticket, est: Estimate) -> tuple[float, int]:
         """(seconds, tickets ahead) for a not-arrived ticket were it to check in now.

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
+from hub.engine.events import from_dict as typed_event
 from hub.engine.model import (
     Appointment,
     Background,
@@ -96,61 +97,8 @@ def _dumps(obj: Any) -> str:
 
 
 def touched(event: Event) -> set[tuple[str, str]]:
-    """The state rows an event changes, as (kind, key)."""
-    out: set[tuple[str, str]] = set()
-    t = event.get("ticket")
-    if isinstance(t, dict):
-        out.add(("ticket", t["id"]))
-    elif isinstance(t, str):
-        out.add(("ticket", t))
-    for tid in event.get("tickets", ()):
-        out.add(("ticket", tid))
-    c = event.get("counter")
-    if isinstance(c, dict):
-        out.add(("counter", str(c["number"])))
-    elif isinstance(c, int):
-        out.add(("counter", str(c)))
-    for n in event.get("counters", ()):
-        out.add(("counter", str(n)))
-    clerk = event.get("clerk")
-    if isinstance(clerk, dict):
-        out.add(("clerk", clerk["id"]))
-    elif isinstance(clerk, str):
-        out.add(("clerk", clerk))
-    if event["type"] == "day.closed":
-        out.add(("clerk", "*"))
-    svc = event.get("service")
-    if isinstance(svc, dict):
-        out.add(("service", svc["id"]))
-    a = event.get("appointment")
-    if isinstance(a, dict):
-        out.add(("appointment", a["code"]))
-    if "code" in event and event["type"].startswith("appointment."):
-        out.add(("appointment", event["code"]))
-    for code in event.get("codes", ()):
-        out.add(("appointment", code))
-    b = event.get("background")
-    if isinstance(b, dict):
-        out.add(("background", b["id"]))
-    if event["type"] == "background.stopped":
-        out.add(("background", event["id"]))
-    r = event.get("rule")
-    if isinstance(r, dict):
-        out.add(("rule", r["id"]))
-    if event["type"] == "backlog.recorded":
-        out.add(("backlog", event["item"]["id"]))
-    if event["type"].startswith("background."):
-        out.add(("backlog", "*"))  # taking or leaving a case (the event names the background only)
-    o = event.get("outcome")
-    if isinstance(o, dict):
-        out.add(("outcome", o["code"]))
-    if event["type"] == "rule.removed":
-        out.add(("rule", event["id"]))
-    if event["type"] == "settings.updated":
-        out.add(("settings", "office"))
-    if event["type"] == "day.opened":
-        out.add(("day", "*"))
-    return out
+    """The state rows an event changes, as (kind, key): the event class's own declaration."""
+    return typed_event(event).rows()
 
 
 def _locked(fn: Callable) -> Callable:
