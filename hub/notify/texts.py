@@ -57,7 +57,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
                 "When you arrive, check in at the kiosk with the code {code} (or show the QR code on the "
                 "ticket's page). You will not be called before you check in; if your turn comes first, you "
                 "keep your place.\n\nYour ticket: {link}\n",
-        "sms": "{office}: ticket {number}. Check in at the kiosk with code {code} when you arrive. {link}",
+        # No {link} in the SMS: with a long office name it would take a third part (the e-mail has it).
+        "sms": "{office}: ticket {number}. When you arrive, check in at the kiosk with code {code}.",
     },
     "remote_turn": {
         "subject": "Your turn has come: check in ({number})",
@@ -74,7 +75,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "subject": "How was your visit to {office}?",
         "body": "Thank you for visiting {office} (ticket {number}).\n\nHow likely are you to recommend us? "
                 "One question, 0 to 10: {link}\n",
-        "sms": "{office}: how was your visit? One question, 0-10: {link}",
+        "sms": "{office}: rate your visit (0-10): {link}",
     },
     "test": {
         "subject": "Sorra test message",

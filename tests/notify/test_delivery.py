@@ -139,7 +139,7 @@ def test_following_a_ticket_sends_almost_your_turn_once_and_the_call(office: Off
     called = a.counter(2, "counter.call_next")["ticket"]
     assert called["number"] == tickets[2]["number"]
     got = office.modem.wait_for(before + 2)
-    assert "please go to counter Ablak 2" in got[-1].text
+    assert "please go to Ablak 2" in got[-1].text  # the counter as it is named everywhere
     a.counter(2, "counter.recall")
     assert hub.hub.notify_sender.wait_passes(2)
     assert len(office.modem.messages) == before + 2  # a recall does not repeat it
