@@ -112,6 +112,15 @@ class TicketCheckInArgs(Strict):
     code: str = Field(pattern=r"^[0-9]{6}$")
 
 
+class TicketFollowArgs(Strict):
+    """A citizen at the kiosk asks for an SMS when their turn is near (and when called)."""
+
+    ticket: str = Field(min_length=1, max_length=64)
+    """The ticket's status token (``TicketInfo.token``, the one in its QR code)."""
+    phone: str = Field(min_length=1, max_length=40)
+    """A Hungarian mobile number: ``+36…`` or ``06…`` (spaces allowed)."""
+
+
 class FinishArgs(Strict):
     marks: list[str] = Field(default_factory=list, max_length=20)
 
@@ -182,6 +191,7 @@ OP_ARGS: dict[str, type[Strict]] = {
     Op.TICKET_ISSUE: TicketIssueArgs,
     Op.APPOINTMENT_CHECK_IN: AppointmentCheckInArgs,
     Op.TICKET_CHECKIN: TicketCheckInArgs,
+    Op.TICKET_FOLLOW: TicketFollowArgs,
     Op.COUNTER_CALL_NEXT: NoArgs,
     Op.COUNTER_RECALL: NoArgs,
     Op.COUNTER_START: NoArgs,
@@ -211,6 +221,7 @@ OP_ROLES: dict[str, frozenset[str]] = {
     Op.TICKET_ISSUE: frozenset({"kiosk"}),
     Op.APPOINTMENT_CHECK_IN: frozenset({"kiosk"}),
     Op.TICKET_CHECKIN: frozenset({"kiosk"}),
+    Op.TICKET_FOLLOW: frozenset({"kiosk"}),
     Op.DEVICE_ALERT: frozenset({"kiosk", "counter", "display"}),
     **{op: frozenset({"counter"}) for op in OP_ARGS if op.split(".")[0] in {"counter", "clerk", "background", "feedback"}},
 }
@@ -271,6 +282,15 @@ class BacklogResult(Open):
 
 class BackgroundResult(Open):
     background: BackgroundInfo
+
+
+class FollowResult(Open):
+    """``ticket.follow``: the number is kept; "almost your turn" goes out when at most ``ahead_limit`` are ahead."""
+
+    following: bool
+    channel: str
+    """``sms`` (the office's modem) or ``gateway``."""
+    ahead_limit: int
 
 
 class EmptyResult(Open):
@@ -430,6 +450,7 @@ RESULT_MODELS: dict[str, type[Open]] = {
     "ticket.issue": TicketResult,
     "appointment.check_in": TicketResult,
     "ticket.checkin": TicketResult,
+    "ticket.follow": FollowResult,
     "counter.call_next": TicketResult,
     "counter.recall": TicketResult,
     "counter.start": TicketResult,
