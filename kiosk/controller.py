@@ -40,6 +40,7 @@ from typing import Any
 
 from kiosk.catalogue import Catalogue
 from kiosk.desk_print import DeskPrints
+from kiosk.following import Follower
 from kiosk.issuing import LANGS, RETRYABLE, Issuer
 from kiosk.model import MAX_PEOPLE, PrintState, Problem, Screen, ViewState, ViewStore
 from kiosk.ports import Bus, Invoke, Listener, MessageCallback, PrinterPort
@@ -51,7 +52,7 @@ from sorra.protocol.names import HUB_STATUS, Op, State
 
 log = logging.getLogger(__name__)
 
-FLOW_SCREENS = (Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN, Screen.ERROR, Screen.TICKET)
+FLOW_SCREENS = (Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN, Screen.ERROR, Screen.TICKET, Screen.FOLLOW)
 """Screens a citizen is in the middle of: inactivity takes them back to the start."""
 
 
@@ -99,6 +100,7 @@ class KioskController:
         self.device = device
         """This kiosk's device id: the front desk's print requests for it arrive on ``event/print/{device}``."""
         self.desk_prints = DeskPrints(self.issuer, printer, self._invoke)
+        self.follower = Follower(bus, self.view, self._invoke, self._ticket_token, self.settings.issue_timeout_s)
 
     # ---- wiring ------------------------------------------------------------------
 
@@ -307,6 +309,32 @@ class KioskController:
         self._set(ticket=replace(t, print_state=PrintState.PRINTING))
         self.issuer.print_ticket(a)
 
+    # ---- following the ticket by SMS (kiosk.following) ------------------------------------
+
+    def _ticket_token(self) -> str | None:
+        a = self.issuer.attempt
+        return a.ticket.token if a is not None and a.ticket is not None and a.ticket.token else None
+
+    def follow_start(self) -> None:
+        self.touch()
+        self.follower.start()
+
+    def phone_key(self, char: str) -> None:
+        self.touch()
+        self.follower.key(char)
+
+    def phone_backspace(self) -> None:
+        self.touch()
+        self.follower.backspace()
+
+    def follow_submit(self) -> None:
+        self.touch()
+        self.follower.submit()
+
+    def follow_back(self) -> None:
+        self.touch()
+        self.follower.back()
+
     def keep_alive(self) -> None:
         """"I need more time" on the inactivity warning."""
         self.touch()
@@ -322,7 +350,7 @@ class KioskController:
         self._set(
             screen=Screen.OUT_OF_SERVICE if self._out_of_service else Screen.START,
             lang=self.default_lang, group=None, priority=False, people=1, code="",
-            problem=None, ticket=None, idle_warning_s=None,
+            problem=None, ticket=None, follow=None, idle_warning_s=None,
         )
         self._refresh()
 

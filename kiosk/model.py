@@ -28,6 +28,8 @@ class Screen(StrEnum):
     ERROR = "error"
     CLOSED = "closed"
     OUT_OF_SERVICE = "out_of_service"
+    FOLLOW = "follow"
+    """After the ticket: a phone number for "almost your turn" (kiosk.following)."""
 
 
 class Problem(StrEnum):
@@ -43,6 +45,10 @@ class Problem(StrEnum):
     NOT_TODAY = "not_today"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    BAD_NUMBER = "bad_number"
+    """Not a Hungarian mobile number (+36… or 06…)."""
+    UNAVAILABLE = "unavailable"
+    """The office does not offer it (no SMS channel configured)."""
 
 
 class PrintState(StrEnum):
@@ -88,6 +94,17 @@ class TicketView:
     """Why printing failed (a :class:`kiosk.printing.PrinterState` value)."""
 
 
+@dataclass(frozen=True)
+class FollowView:
+    """The phone number being typed for the ticket on screen, and how sending it went."""
+
+    phone: str = ""
+    sending: bool = False
+    done: bool = False
+    ahead_limit: int = 0
+    """Once done: the SMS comes when at most this many people are ahead."""
+
+
 MAX_PEOPLE = 9
 """The most people one ticket may carry (the protocol's ``people``)."""
 
@@ -115,6 +132,8 @@ class ViewState:
     code: str = ""
     problem: Problem | None = None
     ticket: TicketView | None = None
+    follow: FollowView | None = None
+    """Following the ticket on screen by SMS (the follow screen; "done" shows on the ticket screen)."""
     idle_warning_s: int | None = None
     """Seconds left before going back to the start screen; None when no warning is due."""
     printer: str = "ok"

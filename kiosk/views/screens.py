@@ -370,12 +370,14 @@ class TicketScreen(ScreenWidget):
         self.qr_hint.setMinimumHeight(round(m.font * 0.85 * 1.4 * 2) + 8)
         self.banner = Banner()
         self.reprint = button("", "", lambda: act("reprint"), name="reprint")
+        self.follow = button("", "", lambda: act("follow_start"), name="followStart")  # kiosk.following
+        self.following = label("", "body")
         self.done = button("", "primary", lambda: act("done"), name="done")
         self.done.setMinimumWidth(m.touch * 3)
 
         info = QVBoxLayout()
         info.setSpacing(max(4, m.gap // 2))
-        for w in (self.your, self.number, self.services, self.ahead, self.wait, self.extra):
+        for w in (self.your, self.number, self.services, self.ahead, self.wait, self.extra, self.following):
             info.addWidget(w)
         info.addStretch(1)
         qr_box = QVBoxLayout()
@@ -390,6 +392,7 @@ class TicketScreen(ScreenWidget):
         self.box.addWidget(self.banner)
         bar = QHBoxLayout()
         bar.addWidget(self.reprint)
+        bar.addWidget(self.follow)
         bar.addStretch(1)
         bar.addWidget(self.done)
         self.box.addLayout(bar)
@@ -431,6 +434,14 @@ class TicketScreen(ScreenWidget):
             )
         self.reprint.setText(tx("Print again"))
         self.reprint.setVisible(t.print_state is PrintState.FAILED)
+        followed = s.follow is not None and s.follow.done
+        self.follow.setText(tx("Send me an SMS when my turn is near"))
+        self.follow.setVisible(bool(t.status_url) and not followed and t.print_state is not PrintState.PRINTING)
+        self.following.setText(tx.plural(
+            "We will send you an SMS when at most {n} person is ahead of you, and when you are called.",
+            "We will send you an SMS when at most {n} people are ahead of you, and when you are called.",
+            s.follow.ahead_limit) if followed and s.follow else "")
+        self.following.setVisible(followed)
         self.done.setText(tx("Done"))
 
 

@@ -11,7 +11,16 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from kiosk.model import GroupItem, PrintState, Problem, Screen, ServiceItem, TicketView, ViewState
+from kiosk.model import (
+    FollowView,
+    GroupItem,
+    PrintState,
+    Problem,
+    Screen,
+    ServiceItem,
+    TicketView,
+    ViewState,
+)
 
 _SERVICES = {
     "hu": [
@@ -85,6 +94,13 @@ def sample_states(lang: str) -> dict[str, ViewState]:
         "18-check-in-already": replace(base, screen=Screen.CHECK_IN, code="482715",
                                        problem=Problem.ALREADY_CHECKED_IN),
         "19-check-in-not-today": replace(base, screen=Screen.CHECK_IN, code="482715", problem=Problem.NOT_TODAY),
+        "20-follow-phone": replace(base, screen=Screen.FOLLOW, ticket=ticket, follow=FollowView(phone="0630123")),
+        "21-follow-bad-number": replace(base, screen=Screen.FOLLOW, ticket=ticket,
+                                        follow=FollowView(phone="06123456789"), problem=Problem.BAD_NUMBER),
+        "22-follow-unavailable": replace(base, screen=Screen.FOLLOW, ticket=ticket,
+                                         follow=FollowView(phone="+36301234567"), problem=Problem.UNAVAILABLE),
+        "23-ticket-followed": replace(base, screen=Screen.TICKET, ticket=ticket,
+                                      follow=FollowView(phone="+36301234567", done=True, ahead_limit=3)),
     }
 
 
