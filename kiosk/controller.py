@@ -38,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from kiosk.booking import Booker
 from kiosk.catalogue import Catalogue
 from kiosk.desk_print import DeskPrints
 from kiosk.following import Follower
@@ -52,7 +53,8 @@ from sorra.protocol.names import HUB_STATUS, Op, State
 
 log = logging.getLogger(__name__)
 
-FLOW_SCREENS = (Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN, Screen.ERROR, Screen.TICKET, Screen.FOLLOW)
+FLOW_SCREENS = (Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN, Screen.ERROR, Screen.TICKET, Screen.FOLLOW,
+                Screen.BOOKING)
 """Screens a citizen is in the middle of: inactivity takes them back to the start."""
 
 
@@ -101,6 +103,8 @@ class KioskController:
         """This kiosk's device id: the front desk's print requests for it arrive on ``event/print/{device}``."""
         self.desk_prints = DeskPrints(self.issuer, printer, self._invoke)
         self.follower = Follower(bus, self.view, self._invoke, self._ticket_token, self.settings.issue_timeout_s)
+        self.booker = Booker(bus, printer, self.view, self._invoke, lambda: self._catalogue,
+                             self.settings.issue_timeout_s, device_name, on_done=self.reset)
 
     # ---- wiring ------------------------------------------------------------------
 
@@ -335,6 +339,40 @@ class KioskController:
         self.touch()
         self.follower.back()
 
+    # ---- booking an appointment (kiosk.booking) ----------------------------------------------
+
+    def book_start(self) -> None:
+        self.touch()
+        self.booker.start()
+
+    def book_service(self, sid: str) -> None:
+        self.touch()
+        self.booker.pick_service(sid)
+
+    def book_day(self, day: str) -> None:
+        self.touch()
+        self.booker.pick_day(day)
+
+    def book_slot(self, at: str) -> None:
+        self.touch()
+        self.booker.pick_slot(at)
+
+    def book_confirm(self) -> None:
+        self.touch()
+        self.booker.confirm()
+
+    def book_back(self) -> None:
+        self.touch()
+        self.booker.back()
+
+    def book_retry(self) -> None:
+        self.touch()
+        self.booker.retry()
+
+    def book_reprint(self) -> None:
+        self.touch()
+        self.booker.reprint()
+
     def keep_alive(self) -> None:
         """"I need more time" on the inactivity warning."""
         self.touch()
@@ -350,7 +388,7 @@ class KioskController:
         self._set(
             screen=Screen.OUT_OF_SERVICE if self._out_of_service else Screen.START,
             lang=self.default_lang, group=None, priority=False, people=1, code="",
-            problem=None, ticket=None, follow=None, idle_warning_s=None,
+            problem=None, ticket=None, follow=None, booking=None, idle_warning_s=None,
         )
         self._refresh()
 

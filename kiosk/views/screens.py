@@ -67,6 +67,8 @@ class StartScreen(ScreenWidget):
         self.ticket.setMinimumHeight(round(m.touch * 1.7))
         self.appointment = button("", "", lambda: act("start_check_in"), name="checkIn")
         self.appointment.setMinimumHeight(round(m.touch * 1.3))
+        self.book = button("", "", lambda: act("book_start"), name="bookStart")  # kiosk.booking
+        self.book.setMinimumHeight(round(m.touch * 1.3))
         self.hint = label("", "muted", align=CENTER)
         self.banner = Banner()
         self.box.addStretch(2)
@@ -76,7 +78,15 @@ class StartScreen(ScreenWidget):
         inner = QVBoxLayout()
         inner.setSpacing(m.gap * 2)
         inner.addWidget(self.ticket)
-        inner.addWidget(self.appointment)
+        if m.portrait:
+            inner.addWidget(self.appointment)
+            inner.addWidget(self.book)
+        else:  # side by side: the start screen keeps its height on a 800-pixel-high kiosk
+            pair = QHBoxLayout()
+            pair.setSpacing(m.gap * 2)
+            pair.addWidget(self.appointment, 1)
+            pair.addWidget(self.book, 1)
+            inner.addLayout(pair)
         wrap = QHBoxLayout()
         wrap.addStretch(1)
         wrap.addLayout(inner, 4 if m.portrait else 3)
@@ -91,6 +101,7 @@ class StartScreen(ScreenWidget):
         self.subtitle.setText(tx("Touch the screen to get a ticket."))
         self.ticket.setText(tx("Get a ticket"))
         self.appointment.setText(tx("I have an appointment or a code"))
+        self.book.setText(tx("Book an appointment"))
         self.hint.setText(tx("You can also scan the QR code of your booking or of your ticket from afar at any time."))
         if s.printer in PRINTER_TROUBLE:
             self.banner.show_message(

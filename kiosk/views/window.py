@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import (
 
 from kiosk.model import Screen, ViewState
 from kiosk.views import screens, theme
+from kiosk.views.booking import BookingScreen
 from kiosk.views.follow import FollowScreen
 from kiosk.views.texts import Texts
 from kiosk.views.widgets import button, label, page, tile_style
@@ -41,6 +42,7 @@ SCREEN_CLASSES: dict[Screen, type[screens.ScreenWidget]] = {
     Screen.CLOSED: screens.ClosedScreen,
     Screen.OUT_OF_SERVICE: screens.OutOfServiceScreen,
     Screen.FOLLOW: FollowScreen,
+    Screen.BOOKING: BookingScreen,
 }
 
 
