@@ -13,6 +13,7 @@ from hub.app import DB_NAME
 from hub.store.store import open_db
 from hub.web import kv
 from kiosk.model import BookStep, PrintState, Problem, Screen
+from kiosk.scanner import parse_scanned_code
 from tests.kiosk.escpos_decode import decode
 from tests.kiosk.test_kiosk_ui import UI, WAIT_MS
 
@@ -78,6 +79,7 @@ def test_book_a_slot_and_take_the_printed_confirmation(ui: UI) -> None:
     assert "Időpontfoglalás" in job.lines and done.code in job.lines and "Útlevél" in job.lines
     assert job.of("qr_data") == [done.manage_url] and "/book/manage/" + done.code in done.manage_url
     assert any(b.slot.name in line and "Időpont:" in line for line in job.lines)
+    assert parse_scanned_code(done.manage_url) == done.code  # on the day, the slip's QR code checks in
     ui.tap(ui.button("bookDone"))
     ui.wait_screen(Screen.START)
     assert ui.state.booking is None
