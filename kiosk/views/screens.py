@@ -78,15 +78,11 @@ class StartScreen(ScreenWidget):
         inner = QVBoxLayout()
         inner.setSpacing(m.gap * 2)
         inner.addWidget(self.ticket)
-        if m.portrait:
-            inner.addWidget(self.appointment)
-            inner.addWidget(self.book)
-        else:  # side by side: the start screen keeps its height on a 800-pixel-high kiosk
-            pair = QHBoxLayout()
-            pair.setSpacing(m.gap * 2)
-            pair.addWidget(self.appointment, 1)
-            pair.addWidget(self.book, 1)
-            inner.addLayout(pair)
+        inner.addWidget(self.appointment)
+        inner.addWidget(self.book)
+        if not m.portrait:  # three buttons still fit an 800-pixel-high kiosk
+            for b in (self.appointment, self.book):
+                b.setMinimumHeight(round(m.touch * 1.1))
         wrap = QHBoxLayout()
         wrap.addStretch(1)
         wrap.addLayout(inner, 4 if m.portrait else 3)
