@@ -73,7 +73,7 @@ class Booker:
 
     def __init__(self, bus: Bus, printer: PrinterPort, view: ViewStore, invoke: Invoke,
                  catalogue: Callable[[], Catalogue], timeout_s: float, device_name: str = "",
-                 on_done: Callable[[], None] | None = None) -> None:
+                 on_done: Callable[[], None] | None = None, on_activity: Callable[[], None] | None = None) -> None:
         self.bus = bus
         self.printer = printer
         self._view = view
@@ -82,6 +82,8 @@ class Booker:
         self._timeout_s = timeout_s
         self._device_name = device_name
         self._on_done = on_done or (lambda: None)
+        self._activity = on_activity or (lambda: None)
+        """The inactivity timer starts again when the booking is answered and printed."""
         self._seq = 0
         """Bumped on every step: a reply for an older one is dropped."""
         self._book_req = ""
@@ -169,6 +171,20 @@ class Booker:
             self._view.set(booking=replace(b, print_state=PrintState.PRINTING))
             self._print(self._data)
 
+    def busy_or_printed(self, idle_s: float, done_after_s: float) -> bool:
+        """For the inactivity timer: True keeps the screen (the booking is on its way or printing);
+        a printed confirmation goes back to the start after ``done_after_s``, like a ticket."""
+        b = self._b
+        if b.step is BookStep.CONFIRM and b.loading:
+            return True
+        if b.step is BookStep.DONE and b.print_state is PrintState.PRINTING:
+            return True
+        if b.step is BookStep.DONE and b.print_state is PrintState.PRINTED:
+            if idle_s >= done_after_s:
+                self._on_done()
+            return True
+        return False
+
     # ---- requests ------------------------------------------------------------------------
 
     def _send(self, op: str, args: dict[str, Any], on_result: Callable[[dict[str, Any]], None],
@@ -243,6 +259,7 @@ class Booker:
         appt = m.BookingResult.model_validate(result).appointment
         b = replace(self._b, step=BookStep.DONE, loading=False, code=appt.code, manage_url=appt.manage_url,
                     print_state=PrintState.PRINTING)
+        self._activity()
         self._view.set(booking=b, problem=None)
         self._data = self._confirmation(appt, b)
         self._print(self._data)
@@ -274,4 +291,5 @@ class Booker:
         state = PrintState.PRINTED if result.ok else PrintState.FAILED
         if not result.ok:
             log.warning("booking confirmation %s not printed: %s", code, result.error)
+        self._activity()
         self._view.set(booking=replace(b, print_state=state, printer_state=result.status.state.value))

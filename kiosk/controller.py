@@ -104,7 +104,8 @@ class KioskController:
         self.desk_prints = DeskPrints(self.issuer, printer, self._invoke)
         self.follower = Follower(bus, self.view, self._invoke, self._ticket_token, self.settings.issue_timeout_s)
         self.booker = Booker(bus, printer, self.view, self._invoke, lambda: self._catalogue,
-                             self.settings.issue_timeout_s, device_name, on_done=self.reset)
+                             self.settings.issue_timeout_s, device_name, on_done=self.reset,
+                             on_activity=self._mark_activity)
 
     # ---- wiring ------------------------------------------------------------------
 
@@ -413,6 +414,9 @@ class KioskController:
             return
         if s.screen is Screen.TICKET and s.ticket is not None and s.ticket.print_state is PrintState.PRINTING:
             return
+        if s.screen is Screen.BOOKING and s.booking is not None and self.booker.busy_or_printed(now - self._last_activity,
+                                                                                       self.settings.ticket_screen_s):
+            return  # a booking on its way or printing is never left unseen; a printed one goes like a ticket
         timeout = self.settings.idle_timeout_s
         if idle >= timeout:
             log.info("inactivity: back to the start screen")
