@@ -377,7 +377,9 @@ class TicketScreen(ScreenWidget):
         self.qr_hint.setMinimumHeight(round(m.font * 0.85 * 1.4 * 2) + 8)
         self.banner = Banner()
         self.reprint = button("", "", lambda: act("reprint"), name="reprint")
-        self.follow = button("", "", lambda: act("follow_start"), name="followStart")  # kiosk.following
+        # kiosk.following; its words wrap beside "Print again" and "Done" on a narrow portrait kiosk
+        self.follow = WrapButton(name="followStart", min_height=m.touch)
+        self.follow.clicked.connect(lambda: act("follow_start"))
         self.following = label("", "body")
         self.done = button("", "primary", lambda: act("done"), name="done")
         self.done.setMinimumWidth(m.touch * 3)
@@ -399,7 +401,7 @@ class TicketScreen(ScreenWidget):
         self.box.addWidget(self.banner)
         bar = QHBoxLayout()
         bar.addWidget(self.reprint)
-        bar.addWidget(self.follow)
+        bar.addWidget(self.follow, 3)
         bar.addStretch(1)
         bar.addWidget(self.done)
         self.box.addLayout(bar)
@@ -443,7 +445,8 @@ class TicketScreen(ScreenWidget):
         self.reprint.setVisible(t.print_state is PrintState.FAILED)
         followed = s.follow is not None and s.follow.done
         self.follow.setText(tx("Send me an SMS when my turn is near"))
-        self.follow.setVisible(bool(t.status_url) and not followed and t.print_state is not PrintState.PRINTING)
+        # Only once printed: after a failed print the screen is busy with the printer's trouble.
+        self.follow.setVisible(bool(t.status_url) and not followed and t.print_state is PrintState.PRINTED)
         self.following.setText(tx.plural(
             "We will send you an SMS when at most {n} person is ahead of you, and when you are called.",
             "We will send you an SMS when at most {n} people are ahead of you, and when you are called.",
