@@ -46,15 +46,20 @@ class FollowScreen(ScreenWidget):
         self.banner = Banner()
         keys = QGridLayout()
         keys.setSpacing(max(8, m.gap // 2))
-        side = max(round(m.touch * 1.25), round(min(m.width, m.height) * (0.2 if m.portrait else 0.11)))
+        # Large keys, as large as the screen's height leaves room for (1080x1920: 134 px; 800x1280: 90 px).
+        side = max(m.touch, round(min(m.width * 0.18, m.height * 0.07))) if m.portrait else round(m.touch * 1.25)
+        # The size through the style too: the kiosk's style sheet sets every button's minimum at polish time.
+        key_style = f"QPushButton {{ min-width: {side}px; min-height: {side}px; }}"
         self.key_buttons = []
         for i, ch in enumerate(PHONE_KEYS):
             b = button(ch, "key", lambda c=ch: act("phone_key", c), name=f"phoneKey{'Plus' if ch == '+' else ch}")
             b.setFixedSize(side, side)
+            b.setStyleSheet(key_style)
             keys.addWidget(b, i // 3, i % 3)
             self.key_buttons.append(b)
         self.backspace = button("⌫", "key", lambda: act("phone_backspace"), name="phoneBackspace")
         self.backspace.setFixedSize(side, side)
+        self.backspace.setStyleSheet(key_style)
         keys.addWidget(self.backspace, 3, 2)
         self.back = button("", "", lambda: act("follow_back"), name="followBack")
         self.submit = button("", "primary", lambda: act("follow_submit"), name="followSubmit")
