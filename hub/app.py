@@ -402,7 +402,8 @@ def register_device(store: Store, device: str, role: str, counter: int | None, n
 
 def hub_ops() -> OpRegistry:
     """Every op a hub answers: the engine's, device accounts, booking, pairing and remote tickets."""
-    from hub import booking, pairing, remote
+    from hub import booking, booking_kiosk, pairing, remote
+    from hub.notify import kiosk_ops
 
     ops = core_ops()
     ops.add(OpSpec("admin.device_add", _device_add_op, loose=True))
@@ -410,6 +411,8 @@ def hub_ops() -> OpRegistry:
     booking.register_ops(ops)
     pairing.register_ops(ops)
     remote.register_ops(ops)
+    kiosk_ops.register_ops(ops)
+    booking_kiosk.register_ops(ops)
     return ops
 
 

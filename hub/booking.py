@@ -155,21 +155,25 @@ def _check_slot(engine: Engine, service_id: str, at: float, *, except_code: str 
         raise EngineError("conflict", "this time is fully booked")
 
 
+def book(engine: Engine, a: dict[str, Any]) -> dict[str, Any]:
+    """Check the slot and book it in one step (on the engine worker): the web's and the kiosk's booking."""
+    service, at = str(a.get("service", "")), float(a.get("at", 0))
+    _check_slot(engine, service, at, min_lead_s=float(a.get("min_lead_s", 0)),
+                days_ahead=int(a.get("days_ahead", 0)))
+    name = str(a.get("name", ""))[:120]
+    contact = str(a.get("contact", ""))[:200]
+    lang = a.get("lang") if a.get("lang") in ("hu", "en") else "hu"
+    code = new_code(engine.state.appointments)
+    return engine.book({"code": code, "service": service, "at": at, "name": name, "contact": contact,
+                        "lang": lang, "channel": str(a.get("channel", "web"))[:20]})
+
+
 def register_ops(ops: OpRegistry) -> None:
     """Add the booking ops to a hub's ops."""
 
     @ops.op("admin.booking_book")
     def _book(ctx: Any, a: dict[str, Any]) -> dict[str, Any]:
-        service, at = str(a.get("service", "")), float(a.get("at", 0))
-        _check_slot(ctx.engine, service, at, min_lead_s=float(a.get("min_lead_s", 0)),
-                    days_ahead=int(a.get("days_ahead", 0)))
-        name = str(a.get("name", ""))[:120]
-        contact = str(a.get("contact", ""))[:200]
-        lang = a.get("lang") if a.get("lang") in ("hu", "en") else "hu"
-        code = new_code(ctx.engine.state.appointments)
-        appt = ctx.engine.book({"code": code, "service": service, "at": at, "name": name, "contact": contact,
-                                "lang": lang, "channel": str(a.get("channel", "web"))[:20]})
-        return {"appointment": appt}
+        return {"appointment": book(ctx.engine, a)}
 
     @ops.op("admin.booking_move")
     def _move(ctx: Any, a: dict[str, Any]) -> dict[str, Any]:

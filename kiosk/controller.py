@@ -38,8 +38,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from kiosk.booking import Booker
 from kiosk.catalogue import Catalogue
 from kiosk.desk_print import DeskPrints
+from kiosk.following import Follower
 from kiosk.issuing import LANGS, RETRYABLE, Issuer
 from kiosk.model import MAX_PEOPLE, PrintState, Problem, Screen, ViewState, ViewStore
 from kiosk.ports import Bus, Invoke, Listener, MessageCallback, PrinterPort
@@ -51,7 +53,8 @@ from sorra.protocol.names import HUB_STATUS, Op, State
 
 log = logging.getLogger(__name__)
 
-FLOW_SCREENS = (Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN, Screen.ERROR, Screen.TICKET)
+FLOW_SCREENS = (Screen.CATALOGUE, Screen.REVIEW, Screen.CHECK_IN, Screen.ERROR, Screen.TICKET, Screen.FOLLOW,
+                Screen.BOOKING)
 """Screens a citizen is in the middle of: inactivity takes them back to the start."""
 
 
@@ -99,6 +102,10 @@ class KioskController:
         self.device = device
         """This kiosk's device id: the front desk's print requests for it arrive on ``event/print/{device}``."""
         self.desk_prints = DeskPrints(self.issuer, printer, self._invoke)
+        self.follower = Follower(bus, self.view, self._invoke, self._ticket_token, self.settings.issue_timeout_s)
+        self.booker = Booker(bus, printer, self.view, self._invoke, lambda: self._catalogue,
+                             self.settings.issue_timeout_s, device_name, on_done=self.reset,
+                             on_activity=self._mark_activity)
 
     # ---- wiring ------------------------------------------------------------------
 
@@ -307,6 +314,66 @@ class KioskController:
         self._set(ticket=replace(t, print_state=PrintState.PRINTING))
         self.issuer.print_ticket(a)
 
+    # ---- following the ticket by SMS (kiosk.following) ------------------------------------
+
+    def _ticket_token(self) -> str | None:
+        a = self.issuer.attempt
+        return a.ticket.token if a is not None and a.ticket is not None and a.ticket.token else None
+
+    def follow_start(self) -> None:
+        self.touch()
+        self.follower.start()
+
+    def phone_key(self, char: str) -> None:
+        self.touch()
+        self.follower.key(char)
+
+    def phone_backspace(self) -> None:
+        self.touch()
+        self.follower.backspace()
+
+    def follow_submit(self) -> None:
+        self.touch()
+        self.follower.submit()
+
+    def follow_back(self) -> None:
+        self.touch()
+        self.follower.back()
+
+    # ---- booking an appointment (kiosk.booking) ----------------------------------------------
+
+    def book_start(self) -> None:
+        self.touch()
+        self.booker.start()
+
+    def book_service(self, sid: str) -> None:
+        self.touch()
+        self.booker.pick_service(sid)
+
+    def book_day(self, day: str) -> None:
+        self.touch()
+        self.booker.pick_day(day)
+
+    def book_slot(self, at: str) -> None:
+        self.touch()
+        self.booker.pick_slot(at)
+
+    def book_confirm(self) -> None:
+        self.touch()
+        self.booker.confirm()
+
+    def book_back(self) -> None:
+        self.touch()
+        self.booker.back()
+
+    def book_retry(self) -> None:
+        self.touch()
+        self.booker.retry()
+
+    def book_reprint(self) -> None:
+        self.touch()
+        self.booker.reprint()
+
     def keep_alive(self) -> None:
         """"I need more time" on the inactivity warning."""
         self.touch()
@@ -322,7 +389,7 @@ class KioskController:
         self._set(
             screen=Screen.OUT_OF_SERVICE if self._out_of_service else Screen.START,
             lang=self.default_lang, group=None, priority=False, people=1, code="",
-            problem=None, ticket=None, idle_warning_s=None,
+            problem=None, ticket=None, follow=None, booking=None, idle_warning_s=None,
         )
         self._refresh()
 
@@ -347,6 +414,9 @@ class KioskController:
             return
         if s.screen is Screen.TICKET and s.ticket is not None and s.ticket.print_state is PrintState.PRINTING:
             return
+        if s.screen is Screen.BOOKING and s.booking is not None and self.booker.busy_or_printed(now - self._last_activity,
+                                                                                       self.settings.ticket_screen_s):
+            return  # a booking on its way or printing is never left unseen; a printed one goes like a ticket
         timeout = self.settings.idle_timeout_s
         if idle >= timeout:
             log.info("inactivity: back to the start screen")

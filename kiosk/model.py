@@ -28,6 +28,10 @@ class Screen(StrEnum):
     ERROR = "error"
     CLOSED = "closed"
     OUT_OF_SERVICE = "out_of_service"
+    FOLLOW = "follow"
+    """After the ticket: a phone number for "almost your turn" (kiosk.following)."""
+    BOOKING = "booking"
+    """Booking an appointment: service, day, slot, confirm, printed confirmation (kiosk.booking)."""
 
 
 class Problem(StrEnum):
@@ -43,6 +47,10 @@ class Problem(StrEnum):
     NOT_TODAY = "not_today"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    BAD_NUMBER = "bad_number"
+    """Not a Hungarian mobile number (+36… or 06…)."""
+    UNAVAILABLE = "unavailable"
+    """The office does not offer it (no SMS channel configured)."""
 
 
 class PrintState(StrEnum):
@@ -88,6 +96,53 @@ class TicketView:
     """Why printing failed (a :class:`kiosk.printing.PrinterState` value)."""
 
 
+@dataclass(frozen=True)
+class FollowView:
+    """The phone number being typed for the ticket on screen, and how sending it went."""
+
+    phone: str = ""
+    sending: bool = False
+    done: bool = False
+    ahead_limit: int = 0
+    """Once done: the SMS comes when at most this many people are ahead."""
+
+
+class BookStep(StrEnum):
+    SERVICE = "service"
+    DAY = "day"
+    SLOT = "slot"
+    CONFIRM = "confirm"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class BookOption:
+    """A service, a day (``id`` = ``YYYY-MM-DD``, ``weekday`` 0 = Monday) or a slot (``id`` = its epoch)."""
+
+    id: str
+    name: str = ""
+    free: int = 0
+    weekday: int = 0
+    info: str = ""
+
+
+@dataclass(frozen=True)
+class BookingView:
+    step: BookStep = BookStep.SERVICE
+    loading: bool = False
+    """Waiting for the hub (the list of this step, or the booking itself)."""
+    services: tuple[BookOption, ...] = ()
+    days: tuple[BookOption, ...] = ()
+    slots: tuple[BookOption, ...] = ()
+    service: BookOption | None = None
+    day: BookOption | None = None
+    slot: BookOption | None = None
+    code: str = ""
+    manage_url: str = ""
+    print_state: PrintState = PrintState.PRINTING
+    printer_state: str = "ok"
+
+
 MAX_PEOPLE = 9
 """The most people one ticket may carry (the protocol's ``people``)."""
 
@@ -115,6 +170,10 @@ class ViewState:
     code: str = ""
     problem: Problem | None = None
     ticket: TicketView | None = None
+    follow: FollowView | None = None
+    booking: BookingView | None = None
+    """The booking in progress on the booking screen."""
+    """Following the ticket on screen by SMS (the follow screen; "done" shows on the ticket screen)."""
     idle_warning_s: int | None = None
     """Seconds left before going back to the start screen; None when no warning is due."""
     printer: str = "ok"

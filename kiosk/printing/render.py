@@ -125,7 +125,7 @@ class TicketRenderer:
         p.hw("INIT")
         if not self.text_as_image:
             p.charcode(self.codepage)  # ESC t n, once; every string below is encoded in it
-        L.walk(self.template, ticket, _Escpos(self, p), (lambda: self._diagnostics(p)) if diagnostics else None)
+        L.walk(ticket.layout or self.template, ticket, _Escpos(self, p), (lambda: self._diagnostics(p)) if diagnostics else None)
         return p.output
 
     def describe(self) -> str:

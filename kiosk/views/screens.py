@@ -67,6 +67,8 @@ class StartScreen(ScreenWidget):
         self.ticket.setMinimumHeight(round(m.touch * 1.7))
         self.appointment = button("", "", lambda: act("start_check_in"), name="checkIn")
         self.appointment.setMinimumHeight(round(m.touch * 1.3))
+        self.book = button("", "", lambda: act("book_start"), name="bookStart")  # kiosk.booking
+        self.book.setMinimumHeight(round(m.touch * 1.3))
         self.hint = label("", "muted", align=CENTER)
         self.banner = Banner()
         self.box.addStretch(2)
@@ -77,6 +79,10 @@ class StartScreen(ScreenWidget):
         inner.setSpacing(m.gap * 2)
         inner.addWidget(self.ticket)
         inner.addWidget(self.appointment)
+        inner.addWidget(self.book)
+        if not m.portrait:  # three buttons still fit an 800-pixel-high kiosk
+            for b in (self.appointment, self.book):
+                b.setMinimumHeight(round(m.touch * 1.1))
         wrap = QHBoxLayout()
         wrap.addStretch(1)
         wrap.addLayout(inner, 4 if m.portrait else 3)
@@ -91,6 +97,7 @@ class StartScreen(ScreenWidget):
         self.subtitle.setText(tx("Touch the screen to get a ticket."))
         self.ticket.setText(tx("Get a ticket"))
         self.appointment.setText(tx("I have an appointment or a code"))
+        self.book.setText(tx("Book an appointment"))
         self.hint.setText(tx("You can also scan the QR code of your booking or of your ticket from afar at any time."))
         if s.printer in PRINTER_TROUBLE:
             self.banner.show_message(
@@ -377,12 +384,16 @@ class TicketScreen(ScreenWidget):
         self.qr_hint.setMinimumHeight(round(m.font * 0.85 * 1.4 * 2) + 8)
         self.banner = Banner()
         self.reprint = button("", "", lambda: act("reprint"), name="reprint")
+        # kiosk.following; its words wrap beside "Print again" and "Done" on a narrow portrait kiosk
+        self.follow = WrapButton(name="followStart", min_height=m.touch)
+        self.follow.clicked.connect(lambda: act("follow_start"))
+        self.following = label("", "body")
         self.done = button("", "primary", lambda: act("done"), name="done")
         self.done.setMinimumWidth(m.touch * 3)
 
         info = QVBoxLayout()
         info.setSpacing(max(4, m.gap // 2))
-        for w in (self.your, self.number, self.services, self.ahead, self.wait, self.extra):
+        for w in (self.your, self.number, self.services, self.ahead, self.wait, self.extra, self.following):
             info.addWidget(w)
         info.addStretch(1)
         qr_box = QVBoxLayout()
@@ -397,6 +408,7 @@ class TicketScreen(ScreenWidget):
         self.box.addWidget(self.banner)
         bar = QHBoxLayout()
         bar.addWidget(self.reprint)
+        bar.addWidget(self.follow, 3)
         bar.addStretch(1)
         bar.addWidget(self.done)
         self.box.addLayout(bar)
@@ -438,6 +450,15 @@ class TicketScreen(ScreenWidget):
             )
         self.reprint.setText(tx("Print again"))
         self.reprint.setVisible(t.print_state is PrintState.FAILED)
+        followed = s.follow is not None and s.follow.done
+        self.follow.setText(tx("Send me an SMS when my turn is near"))
+        # Only once printed: after a failed print the screen is busy with the printer's trouble.
+        self.follow.setVisible(bool(t.status_url) and not followed and t.print_state is PrintState.PRINTED)
+        self.following.setText(tx.plural(
+            "We will send you an SMS when at most {n} person is ahead of you, and when you are called.",
+            "We will send you an SMS when at most {n} people are ahead of you, and when you are called.",
+            s.follow.ahead_limit) if followed and s.follow else "")
+        self.following.setVisible(followed)
         self.done.setText(tx("Done"))
 
 

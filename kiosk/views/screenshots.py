@@ -11,7 +11,19 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from kiosk.model import GroupItem, PrintState, Problem, Screen, ServiceItem, TicketView, ViewState
+from kiosk.model import (
+    BookingView,
+    BookOption,
+    BookStep,
+    FollowView,
+    GroupItem,
+    PrintState,
+    Problem,
+    Screen,
+    ServiceItem,
+    TicketView,
+    ViewState,
+)
 
 _SERVICES = {
     "hu": [
@@ -85,6 +97,37 @@ def sample_states(lang: str) -> dict[str, ViewState]:
         "18-check-in-already": replace(base, screen=Screen.CHECK_IN, code="482715",
                                        problem=Problem.ALREADY_CHECKED_IN),
         "19-check-in-not-today": replace(base, screen=Screen.CHECK_IN, code="482715", problem=Problem.NOT_TODAY),
+        "20-follow-phone": replace(base, screen=Screen.FOLLOW, ticket=ticket, follow=FollowView(phone="0630123")),
+        "21-follow-bad-number": replace(base, screen=Screen.FOLLOW, ticket=ticket,
+                                        follow=FollowView(phone="06123456789"), problem=Problem.BAD_NUMBER),
+        "22-follow-unavailable": replace(base, screen=Screen.FOLLOW, ticket=ticket,
+                                         follow=FollowView(phone="+36301234567"), problem=Problem.UNAVAILABLE),
+        "23-ticket-followed": replace(base, screen=Screen.TICKET, ticket=ticket,
+                                      follow=FollowView(phone="+36301234567", done=True, ahead_limit=3)),
+        **_booking_states(base, svc),
+    }
+
+
+def _booking_states(base: ViewState, svc: list[ServiceItem]) -> dict[str, ViewState]:
+    services = tuple(BookOption(s.id, s.name, info=s.info) for s in svc if s.open)
+    days = tuple(BookOption(f"2025-06-{d:02d}", free=0 if d in (7, 8, 14, 15) else (d * 7) % 23,
+                            weekday=(d + 5) % 7) for d in range(2, 17))
+    slots = tuple(BookOption(str(1749711600.0 + i * 900), f"{8 + i // 4:02d}:{(i % 4) * 15:02d}",
+                             free=0 if i % 5 == 2 else 1) for i in range(32))
+    chosen = BookingView(step=BookStep.DAY, services=services, days=days, slots=slots, service=services[1])
+    day, slot = days[10], slots[6]
+    booking = Screen.BOOKING
+    return {
+        "24-book-service": replace(base, screen=booking, booking=BookingView(services=services)),
+        "25-book-day": replace(base, screen=booking, booking=chosen),
+        "26-book-slot": replace(base, screen=booking, booking=replace(chosen, step=BookStep.SLOT, day=day)),
+        "27-book-confirm": replace(base, screen=booking,
+                                   booking=replace(chosen, step=BookStep.CONFIRM, day=day, slot=slot)),
+        "28-booked": replace(base, screen=booking, booking=replace(
+            chosen, step=BookStep.DONE, day=day, slot=slot, code="K7QX4M", print_state=PrintState.PRINTED,
+            manage_url="http://sorra.local:8080/book/manage/K7QX4M?sig=3f9a0c2e7d1b5a8c4e6f")),
+        "29-book-slot-taken": replace(base, screen=booking, problem=Problem.CONFLICT,
+                                      booking=replace(chosen, step=BookStep.SLOT, day=day)),
     }
 
 

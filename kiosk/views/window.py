@@ -26,6 +26,8 @@ from PyQt6.QtWidgets import (
 
 from kiosk.model import Screen, ViewState
 from kiosk.views import screens, theme
+from kiosk.views.booking import BookingScreen
+from kiosk.views.follow import FollowScreen
 from kiosk.views.texts import Texts
 from kiosk.views.widgets import button, label, page, tile_style
 
@@ -39,6 +41,8 @@ SCREEN_CLASSES: dict[Screen, type[screens.ScreenWidget]] = {
     Screen.ERROR: screens.ErrorScreen,
     Screen.CLOSED: screens.ClosedScreen,
     Screen.OUT_OF_SERVICE: screens.OutOfServiceScreen,
+    Screen.FOLLOW: FollowScreen,
+    Screen.BOOKING: BookingScreen,
 }
 
 

@@ -112,6 +112,34 @@ class TicketCheckInArgs(Strict):
     code: str = Field(pattern=r"^[0-9]{6}$")
 
 
+class TicketFollowArgs(Strict):
+    """A citizen at the kiosk asks for an SMS when their turn is near (and when called)."""
+
+    ticket: str = Field(min_length=1, max_length=64)
+    """The ticket's status token (``TicketInfo.token``, the one in its QR code)."""
+    phone: str = Field(min_length=1, max_length=40)
+    """A Hungarian mobile number: ``+36…`` or ``06…`` (spaces allowed)."""
+
+
+class BookingDaysArgs(Strict):
+    service: ServiceId = Field(min_length=1, max_length=32)
+
+
+class BookingSlotsArgs(Strict):
+    service: ServiceId = Field(min_length=1, max_length=32)
+    day: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    """The office's local date, ``YYYY-MM-DD``."""
+
+
+class BookingBookArgs(Strict):
+    """Book one slot at the kiosk; idempotent by request id (a repeated ``req`` gets the same appointment)."""
+
+    service: ServiceId = Field(min_length=1, max_length=32)
+    at: float = Field(ge=946_684_800, le=4_102_444_800, allow_inf_nan=False)
+    """The slot's start, exactly as ``booking.slots`` gave it."""
+    lang: Literal["hu", "en"] = "hu"
+
+
 class FinishArgs(Strict):
     marks: list[str] = Field(default_factory=list, max_length=20)
 
@@ -182,6 +210,11 @@ OP_ARGS: dict[str, type[Strict]] = {
     Op.TICKET_ISSUE: TicketIssueArgs,
     Op.APPOINTMENT_CHECK_IN: AppointmentCheckInArgs,
     Op.TICKET_CHECKIN: TicketCheckInArgs,
+    Op.TICKET_FOLLOW: TicketFollowArgs,
+    Op.BOOKING_SERVICES: NoArgs,
+    Op.BOOKING_DAYS: BookingDaysArgs,
+    Op.BOOKING_SLOTS: BookingSlotsArgs,
+    Op.BOOKING_BOOK: BookingBookArgs,
     Op.COUNTER_CALL_NEXT: NoArgs,
     Op.COUNTER_RECALL: NoArgs,
     Op.COUNTER_START: NoArgs,
@@ -211,6 +244,8 @@ OP_ROLES: dict[str, frozenset[str]] = {
     Op.TICKET_ISSUE: frozenset({"kiosk"}),
     Op.APPOINTMENT_CHECK_IN: frozenset({"kiosk"}),
     Op.TICKET_CHECKIN: frozenset({"kiosk"}),
+    Op.TICKET_FOLLOW: frozenset({"kiosk"}),
+    **{op: frozenset({"kiosk"}) for op in (Op.BOOKING_SERVICES, Op.BOOKING_DAYS, Op.BOOKING_SLOTS, Op.BOOKING_BOOK)},
     Op.DEVICE_ALERT: frozenset({"kiosk", "counter", "display"}),
     **{op: frozenset({"counter"}) for op in OP_ARGS if op.split(".")[0] in {"counter", "clerk", "background", "feedback"}},
 }
@@ -271,6 +306,72 @@ class BacklogResult(Open):
 
 class BackgroundResult(Open):
     background: BackgroundInfo
+
+
+class FollowResult(Open):
+    """``ticket.follow``: the number is kept; "almost your turn" goes out when at most ``ahead_limit`` are ahead."""
+
+    following: bool
+    channel: str
+    """``sms`` (the office's modem) or ``gateway``."""
+    ahead_limit: int
+
+
+class BookableService(Open):
+    id: ServiceId
+    names: dict[str, str]
+    info: dict[str, str] = Field(default_factory=dict)
+
+
+class BookingServicesResult(Open):
+    """The services open for booking (the office's booking rules, as on the web)."""
+
+    services: list[BookableService]
+    days_ahead: int
+    min_lead_min: int
+
+
+class BookingDay(Open):
+    day: str
+    weekday: int
+    """0 = Monday."""
+    free: int
+    """Free places that day (0: full, closed or a holiday)."""
+    holiday: bool = False
+
+
+class BookingDaysResult(Open):
+    service: ServiceId
+    days: list[BookingDay]
+
+
+class BookingSlot(Open):
+    at: float
+    time: str
+    """``HH:MM``, office time."""
+    free: int
+
+
+class BookingSlotsResult(Open):
+    service: ServiceId
+    day: str
+    slots: list[BookingSlot]
+
+
+class BookedAppointment(Open):
+    code: str
+    """Typed or scanned at the kiosk on the day to check in (``appointment.check_in``)."""
+    service: ServiceId
+    at: float
+    day: str
+    time: str
+    state: str
+    manage_url: str
+    """The signed page to cancel or move it (the printed QR code)."""
+
+
+class BookingResult(Open):
+    appointment: BookedAppointment
 
 
 class EmptyResult(Open):
@@ -430,6 +531,11 @@ RESULT_MODELS: dict[str, type[Open]] = {
     "ticket.issue": TicketResult,
     "appointment.check_in": TicketResult,
     "ticket.checkin": TicketResult,
+    "ticket.follow": FollowResult,
+    "booking.services": BookingServicesResult,
+    "booking.days": BookingDaysResult,
+    "booking.slots": BookingSlotsResult,
+    "booking.book": BookingResult,
     "counter.call_next": TicketResult,
     "counter.recall": TicketResult,
     "counter.start": TicketResult,

@@ -17,6 +17,11 @@ class Op(StrEnum):
     TICKET_ISSUE = "ticket.issue"
     APPOINTMENT_CHECK_IN = "appointment.check_in"
     TICKET_CHECKIN = "ticket.checkin"
+    TICKET_FOLLOW = "ticket.follow"
+    BOOKING_SERVICES = "booking.services"
+    BOOKING_DAYS = "booking.days"
+    BOOKING_SLOTS = "booking.slots"
+    BOOKING_BOOK = "booking.book"
     COUNTER_CALL_NEXT = "counter.call_next"
     COUNTER_RECALL = "counter.recall"
     COUNTER_START = "counter.start"
@@ -52,6 +57,7 @@ class ErrorCode(StrEnum):
     ALREADY_CHECKED_IN = "already_checked_in"  # ticket.checkin: this remote ticket has checked in before
     NOT_TODAY = "not_today"  # ticket.checkin: the code belongs to a remote ticket of an earlier day
     CANCELLED = "cancelled"  # ticket.checkin: this remote ticket was cancelled
+    UNAVAILABLE = "unavailable"  # the office does not offer this (ticket.follow: no SMS channel configured)
     TOO_SOON = "too_soon"  # Next again within the office's guard time after a call (a double tap)
     OFFLINE = "offline"  # (client side) could not be sent before the deadline: nothing was done
     TIMEOUT = "timeout"  # (client side) sent, no reply in time: it may still be done

@@ -5,6 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sorra.ticket.template import Template
 
 PANGRAM = "ÁRVÍZTŰRŐ TÜKÖRFÚRÓGÉP árvíztűrő tükörfúrógép"
 """Every Hungarian accented letter; on a test print it shows at once whether the code page is right."""
@@ -32,6 +36,8 @@ class TicketData:
     appointment: str = ""
     ticket_id: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    layout: Template | None = None
+    """Print with this layout instead of the printer's ticket layout (the kiosk's booking confirmation)."""
 
     @property
     def wait_min(self) -> int:

@@ -335,3 +335,31 @@ def test_unknown_appointment_code(rig):
     rig.ctl.scanned("!!")
     assert rig.state.problem is Problem.BAD_CODE
     assert rig.hub_tickets() == []
+
+
+def test_a_booking_is_never_left_unseen_and_a_printed_one_goes_back_after_a_while(rig):
+    from kiosk.model import BookStep
+
+    ctl = rig.ctl
+    ctl.book_start()
+    rig.tick_until(lambda: rig.state.booking is not None and bool(rig.state.booking.services), "bookable services")
+    ctl.book_service(rig.state.booking.services[0].id)
+    rig.tick_until(lambda: bool(rig.state.booking.days), "days")
+    ctl.book_day(next(d.id for d in rig.state.booking.days if d.free))
+    rig.tick_until(lambda: bool(rig.state.booking.slots), "slots")
+    ctl.book_slot(next(s.id for s in rig.state.booking.slots if s.free))
+    ctl.book_confirm()
+    assert rig.state.booking.loading
+    rig.clock.advance(300)  # long past the inactivity timeout while the booking is on its way
+    ctl.tick()
+    assert rig.state.screen is Screen.BOOKING and rig.state.idle_warning_s is None
+    rig.tick_until(lambda: rig.state.booking.step is BookStep.DONE
+                   and rig.state.booking.print_state is PrintState.PRINTED, "printed confirmation")
+    code = rig.state.booking.code
+    assert code in rig.jobs()[0].lines and code in rig.hub.hub.engine.state.appointments
+    rig.clock.advance(19)
+    ctl.tick()
+    assert rig.state.screen is Screen.BOOKING
+    rig.clock.advance(1)
+    ctl.tick()
+    assert rig.state.screen is Screen.START and rig.state.booking is None

@@ -87,4 +87,4 @@ def test_screenshots_of_every_screen_in_both_languages(tmp_path, capsys):
         # not blank: the header's dark blue and the page's light grey are both there
         assert img.pixelColor(5, 5).name() == theme.HEADER_BG.lower(), f.name
         assert img.pixelColor(400, 1270).name() == theme.BG.lower(), f.name
-    assert "wrote 38 screenshots" in capsys.readouterr().out
+    assert f"wrote {len(files)} screenshots" in capsys.readouterr().out
