@@ -350,6 +350,8 @@ class QueuePanel(Panel):
         self.rows: list[QueueRow] = []
         self.total = 0
         self.text_px = 30
+        self.sizing_h: int | None = None
+        """The height the text is sized for, when the panel grows for a while (a notice below)."""
         self.page = 0
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._next_page)
@@ -372,7 +374,7 @@ class QueuePanel(Panel):
         """The text size: ``text_px``, up to a third larger when the rows leave room, or down to
         :data:`QUEUE_MIN_SCALE` of it when that shows every service at once instead of paging."""
         rows = max(1, len(self.rows))
-        fit = self.height() / (2.2 + rows * self._row_em())  # the head, the rows and a margin (per_page)
+        fit = (self.sizing_h or self.height()) / (2.2 + rows * self._row_em())  # the head, the rows and a margin (per_page)
         if fit < self.text_px and fit >= self.text_px * QUEUE_MIN_SCALE:
             return int(fit)
         return int(max(self.text_px, min(self.text_px * 1.35, fit)))
