@@ -405,9 +405,11 @@ class QueuePanel(Panel):
         pad = px * 0.7
         head = self._head_h()
         two = self.two_lines
-        p.setFont(theme.font(px, bold=True))
+        title = self.t.gettext("Waiting")
+        # the title ends where "Est. wait" may begin (an empty queue sizes its text up)
+        p.setFont(theme.fitted(theme.font(px, bold=True), title, w * 0.6 - 2 * pad))
         p.setPen(theme.TEXT)
-        p.drawText(QRectF(pad, 0, w * 0.6, head), ALIGN_LEFT, self.t.gettext("Waiting"))
+        p.drawText(QRectF(pad, 0, w * 0.6, head), ALIGN_LEFT, title)
         est_w = w * (0.5 if two else 0.28)
         count_w = w * 0.15
         small = theme.font(int(px * 0.75))
