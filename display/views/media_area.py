@@ -148,6 +148,9 @@ class MediaArea(QWidget):
         self.idle_check_ms = int(idle_check_s * 1000)
         self._page_ms = 0
         self.shown_count = 0
+        self.place: Callable[[], None] | None = None
+        """Called with the next item set, before it is loaded: the window may move the area first
+        (a notice to the wide band), so an image is decoded once, at the size it is shown."""
 
     # ---- inputs ----------------------------------------------------------------
 
@@ -212,6 +215,8 @@ class MediaArea(QWidget):
         self.text_page = 0
         self._page_timer.stop()
         self._page_ms = 0
+        if self.place is not None:
+            self.place()
         if slot is None:
             self._timer.start(self.idle_check_ms)  # schedules change with the time of day
             if self.pages() > 1:
@@ -292,7 +297,8 @@ class MediaArea(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         if self._video is not None:
             self._video.widget.setGeometry(self.rect())
-        if self.slot is not None and self.slot.item.kind == "image":
+        if self.slot is not None and self.slot.item.kind == "image" and self._pixmap is not None:
+            # (no pixmap yet: the area moved before the image was loaded, at its new size)
             path = self.resolve(self.slot.item)
             self._pixmap = self._load(path) if path else None
         if self.slot is not None and self.slot.item.kind == "text" and event.oldSize() != event.size():

@@ -67,7 +67,7 @@ class DisplayWindow(QWidget):
         self.ticker.speed = self.display.ticker_speed
         self.takeover = TakeoverOverlay(self.t, counter_label, self)
         self.takeover.hidden_again.connect(self._takeover_over)
-        self.media.item_shown.connect(self._place_media)
+        self.media.place = self._place_media
         d = self.display
         self.takeover_policy = TakeoverPolicy(d.call_takeover_s, d.call_takeover_min_s,
                                               d.call_takeover_share, d.call_takeover_window_s)
@@ -118,7 +118,7 @@ class DisplayWindow(QWidget):
         self.update()
         return layout
 
-    def _place_media(self, _item_id: str = "") -> None:
+    def _place_media(self) -> None:
         """The media slot, or for a notice that pages less there, the wide band under the calls.
 
         A two-sentence notice takes four pages in the landscape media slot at its

@@ -138,3 +138,6 @@ def test_an_image_keeps_the_media_slot_and_the_queue_its_size(qtbot, tmp_path: P
     assert win.queue.px == px  # the queue grows down to the band, its text does not jump
     media.next()
     assert media.slot.item.kind == "image" and media.geometry().getRect() == layout.media.tuple()
+    pm = media._pixmap  # decoded at the slot's size, not the band's it left
+    assert pm is not None and pm.width() <= layout.media.w and pm.height() <= layout.media.h
+    assert pm.width() == layout.media.w or pm.height() == layout.media.h
