@@ -342,12 +342,13 @@ class MediaArea(QWidget):
             return "", self.slot.item.text
         return None
 
-    def fit_for(self, width: float, height: float) -> Fitted | None:
-        """How the text on screen would fit an area of this size (the window picks the area)."""
+    def fit_for(self, width: float, height: float) -> tuple[int, int] | None:
+        """(pages, smallest font px) of the text on screen in an area of this size; the window picks the area."""
         shown = self.text_on_screen()
         if shown is None:
             return None
-        return self._fit_text(*shown, box=self._text_box(width, height), cache=False)[0]
+        body, head = self._fit_text(*shown, box=self._text_box(width, height), cache=False)
+        return len(body.pages), min(body.px, head.px if head is not None else body.px)
 
     def retime(self) -> None:
         """The area changed size: the text on screen has other pages."""

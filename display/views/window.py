@@ -132,8 +132,7 @@ class DisplayWindow(QWidget):
         if layout.notice is not None and layout.notice_queue is not None:
             slot = self.media.fit_for(media.w, media.h)
             band = self.media.fit_for(layout.notice.w, layout.notice.h)
-            if slot is not None and band is not None \
-                    and (len(band.pages), -band.px) < (len(slot.pages), -slot.px):
+            if slot is not None and band is not None and (band[0], -band[1]) < (slot[0], -slot[1]):
                 media, queue = layout.notice, layout.notice_queue
         if self.queue.geometry().getRect() != queue.tuple():
             self.queue.setGeometry(*queue.tuple())
