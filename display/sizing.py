@@ -125,6 +125,8 @@ class Layout:
             f"earlier calls shown: {recent}" + ("" if recent else " (none fits: TOO SMALL for this room)"),
             f"notices: at least {self.notice_px} px = {self._mm(self.notice_px)} cap, readable up to "
             f"{self.notice_readable_m:.1f} m ({TEXT_CAP_MM_PER_M:g} mm per metre); longer ones wrap and page",
+            *([f"a notice that pages less there spans the width under the calls: "
+                f"{self.notice.w}x{self.notice.h} px"] if self.notice else []),
             *self.notes,
         ]
         return "\n".join(lines)
