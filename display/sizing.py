@@ -21,6 +21,13 @@ acuity limit of 5 arc minutes, 1.45 mm per metre), at the same farthest seat.
 ``notice_px`` is that minimum, capped so that the information area still holds
 three lines of about ten letters; text that does not fit at it wraps and pages.
 
+In landscape the earlier calls seldom fill the calls column (one 96 mm number
+at 8 m leaves most of a row free), and the media slot is only a third of the
+width, where a two-sentence notice at its minimum takes four pages. So the
+layout also offers ``notice``: a band across the whole width under the calls
+and the queue panel (which then grows down to it). The view puts a text slide
+there when it needs fewer pages there (or the same pages at a larger size).
+
 Font metrics are those of DejaVu Sans (Condensed) Bold, the numbers' font:
 cap height 0.729 em; "A042" is 2.57 em wide. The views measure the real text
 too and never draw past their box.
@@ -86,6 +93,10 @@ class Layout:
     readable_m: float
     notice_px: int = 0
     """The smallest font pixel size of notices (text slides); they wrap and page rather than shrink below."""
+    notice: Rect | None = None
+    """Landscape: the full-width band under the calls a text slide may take instead of ``media``."""
+    notice_queue: Rect | None = None
+    """The queue panel while a notice takes ``notice`` (it grows down to the band)."""
     notes: list[str] = field(default_factory=list)
 
     def cap_mm(self, font_px: int) -> float:
@@ -114,6 +125,8 @@ class Layout:
             f"earlier calls shown: {recent}" + ("" if recent else " (none fits: TOO SMALL for this room)"),
             f"notices: at least {self.notice_px} px = {self._mm(self.notice_px)} cap, readable up to "
             f"{self.notice_readable_m:.1f} m ({TEXT_CAP_MM_PER_M:g} mm per metre); longer ones wrap and page",
+            *([f"a notice that pages less there spans the width under the calls: "
+                f"{self.notice.w}x{self.notice.h} px"] if self.notice else []),
             *self.notes,
         ]
         return "\n".join(lines)
@@ -216,6 +229,10 @@ def _landscape(w: int, h: int, ppm: float, d: float, need: int, max_recent: int,
     media_y = queue.y + queue.h + (margin if show_queue else 0)
     media = Rect(info_x, media_y, info_w, body_y + body_h - margin - media_y)
 
+    notice_px = _notice_px(ppm, d, media)
+    notice, notice_queue = _notice_band(margin, w, body_y + body_h, recent, queue if show_queue else None,
+                                        notice_px)
+
     takeover_px = int(min(w * 0.9 / (NUMBER_EM + 1.0 + COUNTER_EM + 0.8), h * 0.42 / ROW_HEIGHT_EM))
     return Layout(
         width=w, height=h, portrait=False, px_per_mm=ppm, distance_m=d,
@@ -224,8 +241,23 @@ def _landscape(w: int, h: int, ppm: float, d: float, need: int, max_recent: int,
         header=Rect(0, 0, w, header_h), current=current, recent=recent, recent_rows=rows,
         recent_cols=1, queue=queue, media=media, ticker=Rect(0, h - ticker_h, w, ticker_h),
         fits=fits and rows >= 1, readable_m=_readable(number_px, ppm), notes=notes,
-        notice_px=_notice_px(ppm, d, media),
+        notice_px=notice_px, notice=notice, notice_queue=notice_queue,
     )
+
+
+def _notice_band(margin: int, w: int, body_end: int, recent: Rect, queue: Rect | None,
+                 notice_px: int) -> tuple[Rect | None, Rect | None]:
+    """The full-width band under the earlier calls (and the queue), if it holds a line of a notice."""
+    top = recent.y + recent.h
+    if queue is not None:
+        top = max(top, queue.y + queue.h)
+    y = top + margin // 2  # the numbers above have no descenders: their row ends in blank space
+    h = body_end - margin - y
+    if h * 0.92 < notice_px * TEXT_LINE_EM:  # not even one line (the view pads the box by 4 %)
+        return None, None
+    band = Rect(margin, y, w - 2 * margin, h)
+    grown = Rect(queue.x, queue.y, queue.w, y - margin - queue.y) if queue is not None else None
+    return band, grown
 
 
 def _portrait(w: int, h: int, ppm: float, d: float, need: int, max_recent: int,

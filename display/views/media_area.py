@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PyQt6.QtCore import QObject, QRectF, QSize, Qt, QTimer, QUrl, pyqtSignal
-from PyQt6.QtGui import QImageReader, QPainter, QPaintEvent, QPixmap, QResizeEvent
+from PyQt6.QtGui import QFontMetricsF, QImageReader, QPainter, QPaintEvent, QPixmap, QResizeEvent
 from PyQt6.QtWidgets import QWidget
 
 from display.playlist import Scheduler, Slot
@@ -148,6 +148,9 @@ class MediaArea(QWidget):
         self.idle_check_ms = int(idle_check_s * 1000)
         self._page_ms = 0
         self.shown_count = 0
+        self.place: Callable[[], None] | None = None
+        """Called with the next item set, before it is loaded: the window may move the area first
+        (a notice to the wide band), so an image is decoded once, at the size it is shown."""
 
     # ---- inputs ----------------------------------------------------------------
 
@@ -212,6 +215,8 @@ class MediaArea(QWidget):
         self.text_page = 0
         self._page_timer.stop()
         self._page_ms = 0
+        if self.place is not None:
+            self.place()
         if slot is None:
             self._timer.start(self.idle_check_ms)  # schedules change with the time of day
             if self.pages() > 1:
@@ -292,7 +297,8 @@ class MediaArea(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         if self._video is not None:
             self._video.widget.setGeometry(self.rect())
-        if self.slot is not None and self.slot.item.kind == "image":
+        if self.slot is not None and self.slot.item.kind == "image" and self._pixmap is not None:
+            # (no pixmap yet: the area moved before the image was loaded, at its new size)
             path = self.resolve(self.slot.item)
             self._pixmap = self._load(path) if path else None
         if self.slot is not None and self.slot.item.kind == "text" and event.oldSize() != event.size():
@@ -321,15 +327,47 @@ class MediaArea(QWidget):
             self._paint_text(p, "", slot.item.text)
         p.end()
 
-    def _text_box(self) -> QRectF:
-        pad = min(self.text_px, self.width() * 0.05, self.height() * 0.08)
-        return QRectF(pad, pad, self.width() - 2 * pad, self.height() - 2 * pad)
+    def _text_box(self, width: float | None = None, height: float | None = None) -> QRectF:
+        w = self.width() if width is None else width
+        h = self.height() if height is None else height
+        pad = min(self.text_px, w * 0.05, h * 0.08)
+        pad_y = min(pad, h * 0.04)  # a line's own leading is air enough above and below
+        return QRectF(pad, pad_y, w - 2 * pad, h - 2 * pad_y)
 
-    def _fit_text(self, title: str, text: str) -> tuple[Fitted, Fitted | None]:
+    def text_on_screen(self) -> tuple[str, str] | None:
+        """(title, text) of the text slide or welcome slide on screen; None for an image or a video."""
+        if self.slot is None:
+            return self.welcome_title, self.welcome_text
+        if self.slot.item.kind == "text":
+            return "", self.slot.item.text
+        return None
+
+    def fit_for(self, width: float, height: float) -> tuple[int, int] | None:
+        """(pages, smallest font px) of the text on screen in an area of this size; the window picks the area."""
+        shown = self.text_on_screen()
+        if shown is None:
+            return None
+        body, head = self._fit_text(*shown, box=self._text_box(width, height), cache=False)
+        return len(body.pages), min(body.px, head.px if head is not None else body.px)
+
+    def retime(self) -> None:
+        """The area changed size: the text on screen has other pages."""
+        if self.slot is not None and self.slot.item.kind == "text":
+            self._time_text(self.slot)
+        elif self.slot is None:
+            self.text_page = 0
+            self._page_timer.stop()
+            self._page_ms = int(PAGE_MIN_S * 1000) if self.pages() > 1 else 0
+            if self._page_ms and not self._paused:
+                self._page_timer.start(self._page_ms)
+        self.update()
+
+    def _fit_text(self, title: str, text: str, box: QRectF | None = None,
+                  cache: bool = True) -> tuple[Fitted, Fitted | None]:
         """The body (pages at the readable minimum if it must) and the title (one page), cached."""
-        box = self._text_box()
+        box = box or self._text_box()
         key = (title, text, box.width(), box.height(), self.text_px, self.min_text_px)
-        if self._fitted is not None and self._fitted[0] == key:
+        if cache and self._fitted is not None and self._fitted[0] == key:
             return self._fitted[1], self._fitted[2]
         low = max(1, self.min_text_px)
         high = max(low, int(low * 1.6), int(self.text_px * 1.2))
@@ -340,7 +378,8 @@ class MediaArea(QWidget):
             head = fit(title, box.width(), box.height() * 0.34, int(high * 1.1), low, paginate=False)
             body_h -= sum(len(pg) for pg in head.pages) * head.line_h + low * 0.4
         body = fit(text, box.width(), body_h, high, low, bold=not title)
-        self._fitted = (key, body, head)
+        if cache:
+            self._fitted = (key, body, head)
         return body, head
 
     def _paint_text(self, p: QPainter, title: str, text: str) -> None:
@@ -357,10 +396,22 @@ class MediaArea(QWidget):
         page = min(self.text_page, len(body.pages) - 1)
         self.text_rects += draw_lines(p, box, body, page)
         if len(body.pages) > 1:
-            # which page this is: small, in the corner, outside the text's lines
-            mark = f"{page + 1}/{len(body.pages)}"
-            p.setPen(theme.MUTED)
-            p.setFont(theme.font(max(10, int(self.text_px * 0.6))))
-            pad = self._text_box().x()
-            p.drawText(QRectF(0, self.height() - pad, self.width() - pad * 0.5, pad),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, mark)
+            self._paint_page_mark(p, f"{page + 1}/{len(body.pages)}")
+
+    def _paint_page_mark(self, p: QPainter, mark: str) -> None:
+        """Which page this is: small, in a corner the text's lines leave free (bottom, else top right)."""
+        p.setPen(theme.MUTED)
+        inset = max(4.0, self.height() * 0.02)
+        px = max(10, int(self.text_px * 0.6))
+        while True:
+            font = theme.font(px)
+            fm = QFontMetricsF(font)
+            w, h = fm.horizontalAdvance(mark), fm.height()
+            corners = [QRectF(self.width() - inset - w, self.height() - inset * 0.5 - h, w, h),
+                       QRectF(self.width() - inset - w, inset * 0.5, w, h)]
+            free = [r for r in corners if not any(r.intersects(t) for t in self.text_rects)]
+            if free or px <= 8:
+                break
+            px -= 2
+        p.setFont(font)
+        p.drawText((free or corners)[0], Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, mark)

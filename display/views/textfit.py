@@ -24,7 +24,8 @@ __all__ = ["Fitted", "fit", "wrap", "draw_lines"]
 
 LINE_SPACING = 1.12  # of the font's height: loose enough for accents on capitals (Ü, É)
 SHRINK = 0.93
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# a sentence ends at . ! ? before a capital ("XI. kerület" is one sentence), or at a line break
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"„'(]?[A-ZÁÉÍÓÖŐÚÜŰ])|\n+")
 _HYPHEN = re.compile(r"(?<=-)(?=[^-])")  # after a hyphen that is followed by more of the word
 
 
@@ -120,6 +121,10 @@ def wrap(text: str, fm: QFontMetricsF, width: float, inside_words: bool = True) 
     return lines
 
 
+def _by_sentence(text: str) -> str:
+    return "\n".join(part for part in _SENTENCE.split(text.strip()) if part)
+
+
 def _font(px: int, bold: bool) -> QFont:
     return theme.font(px, bold=bold)
 
@@ -137,9 +142,12 @@ def fit(text: str, width: float, height: float, max_px: int, min_px: int, bold: 
         f = _font(px, bold)
         fm = QFontMetricsF(f)
         line_h = fm.height() * LINE_SPACING
-        lines = wrap(text, fm, width, inside_words=px <= min_px or not paginate and px <= 6)
-        if lines is not None and len(lines) * line_h <= height:
-            return Fitted(f, [lines], line_h)
+        inside = px <= min_px or not paginate and px <= 6
+        # each sentence on lines of its own when that fits at this size, else running on
+        for candidate in (_by_sentence(text), text):
+            lines = wrap(candidate, fm, width, inside_words=inside)
+            if lines is not None and len(lines) * line_h <= height:
+                return Fitted(f, [lines], line_h)
         if px <= min_px:
             break
         px = max(min_px, int(px * SHRINK))

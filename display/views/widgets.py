@@ -350,6 +350,8 @@ class QueuePanel(Panel):
         self.rows: list[QueueRow] = []
         self.total = 0
         self.text_px = 30
+        self.sizing_h: int | None = None
+        """The height the text is sized for, when the panel grows for a while (a notice below)."""
         self.page = 0
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._next_page)
@@ -372,7 +374,7 @@ class QueuePanel(Panel):
         """The text size: ``text_px``, up to a third larger when the rows leave room, or down to
         :data:`QUEUE_MIN_SCALE` of it when that shows every service at once instead of paging."""
         rows = max(1, len(self.rows))
-        fit = self.height() / (2.2 + rows * self._row_em())  # the head, the rows and a margin (per_page)
+        fit = (self.sizing_h or self.height()) / (2.2 + rows * self._row_em())  # the head, the rows and a margin (per_page)
         if fit < self.text_px and fit >= self.text_px * QUEUE_MIN_SCALE:
             return int(fit)
         return int(max(self.text_px, min(self.text_px * 1.35, fit)))
@@ -403,9 +405,11 @@ class QueuePanel(Panel):
         pad = px * 0.7
         head = self._head_h()
         two = self.two_lines
-        p.setFont(theme.font(px, bold=True))
+        title = self.t.gettext("Waiting")
+        # the title ends where "Est. wait" may begin (an empty queue sizes its text up)
+        p.setFont(theme.fitted(theme.font(px, bold=True), title, w * 0.6 - 2 * pad))
         p.setPen(theme.TEXT)
-        p.drawText(QRectF(pad, 0, w * 0.6, head), ALIGN_LEFT, self.t.gettext("Waiting"))
+        p.drawText(QRectF(pad, 0, w * 0.6, head), ALIGN_LEFT, title)
         est_w = w * (0.5 if two else 0.28)
         count_w = w * 0.15
         small = theme.font(int(px * 0.75))

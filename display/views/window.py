@@ -67,6 +67,7 @@ class DisplayWindow(QWidget):
         self.ticker.speed = self.display.ticker_speed
         self.takeover = TakeoverOverlay(self.t, counter_label, self)
         self.takeover.hidden_again.connect(self._takeover_over)
+        self.media.place = self._place_media
         d = self.display
         self.takeover_policy = TakeoverPolicy(d.call_takeover_s, d.call_takeover_min_s,
                                               d.call_takeover_share, d.call_takeover_window_s)
@@ -101,11 +102,11 @@ class DisplayWindow(QWidget):
         self.recent.number_px = layout.number_px
         self.recent.text_px = layout.text_px
         self.recent.rows, self.recent.cols = layout.recent_rows, layout.recent_cols
-        self.queue.setGeometry(*layout.queue.tuple())
         self.queue.text_px = layout.text_px
-        self.media.setGeometry(*layout.media.tuple())
+        self.queue.sizing_h = layout.queue.h  # the same text while it grows down to a notice
         self.media.text_px = int(layout.text_px * 1.2)
         self.media.min_text_px = layout.notice_px
+        self._place_media()
         self.ticker.setGeometry(*layout.ticker.tuple())
         self.ticker.font_px = layout.ticker_px
         self.takeover.setGeometry(0, 0, width, height)
@@ -116,6 +117,28 @@ class DisplayWindow(QWidget):
         self.recent.set_calls(self.controller.state.recent)
         self.update()
         return layout
+
+    def _place_media(self) -> None:
+        """The media slot, or for a notice that pages less there, the wide band under the calls.
+
+        A two-sentence notice takes four pages in the landscape media slot at its
+        readable minimum and one across the band; the queue panel grows down to the
+        band meanwhile, so nothing else moves.
+        """
+        layout = self.layout_
+        if layout is None:
+            return
+        media, queue = layout.media, layout.queue
+        if layout.notice is not None and layout.notice_queue is not None:
+            slot = self.media.fit_for(media.w, media.h)
+            band = self.media.fit_for(layout.notice.w, layout.notice.h)
+            if slot is not None and band is not None and (band[0], -band[1]) < (slot[0], -slot[1]):
+                media, queue = layout.notice, layout.notice_queue
+        if self.queue.geometry().getRect() != queue.tuple():
+            self.queue.setGeometry(*queue.tuple())
+        if self.media.geometry().getRect() != media.tuple():
+            self.media.setGeometry(*media.tuple())
+            self.media.retime()
 
     # ---- the listener --------------------------------------------------------------
 
@@ -130,6 +153,7 @@ class DisplayWindow(QWidget):
             if state.office_name:
                 self.media.set_welcome(state.office_name,
                                        self.t.gettext("Please take a ticket at the kiosk and wait for your number."))
+                self._place_media()  # another welcome text may want the other area
         if "playlist" in changed:
             self.media.set_playlist(state.playlist)
             self.ticker.set_items(state.ticker)

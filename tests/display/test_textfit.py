@@ -187,7 +187,7 @@ def test_a_paged_notice_turns_its_pages_by_itself(qtbot) -> None:
     """Each page stays up (here shortened), the slot lasts as long as all its pages."""
     from display.views import media_area
 
-    win = _window(qtbot, "1920x1080", NOTICE, {})
+    win = _window(qtbot, "1920x1080", " ".join([NOTICE] * 4), {})
     media = win.media
     assert media.pages() > 1
     media._page_timer.setInterval(50)  # the real pages stay ≥ 5 s; the test does not wait that long
