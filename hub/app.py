@@ -420,7 +420,7 @@ def register_device(store: Store, device: str, role: str, counter: int | None, n
 
 def hub_ops() -> OpRegistry:
     """Every op a hub answers: the engine's, device accounts, booking, pairing and remote tickets."""
-    from hub import booking, booking_kiosk, pairing, remote
+    from hub import booking, booking_kiosk, pairing, remote, survey
     from hub.notify import kiosk_ops
 
     ops = core_ops()
@@ -431,6 +431,7 @@ def hub_ops() -> OpRegistry:
     remote.register_ops(ops)
     kiosk_ops.register_ops(ops)
     booking_kiosk.register_ops(ops)
+    survey.register_ops(ops)
     return ops
 
 
