@@ -1,9 +1,9 @@
 """``admin.nps_answer``: the web's NPS survey answer, recorded as the engine's ``feedback.nps``.
 
 The survey link is the ticket's token, found in the store. Today's tickets are
-in the engine; an earlier day's ticket is taken from the store, with its answer (if any) from
-``nps_answer`` (the statistics' projection of ``feedback.nps``), so the engine
-can refuse a second answer for it too.
+in the engine; an earlier day's ticket is taken from the store, with its
+answer (if any) from ``nps_answer`` (the statistics' projection of
+``feedback.nps``), so the engine can refuse a second answer for it too.
 """
 
 from __future__ import annotations
@@ -34,17 +34,18 @@ def _answer(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
 
 
 def _find(ctx: Context, token: str) -> tuple[str | None, Ticket | None]:
-    """The ticket id behind a token, and the stored ticket when it is no longer in memory."""
+    """The ticket behind a token as stored, with its answer if it has one.
+
+    The engine prefers its own copy while the ticket is today's; the stored one
+    counts once the day has rolled (which may happen inside the op itself)."""
     store = getattr(ctx.hub, "store", None)
     if store is None:
         return None, None
     with store.lock:  # every ticket is in the store from the commit that issued it
-        row = store.db.execute("SELECT id, data FROM tickets WHERE token = ? AND token != ''", [token]).fetchone()
+        row = store.db.execute("SELECT data FROM tickets WHERE token = ? AND token != ''", [token]).fetchone()
         if row is None:
             return None, None
-        if row[0] in ctx.engine.state.tickets:
-            return row[0], None
-        t = Ticket.from_dict(json.loads(row[1]))
+        t = Ticket.from_dict(json.loads(row[0]))
         answered = store.db.execute("SELECT score FROM nps_answer WHERE ticket = ?", [t.id]).fetchone()
     if answered is not None:
         t.nps = int(answered[0])
