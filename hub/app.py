@@ -140,6 +140,8 @@ class Hub:
         """hub.discovery.HubDiscovery while running (mDNS announcement, devices seen)."""
         self.extra_stop: list[Callable[[], None]] = []
         self.notify_sender: Any = None
+        self.no_show_expiry: Any = None
+        """hub.noshow_expiry.NoShowExpiry while running."""
         self.notify_projector: Any = None
         """The e-mail/SMS sender thread (hub/notify), once started."""
         self._lock_file: Any = None
@@ -199,6 +201,12 @@ class Hub:
             self.worker, self.presenter, self.devices, self.alerts,
         )
         self.bus.seed_recent_calls(self._recent_calls())
+        from hub.noshow_expiry import NoShowExpiry
+
+        # Missed-call lists drop a no-show when its return window closes (no event marks that).
+        self.no_show_expiry = NoShowExpiry(self.worker, self._republish_counters, self.clock)
+        self.no_show_expiry.start(self.engine)
+        self.extra_stop.append(self.no_show_expiry.stop)
         self.worker.start()
         self.bus.start()
         if not self.bus.wait_connected(15):
@@ -339,6 +347,8 @@ class Hub:
     def _committed(self, events: list, done: list) -> None:
         if self.bus is not None:
             self.bus.committed(events, done)
+        if events and self.no_show_expiry is not None and self.engine is not None:
+            self.no_show_expiry.committed(self.engine, events)
         self._check_rules()
 
     def _tick(self) -> None:
@@ -365,6 +375,14 @@ class Hub:
                                       "message": f"{name}: queue over threshold, priority raised ×{rule.boost}",
                                       "params": {"names": dict(svc.names) if svc else {"hu": rule.service},
                                                  "boost": rule.boost}})
+
+    def _republish_counters(self, engine: Engine) -> None:
+        """Every staffed counter's state again (engine thread); the bus sends only the changed ones."""
+        if self.bus is None or self.presenter is None:
+            return
+        for n, c in sorted(engine.state.counters.items()):
+            if c.clerk:
+                self.bus._publish_state(f"counters/{n}", self.presenter.counter(c))
 
     def _publish_alert(self, payload: dict[str, Any]) -> None:
         if self.bus is not None:
@@ -402,7 +420,7 @@ def register_device(store: Store, device: str, role: str, counter: int | None, n
 
 def hub_ops() -> OpRegistry:
     """Every op a hub answers: the engine's, device accounts, booking, pairing and remote tickets."""
-    from hub import booking, booking_kiosk, pairing, remote
+    from hub import booking, booking_kiosk, pairing, remote, survey
     from hub.notify import kiosk_ops
 
     ops = core_ops()
@@ -413,6 +431,7 @@ def hub_ops() -> OpRegistry:
     remote.register_ops(ops)
     kiosk_ops.register_ops(ops)
     booking_kiosk.register_ops(ops)
+    survey.register_ops(ops)
     return ops
 
 

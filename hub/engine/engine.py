@@ -50,6 +50,7 @@ from hub.engine.pins import check_pin
 from hub.engine.queueindex import QueueIndex, queue_index
 from hub.engine.reducer import Event, apply
 from hub.engine.remote import RemoteDesk
+from hub.engine.survey import Survey
 
 Clock = Callable[[], float]
 EXACT_WAITING = 50
@@ -80,6 +81,7 @@ class Engine:
         self.setup = OfficeSetup(self)
         self.remote = RemoteDesk(self)  # remote tickets: joining from the public pages, check-in
         self.backlog = Backlog(self)
+        self.survey = Survey(self)  # the NPS survey's answers (feedback.nps)
         """Background work recorded to be done later (``record``, ``take``, ``waiting_for``)."""
         self.state = state or State()
         self._events: list[Event] = []

@@ -538,3 +538,25 @@ class AppointmentExpired(EngineEvent):
 
     def rows(self) -> set[Row]:
         return {("appointment", c) for c in self.codes}
+
+
+# ---- survey ------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class FeedbackNps(EngineEvent):
+    """The one-page survey's answer (0–10) for a finished visit, once per ticket.
+
+    Carries the visit's day, first service, clerk and token, so the statistics
+    (``nps_answer``) need nothing else, also for a ticket of an earlier day."""
+
+    TYPE = "feedback.nps"
+    STATS = True
+    ticket: str
+    score: int
+    day: str
+    token: str = ""
+    service: str | None = None
+    clerk: str | None = None
+
+    def rows(self) -> set[Row]:
+        return {("ticket", self.ticket)}

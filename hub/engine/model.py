@@ -156,6 +156,8 @@ class Ticket(Row):
     """How many calls passed over it while the citizen was not there yet."""
     people: int = 1
     """How many people came on this ticket (a family); each listed service is one case."""
+    nps: int | None = None
+    """The visit's answer to the NPS survey (0–10), once given (``feedback.nps``)."""
 
     def to_dict(self) -> dict[str, Any]:
         # asdict() deep-copies field by field through generic code; a ticket's fields are

@@ -355,6 +355,14 @@ def _feedback(s: State, e: Event) -> None:
     pass  # statistics only
 
 
+@handles("feedback.nps")
+def _nps(s: State, e: Event) -> None:
+    t = s.tickets.get(e["ticket"])
+    if t is not None:  # an earlier day's ticket is history: its answer is in the statistics only
+        t.nps = e["score"]
+        s.tickets[t.id] = t  # a finished ticket is stored frozen: store the changed copy
+
+
 # ---- appointments -----------------------------------------------------------
 
 @handles("appointment.booked")

@@ -1,4 +1,4 @@
-"""Net Promoter Score from the survey answers (``nps_answer``, written by the web app's /f/{token}).
+"""Net Promoter Score from the survey answers (``nps_answer``: the ``feedback.nps`` events, projected).
 
 NPS = % promoters (9–10) − % detractors (0–6) among the answers for tickets
 of the period, from −100 to 100; passives (7–8) count in the total only.

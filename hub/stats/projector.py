@@ -15,6 +15,7 @@ One row per
   that ended in it (``wait_s``: queue entry → call; none after an unpark) and
   the time at the desk (``service_s``: call → finish, transfer or park);
 * background work, feedback, clerk session (login) and pause;
+* NPS survey answer (``nps_answer``, from ``feedback.nps``): one a ticket;
 * outcome (``stat_outcome``): one outcome code recorded for one finished case;
 * backlog case (``stat_backlog``): background work recorded to be done later, taken, done.
 
@@ -322,6 +323,14 @@ class _Projection:
                                                    e["score"]])
 
 
+    def on_feedback_nps(self, e: Event) -> None:
+        self.days.add(e["day"])
+        # One answer per ticket (the engine refuses a second); keyed by the survey link's token.
+        self.c.execute("INSERT OR IGNORE INTO nps_answer(token, ticket, day, service, clerk, score, at)"
+                       " VALUES (?,?,?,?,?,?,?)", [e.get("token") or e["ticket"], e["ticket"], e["day"],
+                                                   e.get("service"), e.get("clerk"), e["score"], e["at"]])
+
+
 def project_events(conn: sqlite3.Connection, events: Iterable[Event]) -> None:
     """Apply events to the fact tables (no error isolation: the caller decides)."""
     p = _Projection(conn)
@@ -349,7 +358,7 @@ def project(db: Any, events: list[Event]) -> None:
 
 
 FACT_TABLES = ("stat_ticket", "stat_case", "stat_contact", "stat_background", "stat_feedback", "stat_session",
-               "stat_outcome", "stat_backlog")
+               "stat_outcome", "stat_backlog", "nps_answer")
 
 
 def rebuild(db: Any, batch: int = 5000) -> int:

@@ -3,14 +3,14 @@
 The link is the ticket's own token (as on its status page), so only someone
 who had the ticket can answer, once, after the visit (the ticket is done).
 Sending the link after the visit is the notification channels' part: they
-build it with :func:`survey_url`. Answers go to ``nps_answer``; the
-statistics report NPS beside CSAT (:mod:`hub.stats.nps`).
+build it with :func:`survey_url`. An answer is the engine's ``feedback.nps``
+event (op ``admin.nps_answer``, hub/survey.py), which the statistics project
+into ``nps_answer``; they report NPS beside CSAT (:mod:`hub.stats.nps`).
 """
 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,6 +20,7 @@ from hub.web import forms
 from hub.web.access import Guarded
 from hub.web.app import check_csrf, limit, page, web_of
 from hub.web.routes_public import FormIn
+from hub.web.security import WebError
 
 router = APIRouter(include_in_schema=False, route_class=Guarded)
 
@@ -64,9 +65,10 @@ def survey_answer(request: Request, token: str, form: FormIn) -> Response:
     if visit is None:
         return page(request, "survey.html", status=404, visit=None, token=token)
     score = forms.integer(form, "score", None, 0, 10, "score")
-    conn = web_of(request).db()
-    conn.execute("INSERT OR IGNORE INTO nps_answer(token, ticket, day, service, clerk, score, at)"
-                 " VALUES (?,?,?,?,?,?,?)",
-                 [token, visit["ticket"], visit["day"], visit["service"], visit["clerk"], score, time.time()])
-    conn.commit()
+    try:  # an event of the engine (feedback.nps): logged, replicated, projected into nps_answer
+        web_of(request).call("admin.nps_answer", {"token": token, "score": score})
+    except WebError as err:
+        if err.code != "conflict":
+            raise
+        # answered already: the first answer stands, the page thanks again
     return page(request, "survey.html", visit=visit, token=token, answered=_answered(request, token), thanks=True)

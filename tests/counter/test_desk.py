@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from counter_terminal.actions import Action
 
 
@@ -80,3 +82,23 @@ def test_background_work_left_for_later_then_taken_from_the_backlog(rig):
     rig.wait(lambda vm: vm.background_kind is None and vm.pending is None)
     assert rig.read(lambda e: dict(e.state.backlog)) == {}
     assert rig.hub_ops() == ["background.record", "background.take", "background.stop"]
+
+
+def test_a_missed_call_leaves_the_screen_when_its_return_window_closes(rig, qtbot):
+    from counter_terminal.views import ClerkWindow
+
+    rig.hub.admin.set_office(no_show_return_s=1)
+    late = rig.issue()
+    rig.at_counter("counter.call_next")
+    rig.at_counter("counter.no_show")
+    w = ClerkWindow(rig.c, "en")
+    qtbot.addWidget(w)
+    vm = rig.wait(lambda vm: len(vm.no_shows) == 1 and vm.ticket is None)
+    w.render(replace(vm, page="no_shows"))
+    page = w.pages["no_shows"]
+    assert page.grid.count() == 1 and late in page.grid.itemAt(0).widget().text()
+    vm = rig.wait(lambda vm: vm.no_shows == ())  # nothing happened at the office: the window closed
+    w.render(replace(vm, page="no_shows"))
+    assert page.grid.count() == 0 and not page.empty.isHidden()
+    w.render(vm)
+    assert w.pages["main"].buttons["no_shows"].isHidden()  # and the main page no longer offers the list

@@ -51,6 +51,7 @@ SAMPLES: list[ev.EngineEvent] = [
     ev.AppointmentCancelled(at=33, code="APT1"),
     ev.AppointmentMoved(at=34, code="APT1", to=50.0),
     ev.AppointmentExpired(at=35, codes=["APT1"]),
+    ev.FeedbackNps(at=36, ticket="t1", score=9, day="2026-11-24", token="tok1", service="A", clerk="kata"),
 ]
 
 
@@ -133,6 +134,10 @@ def _day(clock: Clock) -> list[dict[str, Any]]:
     e.close(2)
     e.logout(1)
     e.login(1, "kata", "1111")
+    while not (done := [t.id for t in e.state.tickets.values() if t.state == "done"]):
+        e.call_next(1)  # serve until a visit is over: its citizen answers the NPS survey
+        e.finish(1, ["ok"])
+    e.survey.answer(done[0], 9)
     e.update_settings(call_guard_s=1)
     clock.advance(24 * 3600)
     e.end_of_day()

@@ -172,3 +172,22 @@ def test_background_backlog_over_the_bus_and_in_the_store(office: TestHub) -> No
     _reply("background.stop", one.call("background.stop"))
     assert office.hub.worker.run_in_worker(lambda e: (dict(e.state.backlog),
                                                       dict(office.hub.store.load_state().backlog))) == ({}, {})
+
+
+def test_a_no_show_leaves_the_counters_list_when_its_return_window_closes(office: TestHub) -> None:
+    office.admin.set_office(no_show_return_s=1)
+    kiosk = office.client("kiosk-1", "kiosk")
+    one = office.client("counter-1", "counter", 1)
+    one.call("clerk.login", {"clerk": "kata", "pin": "1234"})
+    late = kiosk.call("ticket.issue", {"services": ["A"]})["ticket"]
+    one.call("counter.call_next")
+    one.call("counter.no_show")
+    latest, cond = _watch(office, "counters/1")
+    with cond:
+        assert cond.wait_for(lambda: latest.get("payload", {}).get("no_shows"), 10)
+        assert [t["number"] for t in latest["payload"]["no_shows"]] == [late["number"]]
+        # no event after the no-show: the hub republishes the state when the window closes
+        assert cond.wait_for(lambda: latest["payload"]["no_shows"] == [], 10)
+    with pytest.raises(RequestError) as err:
+        one.call("counter.return", {"ticket": late["id"]})
+    assert err.value.code == "conflict"

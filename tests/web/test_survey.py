@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -65,3 +66,33 @@ def test_a_citizen_answers_once_and_the_report_shows_nps_beside_csat(web_hub: Te
         assert 'id="kpi-nps"' in c.get("/stats").text
     finally:
         c.close()
+
+
+def test_answers_are_events_and_a_statistics_rebuild_gives_the_same_nps(web_hub: TestHub) -> None:
+    from hub.stats import rebuild
+    from hub.stats.nps import nps
+
+    while web_hub.hub.worker.run_in_worker(lambda e: any(t.state == "waiting" for t in e.state.tickets.values())):
+        web_hub.admin.counter(1, "counter.call_next")  # an earlier test's waiting ticket: served first,
+        web_hub.admin.counter(1, "counter.finish")  # so that each visit below ends
+    visits = [_visit(web_hub) for _ in range(3)]
+    with httpx.Client(base_url=f"http://127.0.0.1:{web_hub.http_port}", timeout=15) as http:
+        for v, score in zip(visits, ("10", "7", "1"), strict=True):
+            assert _answer(http, v["token"], score).status_code == 200
+        assert 'id="thanks"' in _answer(http, visits[0]["token"], "2").text  # refused by the engine: conflict
+    hub = web_hub.hub
+    day = hub.engine.state.day
+    with hub.store.lock:
+        logged = [json.loads(d) for (d,) in hub.store.db.execute(
+            "SELECT data FROM events WHERE type = 'feedback.nps' ORDER BY seq")]
+        before = hub.store.db.execute("SELECT * FROM nps_answer ORDER BY token").fetchall()
+        figures = nps(hub.store.db.conn, day, day)
+    mine = {v["id"]: v for v in visits}
+    assert {e["ticket"]: e["score"] for e in logged if e["ticket"] in mine} == {
+        visits[0]["id"]: 10, visits[1]["id"]: 7, visits[2]["id"]: 1}  # one event each: the second was refused
+    assert {e["token"] for e in logged if e["ticket"] in mine} == {v["token"] for v in visits}
+    hub.worker.run_in_worker(lambda e: rebuild(hub.store.db))  # the statistics from the event log alone
+    with hub.store.lock:
+        assert hub.store.db.execute("SELECT * FROM nps_answer ORDER BY token").fetchall() == before
+        assert nps(hub.store.db.conn, day, day) == figures
+    assert figures["n"] >= 3
