@@ -277,22 +277,15 @@ class BusService:
         engine goes back to the next batch at once.
         """
         replies = [(d.job.meta, d.reply) for d in done if isinstance(d.job.meta, _Delivery)]
-        calls = self._call_messages(events)
+        messages = self._changed_messages(events) if events else []
 
-        def send_first() -> None:
+        def send() -> None:
             for delivery, reply in replies:
                 self._send_reply(delivery, reply)
                 self._ack(delivery.mid, delivery.qos)
-            self._send_all(calls)
+            self._send_all(messages)
 
-        # Replies and calls (the displays' "your turn") leave while the changed state is
-        # read: that costs a simulation of the queue, and a waiting kiosk or display need
-        # not wait for it. The order on the wire is the same: replies, calls, state.
-        if replies or calls:
-            self._outbox.put(send_first)
-        if events:
-            states = self._state_messages(events)
-            self._outbox.put(lambda: self._send_all(states))
+        self._outbox.put(send)
 
     def _send_all(self, messages: list[_Message]) -> None:
         for m in messages:
@@ -311,26 +304,21 @@ class BusService:
             props.CorrelationData = delivery.correlation
         self._client.publish(delivery.reply_topic, json.dumps(reply), qos=1, properties=props)
 
-    def _call_messages(self, events: list[Event]) -> list[_Message]:
-        """The ``call`` events of these engine events (kept for ``state/calls`` too)."""
-        out: list[_Message] = []
-        for e in events:
-            if e["type"] in ("ticket.called", "ticket.recalled"):
-                t = self.presenter.engine.state.tickets.get(e["ticket"])
-                if t is not None:
-                    call = self.presenter.call(t, e["counter"], e["at"], recall=e["type"] == "ticket.recalled")
-                    self._recent_calls.append(call)
-                    out.append(_Message(self.topics.event(EventName.CALL), call, retain=False))
-        return out
-
-    def _state_messages(self, events: list[Event]) -> list[_Message]:
-        """The retained state topics these events change, read from the engine now."""
+    def _changed_messages(self, events: list[Event]) -> list[_Message]:
+        """What the events change, read from the engine now (engine thread)."""
         engine = self.presenter.engine
         out: list[_Message] = []
         counters: set[int] = set()
         topics: set[ev.Topic] = set()
         for e in events:
             typed = typed_event(e)  # what the event changes is its class's declaration
+            if isinstance(typed, (ev.TicketCalled, ev.TicketRecalled)):
+                t = engine.state.tickets.get(typed.ticket)
+                if t is not None:
+                    call = self.presenter.call(t, typed.counter, typed.at,
+                                               recall=isinstance(typed, ev.TicketRecalled))
+                    self._recent_calls.append(call)
+                    out.append(_Message(self.topics.event(EventName.CALL), call, retain=False))
             topics |= typed.TOPICS
             counters |= typed.desks()
         if ev.SERVICES in topics:
