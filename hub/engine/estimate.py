@@ -402,13 +402,14 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
 def queued_before(state: State, t: Ticket) -> int:
     """Tickets queued before this one in its own queue (its counter's, or its service's)."""
     index = queue_index(state)
+    seq = t.queue_seq
     if t.target_counter is not None:
-        before: Any = index.targeted.get(t.target_counter, ())
-    elif t.pending and t.pending[0] in index.services:
-        before = index.services[t.pending[0]].members
-    else:
-        return 0
-    return sum(1 for tid in before if state.tickets[tid].queue_seq < t.queue_seq)
+        before = index.targeted.get(t.target_counter, ())
+        return sum(1 for tid in before if state.tickets[tid].queue_seq < seq)
+    if t.pending and t.pending[0] in index.services:
+        # A service's queue files each ticket under (queued_at, queue_seq): no ticket lookups.
+        return sum(1 for order in index.services[t.pending[0]].members.values() if order[1] < seq)
+    return 0
 
 
 def _cases(t: Ticket, sid: str) -> int:
