@@ -74,13 +74,25 @@ def _log_survival(mean: float, sigma: float, elapsed: float, offsets: list[float
     mu = math.log(mean) - sigma * sigma / 2
     scale = sigma * math.sqrt(2)
 
+    log, erfc = math.log, math.erfc
+
     def log_tail(x: float) -> float:
         if x <= 0:
             return 0.0
-        return math.log(max(0.5 * math.erfc((math.log(x) - mu) / scale), 1e-300))
+        return log(max(0.5 * erfc((log(x) - mu) / scale), 1e-300))
 
     base = log_tail(elapsed)
-    return [log_tail(elapsed + t) - base for t in offsets]
+    # log_tail inline: this runs for every busy counter at every simulation (the hot path of a
+    # request while the queue is short), and a call per grid point cost more than the maths.
+    out: list[float] = []
+    for t in offsets:
+        x = elapsed + t
+        if x <= 0:
+            out.append(0.0 - base)
+            continue
+        v = 0.5 * erfc((log(x) - mu) / scale)
+        out.append(log(v if v > 1e-300 else 1e-300) - base)
+    return out
 
 
 STAGGER_POINTS = 40
@@ -328,11 +340,19 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
     ahead: dict[str, int] = {}
     new_ticket: dict[str, float] = {}
     new_ahead: dict[str, int] = {}
-    calls = {c.number: 0 for c in counters}  # real tickets each counter has called so far
-
-    def ahead_of(g: list[Any]) -> int:
-        # Calls happen in time order, so what these counters called so far was called before.
-        return sum(calls[n] for n in callers.get(g[0], ()))
+    # People ahead of a group's head: the real tickets its callers have called so far (calls
+    # happen in time order, so those were called before it). Groups share few distinct sets of
+    # callers; each set keeps its own running count, so a step costs a lookup, not a sum.
+    set_of: dict[tuple[int, ...], int] = {}
+    sets_of_counter: dict[int, list[int]] = {c.number: [] for c in counters}
+    for key, g in groups.items():
+        who = tuple(callers.get(key, ()))
+        if who not in set_of:
+            set_of[who] = len(set_of)
+            for n in who:
+                sets_of_counter[n].append(set_of[who])
+        g.append(set_of[who])  # g[3]
+    called = [0] * len(set_of)
 
     while free:
         at, number = heapq.heappop(free)
@@ -365,13 +385,16 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
         g[2] += 1
         if choice.id in virtual:
             new_ticket[virtual[choice.id]] = at - now
-            new_ahead[virtual[choice.id]] = ahead_of(g)
+            new_ahead[virtual[choice.id]] = called[g[3]]
             heapq.heappush(free, (at, number))  # a "what if" ticket takes no counter time
             continue
         wait[choice.id] = at - now
-        ahead[choice.id] = ahead_of(g)
-        calls[number] += 1
-        heapq.heappush(free, (at + times.get(best[3], default_s) * _cases(choice, best[3]), number))
+        ahead[choice.id] = called[g[3]]
+        for i in sets_of_counter[number]:
+            called[i] += 1
+        sid = best[3]
+        # _cases inline: this loop runs once per waiting ticket
+        heapq.heappush(free, (at + times.get(sid, default_s) * (choice.pending.count(sid) or 1), number))
     return Estimate(wait_s=wait, ahead=ahead, new_ticket_s=new_ticket, new_ticket_ahead=new_ahead,
                     at=now, rate=rate, assumed_counter=assumed_counter)
 
@@ -379,13 +402,14 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
 def queued_before(state: State, t: Ticket) -> int:
     """Tickets queued before this one in its own queue (its counter's, or its service's)."""
     index = queue_index(state)
+    seq = t.queue_seq
     if t.target_counter is not None:
-        before: Any = index.targeted.get(t.target_counter, ())
-    elif t.pending and t.pending[0] in index.services:
-        before = index.services[t.pending[0]].members
-    else:
-        return 0
-    return sum(1 for tid in before if state.tickets[tid].queue_seq < t.queue_seq)
+        before = index.targeted.get(t.target_counter, ())
+        return sum(1 for tid in before if state.tickets[tid].queue_seq < seq)
+    if t.pending and t.pending[0] in index.services:
+        # A service's queue files each ticket under (queued_at, queue_seq): no ticket lookups.
+        return sum(1 for order in index.services[t.pending[0]].members.values() if order[1] < seq)
+    return 0
 
 
 def _cases(t: Ticket, sid: str) -> int:

@@ -60,18 +60,32 @@ class EngineEvent:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.TYPE, "at": self.at}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name != "at" and not (value is None and f.metadata.get(_OMIT_IF_NONE)):
-                out[f.name] = value
+        for name, omit_if_none in _layout(type(self))[0]:
+            value = getattr(self, name)
+            if not (value is None and omit_if_none):
+                out[name] = value
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EngineEvent:
         """The event of a stored dict, of the class its ``type`` names."""
         kind = REGISTRY[data["type"]]
-        names = {f.name for f in fields(kind)}
+        names = _layout(kind)[1]
         return kind(**{k: v for k, v in data.items() if k in names})
+
+
+_LAYOUTS: dict[type, tuple[tuple[tuple[str, bool], ...], frozenset[str]]] = {}
+"""Event class → (its fields but ``at``, with omit-if-None; every field name): read once per class,
+as every event of every request is converted both ways."""
+
+
+def _layout(kind: type[EngineEvent]) -> tuple[tuple[tuple[str, bool], ...], frozenset[str]]:
+    layout = _LAYOUTS.get(kind)
+    if layout is None:
+        fs = fields(kind)
+        layout = _LAYOUTS[kind] = (tuple((f.name, bool(f.metadata.get(_OMIT_IF_NONE))) for f in fs
+                                         if f.name != "at"), frozenset(f.name for f in fs))
+    return layout
 
 
 def from_dict(data: dict[str, Any]) -> EngineEvent:

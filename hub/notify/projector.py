@@ -58,6 +58,30 @@ HANDLED = frozenset({"appointment.booked", "appointment.moved", "appointment.can
                      "ticket.issued", "ticket.passed_over", "ticket.finished"})
 
 
+def may_queue(conn: sqlite3.Connection, events: list[dict[str, Any]]) -> bool:
+    """Whether :meth:`NotifyProjector.project` could queue anything for these events.
+
+    It runs inside every commit; most batches are tickets nobody follows. A
+    ticket event matters only when some ticket is followed (the called, passed
+    over, finished and "almost your turn" messages all need a follow row), or
+    when it issues a remote ticket (which starts a follow); an appointment
+    event always may.
+    """
+    followed: bool | None = None
+    for e in events:
+        kind = e["type"]
+        if kind.startswith("ticket."):
+            if kind == "ticket.issued" and e["ticket"].get("channel") == "remote":
+                return True
+            if followed is None:
+                followed = conn.execute("SELECT 1 FROM notify_follow LIMIT 1").fetchone() is not None
+            if followed:
+                return True
+        elif kind in HANDLED:
+            return True
+    return False
+
+
 class NotifyProjector:
     def __init__(self, hub: Any, clock: Any = time.time) -> None:
         self.hub = hub
@@ -68,6 +92,8 @@ class NotifyProjector:
 
     def __call__(self, db: Any, events: list[dict[str, Any]]) -> None:
         conn: sqlite3.Connection = db.conn
+        if not may_queue(conn, events):
+            return  # the usual batch: no savepoint, no settings read, one indexed read at most
         conn.execute("SAVEPOINT notify")
         try:
             queued = self.project(conn, events)

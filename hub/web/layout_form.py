@@ -17,7 +17,6 @@ from typing import Any
 import tomli_w
 
 from sorra.ticket.data import TicketLine, sample_ticket
-from sorra.ticket.image import ticket_png
 from sorra.ticket.template import CONDITIONS, TemplateError, parse_template
 
 MAX_BLOCKS = 60
@@ -107,6 +106,9 @@ def sample(lang: str, office: str, services: list[tuple[str, str]], base_url: st
 
 def preview_png(text: str, ticket: Any) -> bytes:
     """The ticket as the kiosk prints ``text``; TemplateError when the layout is not usable."""
+    # Pillow and qrcode are ~4.5 MB of the hub's RSS: loaded by the first preview, not at start.
+    from sorra.ticket.image import ticket_png
+
     return ticket_png(parse_template(text, "layout"), ticket)
 
 
