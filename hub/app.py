@@ -382,7 +382,7 @@ class Hub:
             return
         for n, c in sorted(engine.state.counters.items()):
             if c.clerk:
-                self.bus._publish_state(f"counters/{n}", self.presenter.counter(c))
+                self.bus.publish_counter(n, self.presenter.counter(c))
 
     def _publish_alert(self, payload: dict[str, Any]) -> None:
         if self.bus is not None:

@@ -409,6 +409,11 @@ class BusService:
     def publish_device_config(self, device: str, payload: dict[str, Any]) -> None:
         self._publish_state(f"config/{device}", payload)
 
+    def publish_counter(self, number: int, payload: dict[str, Any]) -> None:
+        """Retained ``state/counters/{n}`` outside a commit (a no-show's return window closed); skipped
+        when unchanged."""
+        self._publish_state(f"counters/{number}", payload)
+
     def _notify(self, suffix: str, payload: dict[str, Any]) -> None:
         for listener in list(self.listeners):
             try:
