@@ -114,14 +114,14 @@ def simulate(seed: int) -> dict[str, float]:
 def coalesced(seed: int, exact_waiting: int) -> dict[str, float]:
     """The same day with the estimate simulated only every ``waiting / exact_waiting`` changes
     (as the hub does for queues longer than EXACT_WAITING): what coalescing costs in accuracy."""
-    from hub.engine import engine as engine_module
+    from hub.engine import waits as waits_module
 
-    saved = engine_module.EXACT_WAITING
-    engine_module.EXACT_WAITING = exact_waiting
+    saved = waits_module.EXACT_WAITING
+    waits_module.EXACT_WAITING = exact_waiting
     try:
         return simulate(seed)
     finally:
-        engine_module.EXACT_WAITING = saved
+        waits_module.EXACT_WAITING = saved
 
 
 def main(quick: bool = False) -> dict:

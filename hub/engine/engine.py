@@ -23,7 +23,7 @@ from hub.engine import hours, routing
 from hub.engine.backlog import Backlog
 from hub.engine.configuration import OfficeSetup
 from hub.engine.errors import EngineError, bad_args, conflict, not_found
-from hub.engine.estimate import Estimate, ServiceTimes, queued_before, simulate
+from hub.engine.estimate import Estimate
 from hub.engine.model import (
     C_CALLED,
     C_CLOSED,
@@ -51,12 +51,9 @@ from hub.engine.queueindex import QueueIndex, queue_index
 from hub.engine.reducer import Event, apply
 from hub.engine.remote import RemoteDesk
 from hub.engine.survey import Survey
+from hub.engine.waits import Waits
 
 Clock = Callable[[], float]
-EXACT_WAITING = 50
-"""Up to this many waiting, the estimate is simulated again after every change."""
-ESTIMATE_STEP_S = 5
-_QUEUEING = (ev.TicketIssued, ev.TicketReturned, ev.TicketTransferred, ev.TicketFinished, ev.TicketCheckedIn)
 PREFIX_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # Ticket numbers: the prefix letter and at least three digits (A001 … A999),
 # then as many digits as needed (A1000 … A9999, A10000 …). A number is never
@@ -81,18 +78,16 @@ class Engine:
         self.setup = OfficeSetup(self)
         self.remote = RemoteDesk(self)  # remote tickets: joining from the public pages, check-in
         self.backlog = Backlog(self)
-        self.survey = Survey(self)  # the NPS survey's answers (feedback.nps)
         """Background work recorded to be done later (``record``, ``take``, ``waiting_for``)."""
+        self.survey = Survey(self)  # the NPS survey's answers (feedback.nps)
+        self.waits = Waits(self)
+        """The wait estimate and people ahead, simulated again only when the queue changed."""
         self.state = state or State()
         self._events: list[Event] = []
         self._now = 0.0
         self._high_water: float | None = None
         """Latest time the engine has acted at (see :meth:`_begin`)."""
         self.version = 0
-        self._estimate: tuple[int, int, State, Estimate] | None = None
-        self._queued_since: list[tuple[int, str]] = []
-        """(queue_seq, service) of queue entries since the last simulation (see wait_for)."""
-        self._service_times = ServiceTimes()
 
     # ---- office set-up (hub.engine.configuration.OfficeSetup) ------------------
 
@@ -138,12 +133,7 @@ class Engine:
         typed = replace(typed, at=self._now)
         event = typed.to_dict()
         apply(self.state, event)
-        self._service_times.observe(self.state, event)
-        if self._estimate is not None and isinstance(typed, _QUEUEING) and len(self._queued_since) < 10_000:
-            tid = typed.ticket["id"] if isinstance(typed, ev.TicketIssued) else typed.ticket
-            t = self.state.tickets.get(tid)
-            if t is not None and t.state == WAITING and t.pending:
-                self._queued_since.append((t.queue_seq, t.pending[0]))
+        self.waits.observe(typed, event)
         self._events.append(event)
         self.version += 1
         return typed
@@ -178,7 +168,7 @@ class Engine:
         """Apply stored events (rebuilding state); emits nothing."""
         for e in events:
             apply(self.state, e)
-        self._service_times.rebuild(self.state)
+        self.waits.rebuild()
         self.version += 1
 
     @property
@@ -565,63 +555,16 @@ class Engine:
     # ---- queries ------------------------------------------------------------
 
     def estimate(self) -> Estimate:
-        """Simulated waits, recomputed when the queue changed — coalesced when the queue is long.
-
-        A simulation costs O(waiting); running it after every change would make
-        every request pay for the whole queue. Up to :data:`EXACT_WAITING`
-        waiting it runs after every change; beyond that, once every
-        ``waiting / EXACT_WAITING`` changes, so its cost per change stays that
-        of a queue of :data:`EXACT_WAITING`. It also runs when the clock
-        enters a new 5-second step (waits age with time). Between runs,
-        :meth:`wait_for` answers for tickets queued since from the last run.
-        """
-        now = self.time()
-        bucket = int(now // ESTIMATE_STEP_S)
-        cached = self._estimate
-        if cached is not None:
-            version, step, state, est = cached
-            changes = self.version - version
-            if state is self.state and step == bucket and (
-                changes == 0 or changes * EXACT_WAITING < queue_index(self.state).waiting_count
-            ):
-                return est
-        times = self._service_times.times(self.state)
-        est = simulate(self.state, now, self.boosts(), times)
-        self._estimate = (self.version, bucket, self.state, est)
-        self._queued_since = []
-        return est
+        """Simulated waits (see :meth:`Waits.estimate`)."""
+        return self.waits.estimate()
 
     def wait_for(self, t: Ticket) -> tuple[float, int] | None:
-        """(expected seconds until called, tickets called before it) for a waiting ticket.
-
-        None when no open counter serves it. A ticket queued after the last
-        simulation (see :meth:`estimate`) gets the last simulated figure for a
-        new ticket of its service, plus what those queued for that service
-        since then take at the speed of the counters serving it.
-        """
-        est = self.estimate()
-        if t.state == NOT_ARRIVED:
-            return self.remote.figure(t, est)
-        if t.id in est.wait_s:
-            return est.wait_s[t.id], est.ahead[t.id]
-        sid = t.pending[0] if t.pending else ""
-        if t.target_counter is not None or sid not in est.new_ticket_s:
-            return None
-        before = sum(1 for seq, s in self._queued_since if s == sid and seq < t.queue_seq)
-        rate = est.rate.get(sid) or 0.0
-        extra = before / rate if rate > 0 else 0.0
-        wait = max(0.0, est.new_ticket_s[sid] - (self.time() - est.at)) + extra
-        return wait, est.new_ticket_ahead.get(sid, 0) + before
+        """(expected seconds until called, tickets called before it), or None (see :meth:`Waits.wait_for`)."""
+        return self.waits.wait_for(t)
 
     def ahead_of(self, t: Ticket) -> int:
-        """People ahead: the one figure every view shows (:attr:`Estimate.ahead`); without an open
-        counter serving it, those queued before it; 0 unless it is waiting."""
-        if t.state != WAITING:
-            return 0
-        figure = self.wait_for(t)
-        if figure is None or self.estimate().assumed_counter:
-            return queued_before(self.state, t)
-        return figure[1]
+        """People ahead: the one figure every view shows (see :meth:`Waits.ahead_of`)."""
+        return self.waits.ahead_of(t)
 
     def waiting(self) -> list[Ticket]:
         return queue_index(self.state).waiting()

@@ -100,7 +100,7 @@ def test_a_family_is_one_ticket_with_a_case_per_passport_and_waits_account_for_i
     assert family.people == 3 and family.pending == ["A", "A", "A", "B"]
     after_family = e.wait_for(single)
     assert after_family is not None
-    mean_a = e._service_times.times(e.state)["A"]
+    mean_a = e.waits.service_times.times(e.state)["A"]
     # the single customer waits behind three cases of A and one of B at the only open counter
     assert after_family[0] >= 3 * mean_a
     e.call_next(1)

@@ -4,8 +4,8 @@ index, and an estimate that is not re-simulated over a long queue after every ch
 from __future__ import annotations
 
 from hub.engine import State, apply
-from hub.engine import engine as engine_module
 from hub.engine import estimate as estimate_module
+from hub.engine import waits as waits_module
 from hub.engine.model import DONE, FrozenTicket, Ticket, TicketBook, freeze, thaw
 from hub.engine.queueindex import queue_index
 from tests.engine.helpers import Clock, office, quick_next
@@ -83,7 +83,7 @@ def test_a_long_queue_is_simulated_once_per_several_changes(monkeypatch) -> None
     clock = Clock()
     e = office(clock)
     e.resume(1)
-    monkeypatch.setattr(engine_module, "EXACT_WAITING", 10)
+    monkeypatch.setattr(waits_module, "EXACT_WAITING", 10)
     runs = []
     real = estimate_module.simulate
 
@@ -91,7 +91,7 @@ def test_a_long_queue_is_simulated_once_per_several_changes(monkeypatch) -> None
         runs.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine_module, "simulate", counting)
+    monkeypatch.setattr(waits_module, "simulate", counting)
     for _ in range(100):
         e.issue_ticket(["A"])
     e.estimate()
@@ -106,7 +106,7 @@ def test_a_long_queue_is_simulated_once_per_several_changes(monkeypatch) -> None
     aheads = [a for _, a in figures]
     assert all(w > 0 for w in waits)
     assert aheads == sorted(aheads) and aheads[-1] >= 100
-    exact = real(e.state, clock(), {}, e._service_times.times(e.state))
+    exact = real(e.state, clock(), {}, e.waits.service_times.times(e.state))
     assert abs(waits[-1] - exact.wait_s[t.id]) <= 0.1 * exact.wait_s[t.id]
 
 
