@@ -7,14 +7,14 @@ Touches go to the controller as ``phone_key``, ``phone_backspace``,
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
+from PyQt6.QtWidgets import QGridLayout, QVBoxLayout
 
 from kiosk.following import pretty_phone
 from kiosk.model import Problem, ViewState
 from kiosk.views.screens import Act, ScreenWidget
 from kiosk.views.texts import Texts
 from kiosk.views.theme import Metrics
-from kiosk.views.widgets import Banner, button, label
+from kiosk.views.widgets import Banner, button, keypad_layout, label
 
 CENTER = Qt.AlignmentFlag.AlignCenter
 PHONE_KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "0")
@@ -68,25 +68,7 @@ class FollowScreen(ScreenWidget):
         for w in (self.title, self.hint, self.phone, self.banner, self.privacy):
             info.addWidget(w)
         info.addStretch(1)
-        bar = QHBoxLayout()
-        bar.addWidget(self.back)
-        bar.addWidget(self.submit, 1)
-        pad = QHBoxLayout()
-        pad.addStretch(1)
-        pad.addLayout(keys)
-        pad.addStretch(1)
-        if m.portrait:
-            self.box.addLayout(info)
-            self.box.addLayout(pad)
-            self.box.addStretch(1)
-            self.box.addLayout(bar)
-        else:
-            info.addLayout(bar)
-            body = QHBoxLayout()
-            body.setSpacing(m.gap * 2)
-            body.addLayout(info, 1)
-            body.addLayout(pad)
-            self.box.addLayout(body, 1)
+        keypad_layout(self.box, m, info, keys, self.back, self.submit)
 
     def render(self, s: ViewState, tx: Texts) -> None:
         f = s.follow

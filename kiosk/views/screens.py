@@ -23,7 +23,7 @@ from kiosk.views.pager import CardPager
 from kiosk.views.people import PeopleRow
 from kiosk.views.texts import Texts
 from kiosk.views.theme import Metrics
-from kiosk.views.widgets import Banner, QrView, Tile, WrapButton, button, label
+from kiosk.views.widgets import Banner, QrView, Tile, WrapButton, button, keypad_layout, label
 
 Act = Callable[..., None]
 CENTER = Qt.AlignmentFlag.AlignCenter
@@ -305,25 +305,7 @@ class CheckInScreen(ScreenWidget):
         side.addWidget(self.code)
         side.addWidget(self.banner)
         side.addStretch(1)
-        bar = QHBoxLayout()
-        bar.addWidget(self.back)
-        bar.addWidget(self.submit, 1)
-        if m.portrait:
-            self.box.addLayout(side)
-            wrap = QHBoxLayout()
-            wrap.addStretch(1)
-            wrap.addLayout(keys)
-            wrap.addStretch(1)
-            self.box.addLayout(wrap)
-            self.box.addStretch(1)
-            self.box.addLayout(bar)
-        else:
-            side.addLayout(bar)
-            body = QHBoxLayout()
-            body.setSpacing(m.gap * 2)
-            body.addLayout(side, 1)
-            body.addLayout(keys)
-            self.box.addLayout(body, 1)
+        keypad_layout(self.box, m, side, keys, self.back, self.submit)
 
     def render(self, s: ViewState, tx: Texts) -> None:
         self.title.setText(tx("Check in"))

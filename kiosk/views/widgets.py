@@ -11,6 +11,7 @@ from PyQt6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -198,6 +199,34 @@ def row(*widgets: QWidget, spacing: int = 12, stretch_first: bool = False) -> QH
     for i, w in enumerate(widgets):
         box.addWidget(w, 1 if (stretch_first and i == 0) else 0)
     return box
+
+
+def keypad_layout(box: QVBoxLayout, m: theme.Metrics, side: QVBoxLayout, keys: QLayout,
+                  back: QPushButton, submit: QPushButton) -> None:
+    """A screen for typing on a keypad: the texts (``side``), the keys, and Back + the wide submit button.
+
+    Portrait: texts, the keys centred below, the buttons at the bottom.
+    Landscape: texts with the buttons under them on the left, the keys on the right.
+    """
+    bar = QHBoxLayout()
+    bar.addWidget(back)
+    bar.addWidget(submit, 1)
+    if m.portrait:
+        box.addLayout(side)
+        centred = QHBoxLayout()
+        centred.addStretch(1)
+        centred.addLayout(keys)
+        centred.addStretch(1)
+        box.addLayout(centred)
+        box.addStretch(1)
+        box.addLayout(bar)
+    else:
+        side.addLayout(bar)
+        body = QHBoxLayout()
+        body.setSpacing(m.gap * 2)
+        body.addLayout(side, 1)
+        body.addLayout(keys)
+        box.addLayout(body, 1)
 
 
 class WrapButton(QPushButton):
