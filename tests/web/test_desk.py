@@ -3,29 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from tests.hub_fixture import TestHub
-from tests.web.conftest import Client, setup_office
-
-
-@pytest.fixture(scope="module")
-def web_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestHub]:
-    hub = TestHub(tmp_path_factory.mktemp("deskhub") / "hub", web=True).start()
-    setup_office(hub)
-    yield hub
-    hub.close_clients()
-    hub.stop()
-
-
-@pytest.fixture
-def client(web_hub: TestHub) -> Iterator[Client]:
-    c = Client(web_hub)
-    yield c
-    c.close()
+from tests.web.conftest import Client
 
 
 def _live_dashboard(client: Client) -> str:

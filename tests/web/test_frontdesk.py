@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-
 from tests.hub_fixture import TestHub
 from tests.protocol_check import validate_message
-from tests.web.conftest import Client, setup_office
-
-
-@pytest.fixture(scope="module")
-def web_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestHub]:
-    hub = TestHub(tmp_path_factory.mktemp("frontdesk") / "hub", web=True).start()
-    setup_office(hub)
-    yield hub
-    hub.close_clients()
-    hub.stop()
-
-
-@pytest.fixture
-def client(web_hub: TestHub) -> Iterator[Client]:
-    c = Client(web_hub)
-    yield c
-    c.close()
+from tests.web.conftest import Client
 
 
 def _ticket(hub: TestHub, number: str) -> dict[str, Any]:
