@@ -45,6 +45,7 @@ def main() -> dict:
         data = Path(tmp) / "hub"
         _cli(data, "service", "add", "A", "--name", "Okmányügyek", "--prefix", "A")
         _cli(data, "service", "add", "B", "--name", "Adóügyek", "--prefix", "B")
+        _cli(data, "settings", "--set", "call_guard_s=0")  # Next back to back: no double-tap guard
         creds = {"kiosk-1": json.loads(_cli(data, "device", "add", "kiosk-1", "--role", "kiosk"))}
         for n in range(1, COUNTERS + 1):
             creds[f"counter-{n}"] = json.loads(_cli(data, "device", "add", f"counter-{n}", "--role", "counter",
