@@ -69,8 +69,15 @@ class Sender:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(30)
+        if self._thread is None:
+            self._close()
+            return
+        self._thread.join(30)
+        if self._thread.is_alive():
+            # A delivery still waits on its server or modem: the thread closes what it uses when it ends.
+            log.warning("the notification sender is still delivering a message; it stops after it")
+
+    def _close(self) -> None:
         for ch in self._channels.values():
             ch.close()
         self.conn.close()
@@ -87,18 +94,23 @@ class Sender:
     # ---- the loop ---------------------------------------------------------------
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("notification pass failed")
-            with self.passed:
-                self.passes += 1
-                self.passed.notify_all()
-            nxt = outbox.next_due(self.conn)
-            wait = self.poll_s if nxt is None else min(self.poll_s, max(0.0, nxt - self.clock()))
-            self._wake.wait(wait)
+        try:
+            while not self._stop.is_set():
+                self._wake.clear()
+                try:
+                    self.run_once()
+                except Exception:
+                    log.exception("notification pass failed")
+                with self.passed:
+                    self.passes += 1
+                    self.passed.notify_all()
+                if self._stop.is_set():
+                    break
+                nxt = outbox.next_due(self.conn)
+                wait = self.poll_s if nxt is None else min(self.poll_s, max(0.0, nxt - self.clock()))
+                self._wake.wait(wait)
+        finally:
+            self._close()  # the connection and channels belong to this thread while it runs
 
     def run_once(self) -> int:
         """One pass: settings, housekeeping, every due message once. Returns how many were sent."""
