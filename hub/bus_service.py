@@ -42,6 +42,11 @@ log = logging.getLogger(__name__)
 
 RECENT_CALLS = 10
 SESSION_EXPIRY_S = 7 * 24 * 3600
+ROOM_STATE_EVERY_S = 0.05
+"""How often at most the room-wide snapshots (services, queue, the waiting counts on every counter)
+are read and sent. The first change after a quiet spell goes at once; a burst of requests is folded
+into one snapshot per interval instead of one per commit. Replies, calls and the acting counter's own
+state always go at once."""
 
 StateListener = Callable[[str, dict[str, Any]], None]
 
@@ -130,7 +135,11 @@ class BusService:
         self.listeners: list[StateListener] = []
         """Called with (topic suffix, payload) for every state and event published (web live view)."""
         self.presence: dict[str, dict[str, Any]] = {}
-        self._published: dict[str, str] = {}
+        self._published: dict[str, dict[str, Any]] = {}
+        self._room_topics: set[ev.Topic] = set()
+        self._room_counters: set[int] = set()
+        self._room_at = float("-inf")
+        self._room_due = False
         self._playlist: dict[str, Any] | None = None
         self._outbox = Outbox()
         self._recent_calls: deque[dict[str, Any]] = deque(maxlen=RECENT_CALLS)
@@ -274,10 +283,13 @@ class BusService:
 
         The state is *read* here, on the engine thread, so it is consistent with
         the commit; encoding and sending happen on the outbox thread, so the
-        engine goes back to the next batch at once.
+        engine goes back to the next batch at once. Everything goes out in the
+        order it was read, so a device never gets a snapshot older than a reply
+        it already has.
         """
         replies = [(d.job.meta, d.reply) for d in done if isinstance(d.job.meta, _Delivery)]
         messages = self._changed_messages(events) if events else []
+        messages += self._room_state_if_due()
 
         def send() -> None:
             for delivery, reply in replies:
@@ -305,7 +317,11 @@ class BusService:
         self._client.publish(delivery.reply_topic, json.dumps(reply), qos=1, properties=props)
 
     def _changed_messages(self, events: list[Event]) -> list[_Message]:
-        """What the events change, read from the engine now (engine thread)."""
+        """Calls, the recent calls and the acting counters' state, read now (engine thread).
+
+        What the whole room reads (services, queue, other counters' waiting
+        counts) is only marked here; :meth:`_room_state_if_due` reads it.
+        """
         engine = self.presenter.engine
         out: list[_Message] = []
         counters: set[int] = set()
@@ -321,18 +337,51 @@ class BusService:
                     out.append(_Message(self.topics.event(EventName.CALL), call, retain=False))
             topics |= typed.TOPICS
             counters |= typed.desks()
-        if ev.SERVICES in topics:
-            out.append(self._state(State.SERVICES, self.presenter.services()))
-        if ev.QUEUE in topics:
-            out.append(self._state(State.QUEUE, self.presenter.queue()))
-            # Waiting counts on every counter's screen follow the queue.
-            counters.update(engine.state.counters)
         for n in sorted(counters):
             c = engine.state.counters.get(n)
             if c is not None:
                 out.append(self._state(f"counters/{n}", self.presenter.counter(c)))
         if ev.CALLS in topics:
             out.append(self._state(State.CALLS, self.presenter.calls(self._recent_calls, time.time())))
+        self._room_topics |= topics & {ev.SERVICES, ev.QUEUE}
+        if ev.QUEUE in topics:
+            # Waiting counts on every counter's screen follow the queue.
+            self._room_counters.update(engine.state.counters)
+        return out
+
+    def _room_state_if_due(self) -> list[_Message]:
+        """The room-wide snapshots now, or a read scheduled for when the interval is over."""
+        if not self._room_topics and not self._room_counters:
+            return []
+        wait = self._room_at + ROOM_STATE_EVERY_S - time.monotonic()
+        if wait <= 0 or not self.worker.running:
+            return self._room_state()
+        if not self._room_due:
+            self._room_due = True
+            self.worker.later(wait, self._send_room_state)
+        return []
+
+    def _send_room_state(self) -> None:
+        """Deferred read on the engine thread, sent after everything queued before it."""
+        self._room_due = False
+        messages = self._room_state()
+        if messages:
+            self._outbox.put(lambda: self._send_all(messages))
+
+    def _room_state(self) -> list[_Message]:
+        engine = self.presenter.engine
+        topics, counters = self._room_topics, self._room_counters
+        self._room_topics, self._room_counters = set(), set()
+        self._room_at = time.monotonic()
+        out: list[_Message] = []
+        if ev.SERVICES in topics:
+            out.append(self._state(State.SERVICES, self.presenter.services()))
+        if ev.QUEUE in topics:
+            out.append(self._state(State.QUEUE, self.presenter.queue()))
+        for n in sorted(counters):
+            c = engine.state.counters.get(n)
+            if c is not None:
+                out.append(self._state(f"counters/{n}", self.presenter.counter(c)))
         return out
 
     def _state(self, name: str, payload: dict[str, Any]) -> _Message:
@@ -379,12 +428,12 @@ class BusService:
         self._outbox.put(lambda: self._publish_state_now(message.topic, message.payload))
 
     def _publish_state_now(self, topic: str, payload: dict[str, Any]) -> None:
-        # Skip a republish that only moved the clock.
-        fingerprint = json.dumps({k: v for k, v in payload.items() if k != "at"}, sort_keys=True, default=str)
+        # Skip a republish that only moved the clock (compared as values: cheaper than encoding twice).
+        content = {k: v for k, v in payload.items() if k != "at"}
         with self._lock:
-            if self._published.get(topic) == fingerprint:
+            if self._published.get(topic) == content:
                 return
-            self._published[topic] = fingerprint
+            self._published[topic] = content
         self._publish_now(topic, payload, retain=True)
 
     def _publish_now(self, topic: str, payload: dict[str, Any], *, retain: bool) -> None:

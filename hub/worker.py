@@ -24,10 +24,13 @@ name, so no device can ask for one.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -101,6 +104,8 @@ class EngineWorker:
         self._queue: queue.Queue[Work | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
+        self._later: list[tuple[float, int, Callable[[], None]]] = []
+        self._later_seq = itertools.count()
         self.storage_error: str | None = None
         self.hub: Any = None
         """The hub object, handed to admin ops that manage device accounts."""
@@ -137,14 +142,32 @@ class EngineWorker:
         """Read engine state consistently from another thread (never mutate through this)."""
         return self.submit(ReadJob(fn)).result(timeout)
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def later(self, delay_s: float, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the engine thread once ``delay_s`` has passed, between batches.
+
+        Only from the engine thread itself (a commit callback): the list is not locked.
+        """
+        heapq.heappush(self._later, (time.monotonic() + delay_s, next(self._later_seq), fn))
+
     # ---- the loop --------------------------------------------------------------
 
     def _run(self) -> None:
+        next_tick = time.monotonic() + self.tick_s
         while not self._stopped.is_set():
+            timeout = next_tick - time.monotonic()
+            if self._later:
+                timeout = min(timeout, self._later[0][0] - time.monotonic())
             try:
-                first = self._queue.get(timeout=self.tick_s)
+                first = self._queue.get(timeout=max(0.0, timeout))
             except queue.Empty:
-                self._tick()
+                self._run_due()
+                if time.monotonic() >= next_tick:
+                    self._tick()
+                    next_tick = time.monotonic() + self.tick_s
                 continue
             if first is None:
                 break
@@ -159,6 +182,17 @@ class EngineWorker:
                     break
                 batch.append(nxt)
             self._process_isolated(batch)
+            self._run_due()
+            next_tick = time.monotonic() + self.tick_s  # the tick is for quiet times
+
+    def _run_due(self) -> None:
+        now = time.monotonic()
+        while self._later and self._later[0][0] <= now:
+            fn = heapq.heappop(self._later)[2]
+            try:
+                fn()
+            except Exception:  # a deferred publish must not take the worker down
+                log.exception("deferred work on the engine thread failed")
 
     def _tick(self) -> None:
         try:

@@ -43,6 +43,8 @@ def print_ticket(app: KioskApp, pump: Pump) -> str:
     """A citizen takes a ticket; the printed job's text."""
     ctl = app.controller
     pump.until(lambda: ctl.state.screen is Screen.START, "start screen")
+    # Room-wide state comes at most every ROOM_STATE_EVERY_S: wait for the service to be on offer.
+    pump.until(lambda: any(s.id == "A" and s.open for s in ctl.state.services), "service A on offer")
     ctl.get_ticket()
     ctl.choose_service("A")
     ctl.confirm()

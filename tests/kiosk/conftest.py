@@ -98,6 +98,13 @@ class Rig:
     def wait_screen(self, screen: Screen, timeout: float = 10.0) -> None:
         self.pump.until(lambda: self.ctl.state.screen is screen, f"screen {screen}", timeout)
 
+    def wait_catalogue(self, ids: set[str] | None = None) -> None:
+        """Until the kiosk offers these services (default: the test catalogue). The hub sends the
+        room-wide state at most every ``ROOM_STATE_EVERY_S``, so set-up right before may still be on its way."""
+        wanted = ids if ids is not None else {svc["id"] for svc in SERVICES}
+        self.pump.until(lambda: wanted <= {s.id for s in self.ctl._catalogue.items(self.ctl.state.lang) if s.open},
+                        "the catalogue")
+
     def tick_until(self, predicate: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
         def check() -> bool:
             self.ctl.tick()
@@ -147,6 +154,7 @@ def rig(hub):
     add_services(hub)
     r = make_rig(hub)
     r.wait_screen(Screen.START)
+    r.wait_catalogue()
     yield r
     r.close()
 

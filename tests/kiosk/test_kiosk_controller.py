@@ -129,6 +129,7 @@ def test_retry_after_no_reply_uses_the_same_request_and_issues_once(hub):
     observer = Observer(hub, rig.device_id)
     try:
         rig.wait_screen(Screen.START)
+        rig.wait_catalogue()
         choose(rig, "passport")
         hub.hub.bus.stop()  # the hub's process is away; the broker still takes the request
         rig.ctl.confirm()
@@ -259,6 +260,7 @@ def test_request_made_while_the_hub_goes_away_is_finished_when_it_returns(hub):
     rig = make_rig(hub)
     try:
         rig.wait_screen(Screen.START)
+        rig.wait_catalogue()
         choose(rig, "tax")
         hub.hub.bus.stop()
         rig.ctl.confirm()  # sent to the broker; the hub is not there
