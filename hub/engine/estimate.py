@@ -161,8 +161,13 @@ class ServiceTimes:
     def __init__(self) -> None:
         self._recent: dict[str, deque[tuple[float, float]]] = {}
         self._state: State | None = None
+        self._version = 0
+        self._cached: tuple[Any, Times] | None = None
+        """The last :meth:`times`, and what it was computed from: it is read at every simulation, but
+        changes only when a ticket finishes or a service's configured time does."""
 
     def rebuild(self, state: State) -> None:
+        self._version += 1
         self._recent = {}
         done = [t for t in state.tickets.values() if _measurable(t)]
         for t in sorted(done, key=lambda t: t.finished_at or 0.0):
@@ -181,6 +186,7 @@ class ServiceTimes:
 
     def _add(self, t: Ticket) -> None:
         assert t.finished_at is not None and t.called_at is not None
+        self._version += 1
         sid = t.services[-1]
         self._recent.setdefault(sid, deque(maxlen=RECENT)).append(
             (t.finished_at, (t.finished_at - t.called_at) / (t.services.count(sid) or 1)))  # per case
@@ -195,6 +201,14 @@ class ServiceTimes:
         """
         if self._state is not state:
             self.rebuild(state)
+        basis = (self._version, tuple((sid, svc.mean_service_s) for sid, svc in state.services.items()))
+        if self._cached is not None and self._cached[0] == basis:
+            return self._cached[1]
+        out = self._compute(state)
+        self._cached = (basis, out)
+        return out
+
+    def _compute(self, state: State) -> Times:
         out = Times()
         for sid, svc in state.services.items():
             samples = [d for _, d in self._recent.get(sid, ())]
@@ -260,7 +274,7 @@ def simulate(state: State, now: float, boosts: dict[str, int] | None = None,
     keys as :func:`hub.engine.routing.pick`.
     """
     times = times if times is not None else service_times(state)
-    default_s = statistics.mean(times.values()) if times else 300.0
+    default_s = math.fsum(times.values()) / len(times) if times else 300.0
     spread: dict[str, float] = getattr(times, "spread", {})
     boosts = boosts or {}
     lead = state.settings.appointment_lead_s

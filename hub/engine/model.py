@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import marshal
 import zlib
 from collections.abc import Iterator, Mapping, MutableMapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -38,8 +39,12 @@ class Row:
     __slots__ = ()  # lets a subclass use slots (Ticket: a busy day holds tens of thousands)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = asdict(self)  # type: ignore[call-overload]
-        return out
+        # What dataclasses.asdict gives (field order, containers copied), without its generic recursion:
+        # a counter's row is written at every call.
+        names = _FIELD_ORDER.get(type(self))
+        if names is None:
+            names = _FIELD_ORDER[type(self)] = tuple(f.name for f in fields(self))  # type: ignore[arg-type]
+        return {n: _plain(getattr(self, n)) for n in names}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -50,6 +55,20 @@ class Row:
 
 
 _FIELD_NAMES: dict[type, frozenset[str]] = {}
+_FIELD_ORDER: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(v: Any) -> Any:
+    """A copy of a field's value as :func:`dataclasses.asdict` makes it."""
+    if v is None or isinstance(v, (str, int, float)):
+        return v
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, tuple):
+        return tuple(_plain(x) for x in v)
+    return asdict(v) if is_dataclass(v) and not isinstance(v, type) else copy.deepcopy(v)
 
 
 @dataclass

@@ -92,8 +92,12 @@ class ReplyRow:
     reply: dict[str, Any]
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+"""Built once: ``json.dumps`` with options builds an encoder per call, ten times a request."""
+
+
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(obj)
 
 
 def touched(event: Event) -> set[tuple[str, str]]:
@@ -125,6 +129,9 @@ class Store:
         self.db = open_db(self.path)
         self.projectors: list[Projector] = []
         """Extra writers run inside every commit (statistics tables, …)."""
+        self._meta_written: dict[str, str] = {}
+        """The engine's counters (``meta``) as last committed, so an unchanged one is not rewritten."""
+        self._meta_pending: dict[str, str] = {}
 
     @_locked
     def close(self) -> None:
@@ -177,8 +184,10 @@ class Store:
     @_locked
     def commit(self, state: State, events: list[Event], replies: Iterable[ReplyRow] = ()) -> None:
         """Write events, the rows they touched and the replies atomically."""
+        self._meta_pending = {}
         with self.db.atomic():
             self._write(state, events, replies)
+        self._meta_written.update(self._meta_pending)  # only once committed: a rollback rewrites them
 
     def _write(self, state: State, events: list[Event], replies: Iterable[ReplyRow]) -> None:
         conn = self.db.conn
@@ -253,10 +262,14 @@ class Store:
                     self._put_entity(kind, key, obj.to_dict())
         for key, value in (("day", s.day), ("numbering", s.numbering), ("queue_seq", s.queue_seq),
                            ("background_seq", s.background_seq), ("backlog_seq", s.backlog_seq)):
+            text = _dumps(value)
+            if self._meta_written.get(key) == text:
+                continue  # unchanged: no row (and no page) to write
             conn.execute(
                 "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                [key, _dumps(value)],
+                [key, text],
             )
+            self._meta_pending[key] = text
 
     def _close_day_rows(self, e: Event) -> None:
         # The day roll also drops yesterday's tickets from memory, so their
