@@ -36,22 +36,6 @@ class Presenter:
     def __init__(self, engine: Engine, public_url: str = "") -> None:
         self.engine = engine
         self.public_url = public_url.rstrip("/")
-        self._waiting: tuple[int, dict[str, list[Ticket]]] | None = None
-
-    def waiting_by_service(self) -> dict[str, list[Ticket]]:
-        """Service → its queue (oldest first), built once per engine change.
-
-        O(waiting): for lists (the web dashboard); the published state uses
-        the engine's index (counts, oldest) and never builds this.
-        """
-        version = self.engine.version
-        if self._waiting is None or self._waiting[0] != version:
-            index = self.engine.index
-            by_service = {sid: index.service_queue(sid) for sid in self.engine.state.services}
-            for sid in index.services:
-                by_service.setdefault(sid, index.service_queue(sid))
-            self._waiting = (version, by_service)
-        return self._waiting[1]
 
     def status_url(self, t: Ticket) -> str:
         return f"{self.public_url}/t/{t.token}" if self.public_url and t.token else ""

@@ -420,9 +420,8 @@ def queued_before(state: State, t: Ticket) -> int:
     if t.target_counter is not None:
         before = index.targeted.get(t.target_counter, ())
         return sum(1 for tid in before if state.tickets[tid].queue_seq < seq)
-    if t.pending and t.pending[0] in index.services:
-        # A service's queue files each ticket under (queued_at, queue_seq): no ticket lookups.
-        return sum(1 for order in index.services[t.pending[0]].members.values() if order[1] < seq)
+    if t.pending:
+        return index.queued_before(t.pending[0], seq)
     return 0
 
 

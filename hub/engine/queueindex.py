@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import heapq
 from array import array
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -99,6 +100,9 @@ class QueueIndex:
         self.groups: dict[GroupKey, Ordered] = {}
         self.services: dict[str, Ordered] = {}
         """Service id → untargeted waiting tickets whose first pending case it is, by queue time."""
+        self.service_seqs: dict[str, list[int]] = {}
+        """Service id → the ``queue_seq`` of each ticket in ``services``, ascending: how many were queued
+        before one is a binary search (people ahead while no counter is open), not a pass over the queue."""
         self.targeted: dict[int, set[str]] = {}
         self.parked: dict[int, set[str]] = {}
         self.no_shows: set[str] = set()
@@ -154,6 +158,7 @@ class QueueIndex:
             elif t.pending:
                 service = t.pending[0]
                 self.services.setdefault(service, Ordered()).add(tid, (t.queued_at, t.queue_seq))
+                insort(self.service_seqs.setdefault(service, []), t.queue_seq)
             self.waiting_count += 1
             self._where[tid] = (WAITING, key, t.target_counter, service)
         elif state == PARKED and t.counter is not None:
@@ -190,7 +195,13 @@ class QueueIndex:
             elif service is not None:
                 queue = self.services.get(service)
                 if queue is not None:
+                    order = queue.members.get(tid)
                     queue.discard(tid)
+                    seqs = self.service_seqs.get(service)
+                    if order is not None and seqs:
+                        i = bisect_left(seqs, order[1])
+                        if i < len(seqs) and seqs[i] == order[1]:
+                            del seqs[i]
             self.waiting_count -= 1
         elif where[0] == PARKED and len(where) > 1:
             self.parked.get(where[1], set()).discard(tid)
@@ -230,6 +241,15 @@ class QueueIndex:
             else:
                 out.append(head)
         return out
+
+    def queued_before(self, service: str, queue_seq: int) -> int:
+        """Tickets in this service's queue that entered it before ``queue_seq``."""
+        return bisect_left(self.service_seqs.get(service, ()), queue_seq)
+
+    def priority_waiting(self, service: str) -> int:
+        """Priority tickets in this service's queue (O(groups))."""
+        return sum(len(g) for key, g in self.groups.items()
+                   if key[3] and key[0] is None and key[1] and key[1][0] == service)
 
     def waiting_for(self, service: str) -> int:
         queue = self.services.get(service)
@@ -299,6 +319,8 @@ class QueueIndex:
                {k: dict(g.members) for k, g in fresh.groups.items()}, "groups"
         assert {k: dict(g.members) for k, g in self.services.items() if g} == \
                {k: dict(g.members) for k, g in fresh.services.items() if g}, "services"
+        assert {k: v for k, v in self.service_seqs.items() if v} == \
+               {k: v for k, v in fresh.service_seqs.items() if v}, "service queue order"
         assert {k: v for k, v in self.targeted.items() if v} == {k: v for k, v in fresh.targeted.items() if v}
         assert {k: v for k, v in self.parked.items() if v} == {k: v for k, v in fresh.parked.items() if v}
         assert self.no_shows == fresh.no_shows, "no-shows"

@@ -21,7 +21,6 @@ from hub.engine.model import (
     SERVING,
     WAITING,
 )
-from hub.engine.routing import waiting_for_service
 
 SLA_WARN = 0.75  # a queue is "warning" once its longest wait passes 75 % of the target
 
@@ -35,21 +34,24 @@ def sla_state(longest_s: float, sla_s: int, waiting: int) -> str:
 
 
 def _service_rows(engine: Engine, presenter: Any, est_new: dict[str, float], now: float) -> list[dict[str, Any]]:
+    # From the queue index: counts, the oldest and the priority tickets per service, never the queue
+    # itself (this runs on the engine's thread for every live-dashboard update).
     s = engine.state
     boosts = engine.boosts()
-    by_service = presenter.waiting_by_service() if hasattr(presenter, "waiting_by_service") else None
+    index = engine.index
     rows = []
     for svc in sorted(s.services.values(), key=lambda x: (x.order, x.id)):
         if not svc.enabled:
             continue
-        queue = by_service.get(svc.id, []) if by_service is not None else waiting_for_service(s, svc.id)
-        longest = max((now - t.queued_at for t in queue), default=0.0)
+        waiting = index.waiting_for(svc.id)
+        oldest = index.oldest_for(svc.id)
+        longest = max(0.0, now - oldest.queued_at) if oldest is not None else 0.0
         rows.append({
-            "id": svc.id, "names": svc.names, "prefix": svc.prefix, "waiting": len(queue),
-            "longest_wait_s": int(longest), "oldest_queued_at": min((t.queued_at for t in queue), default=None),
+            "id": svc.id, "names": svc.names, "prefix": svc.prefix, "waiting": waiting,
+            "longest_wait_s": int(longest), "oldest_queued_at": oldest.queued_at if oldest is not None else None,
             "est_wait_s": int(round(est_new.get(svc.id, 0.0))), "sla_s": svc.sla_s,
-            "sla_state": sla_state(longest, svc.sla_s, len(queue)), "open": engine.service_open(svc, now),
-            "boost": boosts.get(svc.id, 1), "priority_waiting": sum(1 for t in queue if t.priority),
+            "sla_state": sla_state(longest, svc.sla_s, waiting), "open": engine.service_open(svc, now),
+            "boost": boosts.get(svc.id, 1), "priority_waiting": index.priority_waiting(svc.id),
         })
     return rows
 

@@ -151,3 +151,26 @@ def test_random_operations_keep_invariants_with_tiny_blocks(monkeypatch) -> None
 
     monkeypatch.setattr(TicketBook, "BLOCK", 2)  # every second finished ticket closes a block
     test_random_operations_keep_invariants()
+
+
+def test_people_ahead_with_no_counter_open_and_priority_counts_come_from_the_index() -> None:
+    """Kiosks issue before any clerk signs in (the morning rush): "ahead" then counts the ticket's own
+    queue, by a binary search in the index's ordered sequence numbers; it agrees with counting it out,
+    and so do the dashboard's priority counts per service."""
+    clock = Clock()
+    e = office(clock)
+    tickets = [e.issue_ticket(["A" if i % 3 else "B"], priority=(i % 7 == 0)) for i in range(120)]
+    e.cancel_ticket(tickets[5].id)
+    e.cancel_ticket(tickets[40].id)
+    e.resume(1)
+    e.call_next(1)  # takes one out of the middle of the order (a priority ticket goes first)
+    e.finish(1)
+    e.close(1)
+    index = queue_index(e.state)
+    index.check(e.state)
+    waiting = [t for t in e.state.tickets.values() if t.state == "waiting"]
+    for t in waiting:
+        same_queue = [o for o in waiting if o.pending[:1] == t.pending[:1]]
+        assert e.ahead_of(t) == sum(1 for o in same_queue if o.queue_seq < t.queue_seq)
+    for sid in ("A", "B"):
+        assert index.priority_waiting(sid) == sum(1 for o in waiting if o.pending[:1] == [sid] and o.priority)
