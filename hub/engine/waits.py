@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 EXACT_WAITING = 50
 """Up to this many waiting, the estimate is simulated again after every change."""
+LONG_QUEUE_EVERY_S = 0.25
+"""Beyond :data:`EXACT_WAITING`, also no more often than this: a burst of requests (sixteen kiosks at
+once) is answered from the last run plus what was queued since, as between any two runs."""
 ESTIMATE_STEP_S = 5
 _QUEUEING = (ev.TicketIssued, ev.TicketReturned, ev.TicketTransferred, ev.TicketFinished, ev.TicketCheckedIn)
 
@@ -55,7 +58,8 @@ class Waits:
         waiting it runs after every change; beyond that, once every
         ``waiting / EXACT_WAITING`` changes, so its cost per change stays that
         of a queue of :data:`EXACT_WAITING`. It also runs when the clock
-        enters a new 5-second step (waits age with time). Between runs,
+        enters a new 5-second step (waits age with time). A long queue is also
+        simulated at most every :data:`LONG_QUEUE_EVERY_S`. Between runs,
         :meth:`wait_for` answers for tickets queued since from the last run.
         """
         now = self.engine.time()
@@ -64,8 +68,10 @@ class Waits:
         if cached is not None:
             version, step, state, est = cached
             changes = self.engine.version - version
+            waiting = queue_index(self.engine.state).waiting_count
             if state is self.engine.state and step == bucket and (
-                changes == 0 or changes * EXACT_WAITING < queue_index(self.engine.state).waiting_count
+                changes == 0 or changes * EXACT_WAITING < waiting
+                or (waiting > EXACT_WAITING and 0 <= now - est.at < LONG_QUEUE_EVERY_S)
             ):
                 return est
         times = self.service_times.times(self.engine.state)
