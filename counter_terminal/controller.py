@@ -47,7 +47,7 @@ from counter_terminal.feedback import FeedbackTarget
 from counter_terminal.hardware.buttons import ButtonEvent
 from counter_terminal.hardware.lights import LedMode, NoLights, StatusLights
 from counter_terminal.hardware.number_display import NumberDisplay
-from counter_terminal.hubview import HubView
+from counter_terminal.hubview import HubView, anticipate
 from counter_terminal.picker import TransferPicker
 from counter_terminal.presses import (
     COUNTER,
@@ -63,8 +63,11 @@ from counter_terminal.presses import (
 from counter_terminal.signals import Signals
 from counter_terminal.viewmodel import Page, ProfileRow, Target, ViewModel
 from sorra.protocol.messages import (
+    AlertEvent,
     ClerkInfo,
     CounterState,
+    OutcomeInfo,
+    ServiceInfo,
     TicketInfo,
 )
 from sorra.protocol.names import ErrorCode, Op, State
@@ -150,12 +153,29 @@ class CounterController:
         self.vm = ViewModel()
 
     # what the hub published, still readable as the controller's attributes (views, tests, tools use them)
-    counters = property(lambda self: self.hub_view.counters)
-    services = property(lambda self: self.hub_view.services)
-    outcomes = property(lambda self: self.hub_view.outcomes)
-    next_finishes = property(lambda self: self.hub_view.next_finishes)
-    alerts = property(lambda self: self.hub_view.alerts)
-    clerk_names = property(lambda self: self.hub_view.clerk_names)
+    @property
+    def counters(self) -> dict[int, CounterState]:
+        return self.hub_view.counters
+
+    @property
+    def services(self) -> dict[str, ServiceInfo]:
+        return self.hub_view.services
+
+    @property
+    def outcomes(self) -> tuple[OutcomeInfo, ...]:
+        return self.hub_view.outcomes
+
+    @property
+    def next_finishes(self) -> bool:
+        return self.hub_view.next_finishes
+
+    @property
+    def alerts(self) -> dict[tuple[str, str], AlertEvent]:
+        return self.hub_view.alerts
+
+    @property
+    def clerk_names(self) -> dict[str, str]:
+        return self.hub_view.clerk_names
 
     # ---- wiring --------------------------------------------------------------
 
@@ -431,10 +451,10 @@ class CounterController:
         if op in (Op.COUNTER_CALL_NEXT, Op.COUNTER_UNPARK):
             if ticket is None:
                 self._set_notice("nobody_waiting", "info")
-                self._patch_state(state="open", ticket=None)
+                self.state = anticipate(self.state, state="open", ticket=None)
             else:
                 self._set_notice("called", "info", number=ticket.number)
-                self._patch_state(state="called", ticket=ticket)
+                self.state = anticipate(self.state, state="called", ticket=ticket)
                 self.lights.beep("call")
         elif op == Op.COUNTER_RETURN and ticket is not None:
             self._set_notice("returned", "info", number=ticket.number)
@@ -442,14 +462,14 @@ class CounterController:
         elif op == Op.COUNTER_RECALL and ticket is not None:
             self._set_notice("recalled", "info", number=ticket.number)
         elif op == Op.COUNTER_START and ticket is not None:
-            self._patch_state(state="serving", ticket=ticket)
+            self.state = anticipate(self.state, state="serving", ticket=ticket)
         elif op in FINISHING_OPS:
             if ticket is not None:
                 self._last_finished_number = ticket.number
                 if op == Op.COUNTER_FINISH:
                     self.feedback.served(ticket.id)
                 self._set_notice(FINISHING_OPS[op], "info", number=ticket.number)
-            self._patch_state(state="open", ticket=None)
+            self.state = anticipate(self.state, state="open", ticket=None)
             if self.page in ("transfer", "finish"):
                 self.page = "main"
 
@@ -467,17 +487,6 @@ class CounterController:
             self._status({"counter_mismatch": {"configured": self.counter, "paired": paired}})
         self._set_notice("counter_mismatch", "error", number=str(self.counter), paired=str(paired))
         return False
-
-    def _patch_state(self, *, state: str, ticket: TicketInfo | None) -> None:
-        """Show a reply's outcome before the retained state confirms it."""
-        if self.state is None:
-            return
-        if (self.state.ticket.id if self.state.ticket else None) == (ticket.id if ticket else None):
-            if state == "called" and self.state.state in ("called", "serving"):
-                return  # the state message was first and is at least as new
-            if state == "open" and ticket is None:
-                return
-        self.state = self.state.model_copy(update={"state": state, "ticket": ticket})
 
     # ---- local refusals and signals ---------------------------------------------
 

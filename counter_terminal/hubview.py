@@ -3,7 +3,8 @@
 Every counter's state (``state/counters/+``), the services, outcomes and
 office settings (``state/services``), the active alerts (``event/alert``) and
 the clerks' names (``clerk.roster``). Messages are validated here; a bad one
-is logged and ignored. No Qt and no threads: the controller hands messages in
+is logged and ignored. :func:`anticipate` shows a reply's outcome before the
+counter's retained state confirms it. No Qt and no threads: the controller hands messages in
 on its own thread and decides what they mean for its screen.
 """
 
@@ -19,6 +20,7 @@ from sorra.protocol.messages import (
     OutcomeInfo,
     ServiceInfo,
     ServicesState,
+    TicketInfo,
 )
 
 log = logging.getLogger(__name__)
@@ -91,3 +93,15 @@ class HubView:
             return False
         self.clerk_names = {c.id: c.name for c in roster.clerks}
         return True
+
+
+def anticipate(cs: CounterState | None, *, state: str, ticket: TicketInfo | None) -> CounterState | None:
+    """This counter's state as a reply says it is now, unless the hub's own message already says so."""
+    if cs is None:
+        return None
+    if (cs.ticket.id if cs.ticket else None) == (ticket.id if ticket else None):
+        if state == "called" and cs.state in ("called", "serving"):
+            return cs  # the state message was first and is at least as new
+        if state == "open" and ticket is None:
+            return cs
+    return cs.model_copy(update={"state": state, "ticket": ticket})
