@@ -7,6 +7,12 @@ each site's acknowledgement: the highest contiguous sequence stored. A batch
 after a gap (an earlier one was lost) is refused with ``rewind``: the hub sends
 again from the acknowledged sequence.
 
+Each transaction that stored a site's events or recorded its contact (a hello)
+also sends ``NOTIFY sorra_stored`` with the site id as payload; PostgreSQL
+delivers it only when the transaction commits. Whatever reads the database
+(a reporting tool, a second web front end, the tests) can LISTEN instead of
+polling.
+
 When the consumer (re)connects it tells every site where it stands (``rewind``
 without an epoch), so hubs resend at once whatever was published while the
 central side was away, instead of waiting for their acknowledgement timeout.
@@ -33,6 +39,8 @@ log = logging.getLogger(__name__)
 MAX_QUEUE = 2000
 """Messages held between MQTT and PostgreSQL (about 2000 × 200 events at most)."""
 MAX_EVENTS_PER_TX = 5000
+STORED_CHANNEL = "sorra_stored"
+"""Notified (payload: the site) by each commit that stored a site's events or its contact."""
 
 
 class Consumer:
@@ -174,6 +182,7 @@ class Consumer:
         assert self._conn is not None
         acks: list[tuple[str, int, bool, Any]] = []
         stored: dict[str, list[dict[str, Any]]] = {}
+        touched: set[str] = set()
         with self._conn.transaction():
             ingest = D.Ingest(self._conn)
             for site, msg in items:
@@ -185,6 +194,7 @@ class Consumer:
                     acked = D.heartbeat(self._conn, site, int(msg.get("head") or 0))
                     if acked is None:
                         continue
+                    touched.add(site)
                     if site in ingest.acked and ingest.acked[site] is not None:
                         acked = int(ingest.acked[site])  # type: ignore[arg-type]
                     # The hub thinks more is stored than there is (a restored backup): resend from here.
@@ -205,8 +215,11 @@ class Consumer:
                         continue
                     if new:
                         stored.setdefault(site, []).extend(new)
+                        touched.add(site)
                     acks.append((site, acked, rewind, msg.get("epoch") if rewind else None))
             ingest.finish()
+            for site in sorted(touched):  # delivered by PostgreSQL at the commit, never before
+                self._conn.execute("SELECT pg_notify(%s, %s)", [STORED_CHANNEL, site])
         self.stored_events += sum(ingest.stored.values())
         if self.on_stored is not None:
             for site, events in stored.items():

@@ -4,7 +4,10 @@ No Qt, no GPIO, no serial here: buttons arrive as :class:`ButtonEvent`, the
 screen calls methods, bus messages arrive through :meth:`CounterController.start`'s
 subscriptions. What a press sends and how it is seen through is in
 :mod:`counter_terminal.presses`; what the LEDs, the LED display and the screen
-show is in :mod:`counter_terminal.presentation`.
+show is in :mod:`counter_terminal.presentation`. The controller holds what the
+hub publishes in a :class:`~counter_terminal.hubview.HubView`, its messages'
+lifetimes in :class:`~counter_terminal.signals.Signals` and whom the feedback
+buttons rate in a :class:`~counter_terminal.feedback.FeedbackTarget`.
 
 **Presses and the network.** Every press is one ``client.request`` with its
 own request id (a hold of Next is two, chained: finish, then call next, both
@@ -40,9 +43,11 @@ from typing import Any
 
 from counter_terminal import presentation
 from counter_terminal.actions import FEEDBACK_SCORES, KEYMAP, Action
+from counter_terminal.feedback import FeedbackTarget
 from counter_terminal.hardware.buttons import ButtonEvent
 from counter_terminal.hardware.lights import LedMode, NoLights, StatusLights
 from counter_terminal.hardware.number_display import NumberDisplay
+from counter_terminal.hubview import HubView, anticipate
 from counter_terminal.picker import TransferPicker
 from counter_terminal.presses import (
     COUNTER,
@@ -55,15 +60,14 @@ from counter_terminal.presses import (
     Step,
     counter_steps,
 )
-from counter_terminal.viewmodel import Notice, Page, ProfileRow, Target, ViewModel
+from counter_terminal.signals import Signals
+from counter_terminal.viewmodel import Page, ProfileRow, Target, ViewModel
 from sorra.protocol.messages import (
     AlertEvent,
     ClerkInfo,
-    ClerkRosterResult,
     CounterState,
     OutcomeInfo,
     ServiceInfo,
-    ServicesState,
     TicketInfo,
 )
 from sorra.protocol.names import ErrorCode, Op, State
@@ -134,29 +138,44 @@ class CounterController:
         self.counter = self.settings.counter
         self.online = False
         self.state: CounterState | None = None
-        self.counters: dict[int, CounterState] = {}
-        self.services: dict[str, ServiceInfo] = {}
-        self.outcomes: tuple[OutcomeInfo, ...] = ()
-        self.next_finishes = False
-        """The office's ``next_finishes`` (state/services): a tap of Next finishes the customer."""
+        self.hub_view = HubView()
         self.clerk: ClerkInfo | None = None
-        self.alerts: dict[tuple[str, str], AlertEvent] = {}
-        """(source, code) → alert: two kiosks out of paper are two alerts."""
         self.page: Page = "login"
         self.inflight = InFlight(bus, invoke, clock, applied=self._applied, refused=self._refused,
                                  settled=self._refresh)
-        self._notice: Notice | None = None
-        self._notice_until = 0.0
-        self._refused_until = 0.0
+        self.signals = Signals(clock, lambda: self.settings.notice_s, lambda: self.settings.refused_signal_s)
         self.picker = TransferPicker()
-        self._last_served: tuple[str, float] | None = None
+        self.feedback = FeedbackTarget(clock, lambda: self.settings.feedback_window_s)
         self._last_finished_number: str | None = None
-        self._rated: set[str] = set()
         self._auto_login_at = float("-inf")
         self._mismatch: int | None = None
         self._last_second = -1
         self.vm = ViewModel()
-        self.clerk_names: dict[str, str] = {}
+
+    # what the hub published, still readable as the controller's attributes (views, tests, tools use them)
+    @property
+    def counters(self) -> dict[int, CounterState]:
+        return self.hub_view.counters
+
+    @property
+    def services(self) -> dict[str, ServiceInfo]:
+        return self.hub_view.services
+
+    @property
+    def outcomes(self) -> tuple[OutcomeInfo, ...]:
+        return self.hub_view.outcomes
+
+    @property
+    def next_finishes(self) -> bool:
+        return self.hub_view.next_finishes
+
+    @property
+    def alerts(self) -> dict[tuple[str, str], AlertEvent]:
+        return self.hub_view.alerts
+
+    @property
+    def clerk_names(self) -> dict[str, str]:
+        return self.hub_view.clerk_names
 
     # ---- wiring --------------------------------------------------------------
 
@@ -291,7 +310,7 @@ class CounterController:
         self._refresh()
 
     def dismiss_notice(self) -> None:
-        self._notice = None
+        self.signals.clear_notice()
         self._refresh()
 
     def set_lang(self, lang: str) -> None:
@@ -303,21 +322,12 @@ class CounterController:
     def tick(self) -> None:
         """Expire signals and messages; retry the LED display. Call a few times a second."""
         now = self._clock()
-        changed = False
-        notice = self._notice
-        if notice is not None and (
-            (now >= self._notice_until and notice.level != "error")
-            or now >= self._notice_until + 3 * self.settings.notice_s
-        ):
-            self._notice = None
-            changed = True
-        if self._refused_until and now >= self._refused_until:
-            self._refused_until = 0.0
-            changed = True
+        changed = self.signals.expire(now)
         if self.picker.expire(now):
             changed = True
         slow = any(now - p.started >= SLOW_REPLY_S for p in self.inflight.presses())
-        if slow and self.online and (self._notice is None or self._notice.code != "slow_reply"):
+        notice = self.signals.notice
+        if slow and self.online and (notice is None or notice.code != "slow_reply"):
             self._set_notice("slow_reply", "warning")
             changed = True
         if self.outputs.display_retry_due():
@@ -341,28 +351,14 @@ class CounterController:
         future.add_done_callback(lambda f: self._invoke(lambda: self._roster(f)))
 
     def _roster(self, future: Any) -> None:
-        try:
-            roster = ClerkRosterResult.model_validate(future.result())
-        except Exception as err:  # an older hub, or offline again: the screen keeps the ids
-            log.info("no clerk names from the hub: %s", err)
-            return
-        self.clerk_names = {c.id: c.name for c in roster.clerks}
-        self._refresh()
+        if self.hub_view.roster(future.result):
+            self._refresh()
 
     def _on_counter(self, topic: str, payload: dict[str, Any] | None) -> None:
-        try:
-            number = int(topic.rsplit("/", 1)[1])
-        except (IndexError, ValueError):
+        got = self.hub_view.counter(topic, payload)
+        if got is None:
             return
-        if payload is None:
-            self.counters.pop(number, None)
-            return
-        try:
-            cs = CounterState.model_validate(payload)
-        except ValueError as err:
-            log.warning("ignoring a bad counter state on %s: %s", topic, err)
-            return
-        self.counters[number] = cs
+        number, cs = got
         if number == self.counter:
             self._set_state(cs)
         self._refresh()
@@ -373,7 +369,7 @@ class CounterController:
         if before is not None and before.ticket is not None and before.state == "serving" and (
             cs.ticket is None or cs.ticket.id != before.ticket.id
         ):  # finished (maybe by Next, or from the hub): feedback now goes to them
-            self._last_served = (before.ticket.id, self._clock())
+            self.feedback.served(before.ticket.id)
         if cs.clerk is None:
             self.clerk = None
         elif self.clerk is not None and self.clerk.id != cs.clerk:
@@ -387,33 +383,13 @@ class CounterController:
         self._maybe_auto_login()
 
     def _on_services(self, topic: str, payload: dict[str, Any] | None) -> None:
-        if payload is None:
-            return
-        try:
-            ss = ServicesState.model_validate(payload)
-        except ValueError as err:
-            log.warning("ignoring a bad services state: %s", err)
-            return
-        self.services = {s.id: s for s in ss.services}
-        self.outcomes = tuple(ss.outcomes)
-        self.next_finishes = bool(ss.office.get("next_finishes", False))
-        self._refresh()
+        if self.hub_view.services_state(payload):
+            self._refresh()
 
     def _on_alert(self, topic: str, payload: dict[str, Any] | None) -> None:
-        if payload is None:
-            return
-        try:
-            alert = AlertEvent.model_validate(payload)
-        except ValueError:
-            return
-        if alert.active:
-            key = (alert.source, alert.code)
-            is_new = key not in self.alerts
-            self.alerts[key] = alert
-            if is_new and alert.level != "info":
-                self.lights.beep("alert")
-        else:
-            self.alerts.pop((alert.source, alert.code), None)
+        new = self.hub_view.alert(payload)
+        if new is not None and new.level != "info":
+            self.lights.beep("alert")
         self._refresh()
 
     # ---- requests --------------------------------------------------------------
@@ -423,15 +399,14 @@ class CounterController:
         if busy is not None:
             return self._ignore("busy", pending=busy.action)
         self.lights.beep("ack")
-        if self._notice is not None and self._notice.level != "info":
-            self._notice = None
+        self.signals.clear_notice(keep_info=True)
         self.inflight.start(slot, str(action), steps, self.settings.send_deadline_s)
         self._refresh()
         return True
 
     def _refused(self, press: Press, step: Step, code: str, message: str) -> None:
         log.info("%s refused: %s %s", step.op, code, message)
-        self._refused_until = self._clock() + self.settings.refused_signal_s
+        self.signals.refuse()
         self.lights.beep("refused")
         if press.done_ops:
             self._set_notice("partly_done", "error", number=self._last_finished_number or "", code=code)
@@ -476,10 +451,10 @@ class CounterController:
         if op in (Op.COUNTER_CALL_NEXT, Op.COUNTER_UNPARK):
             if ticket is None:
                 self._set_notice("nobody_waiting", "info")
-                self._patch_state(state="open", ticket=None)
+                self.state = anticipate(self.state, state="open", ticket=None)
             else:
                 self._set_notice("called", "info", number=ticket.number)
-                self._patch_state(state="called", ticket=ticket)
+                self.state = anticipate(self.state, state="called", ticket=ticket)
                 self.lights.beep("call")
         elif op == Op.COUNTER_RETURN and ticket is not None:
             self._set_notice("returned", "info", number=ticket.number)
@@ -487,14 +462,14 @@ class CounterController:
         elif op == Op.COUNTER_RECALL and ticket is not None:
             self._set_notice("recalled", "info", number=ticket.number)
         elif op == Op.COUNTER_START and ticket is not None:
-            self._patch_state(state="serving", ticket=ticket)
+            self.state = anticipate(self.state, state="serving", ticket=ticket)
         elif op in FINISHING_OPS:
             if ticket is not None:
                 self._last_finished_number = ticket.number
                 if op == Op.COUNTER_FINISH:
-                    self._last_served = (ticket.id, self._clock())
+                    self.feedback.served(ticket.id)
                 self._set_notice(FINISHING_OPS[op], "info", number=ticket.number)
-            self._patch_state(state="open", ticket=None)
+            self.state = anticipate(self.state, state="open", ticket=None)
             if self.page in ("transfer", "finish"):
                 self.page = "main"
 
@@ -513,17 +488,6 @@ class CounterController:
         self._set_notice("counter_mismatch", "error", number=str(self.counter), paired=str(paired))
         return False
 
-    def _patch_state(self, *, state: str, ticket: TicketInfo | None) -> None:
-        """Show a reply's outcome before the retained state confirms it."""
-        if self.state is None:
-            return
-        if (self.state.ticket.id if self.state.ticket else None) == (ticket.id if ticket else None):
-            if state == "called" and self.state.state in ("called", "serving"):
-                return  # the state message was first and is at least as new
-            if state == "open" and ticket is None:
-                return
-        self.state = self.state.model_copy(update={"state": state, "ticket": ticket})
-
     # ---- local refusals and signals ---------------------------------------------
 
     def _ignore(self, code: str, /, **params: Any) -> bool:
@@ -538,23 +502,17 @@ class CounterController:
         return self._ignore(code, **params)
 
     def _set_notice(self, code: str, level: str, /, **params: Any) -> None:
-        self._notice = Notice(code, level, params)  # type: ignore[arg-type]
-        self._notice_until = self._clock() + self.settings.notice_s
+        self.signals.set_notice(code, level, params)
 
     # ---- feedback --------------------------------------------------------------
 
     def _feedback(self, score: str) -> bool:
         ticket = self._ticket()
-        target = ticket.id if ticket is not None else None
-        if target is None and self._last_served is not None:
-            tid, at = self._last_served
-            if self._clock() - at <= self.settings.feedback_window_s:
-                target = tid
+        target = self.feedback.target(ticket.id if ticket is not None else None)
         if target is None:
             return self._refuse_local("no_customer_to_rate")
-        if target in self._rated:
+        if not self.feedback.rate(target):
             return self._ignore("already_rated")
-        self._rated.add(target)
         return self._submit(
             "feedback", [Step(Op.FEEDBACK_SUBMIT, {"score": score, "ticket": target})], slot=FEEDBACK
         )
@@ -606,7 +564,7 @@ class CounterController:
     def led_modes(self) -> dict[str, LedMode]:
         """What each status LED shows now (the table in docs/hardware/counter-terminal.md)."""
         return presentation.led_modes(self._state_name(), sending=COUNTER in self.inflight,
-                                      refused=bool(self._refused_until), online=self.online)
+                                      refused=self.signals.refused, online=self.online)
 
     def display_text(self) -> str:
         """What the LED number display above the desk shows now."""
@@ -622,7 +580,7 @@ class CounterController:
             alerts=self.alerts.values(),
             pending=pending.action if pending is not None else None,
             pending_for_s=self._clock() - pending.started if pending is not None else 0.0,
-            refused=bool(self._refused_until), notice=self._notice, picker=self.picker.shown,
+            refused=self.signals.refused, notice=self.signals.notice, picker=self.picker.shown,
             options=presentation.ScreenOptions(s.clerks, s.pause_reasons, s.background_kinds,
                                                clerk_names=tuple(self.clerk_names.items()),
                                                outcomes=self.outcomes, next_finishes=self.next_finishes),

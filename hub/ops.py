@@ -17,7 +17,7 @@ for an op that needs the running hub.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from hub.engine import Engine, EngineError
 from hub.engine.pins import hash_pin
+from hub.engine.reducer import Event
 from hub.presenter import Presenter
 from sorra.protocol import messages as m
 from sorra.protocol.names import Op
@@ -48,6 +49,9 @@ class Context:
     """The running hub, for admin ops that reach beyond the engine (device accounts)."""
     ops: OpRegistry | None = None
     """The registry this op came from (an op that runs another, like admin.counter_command)."""
+    uncommitted: Sequence[Event] = ()
+    """The events of the worker's batch so far, not in the store yet: an op that reads the store
+    must count them too (an earlier day's ticket answered twice in one batch)."""
 
 
 Handler = Callable[[Context, Any], dict[str, Any]]
@@ -432,6 +436,6 @@ def _counter_command(ctx: Context, a: dict[str, Any]) -> dict[str, Any]:
     if inner.split(".")[0] not in {"counter", "clerk", "background", "feedback"}:
         raise EngineError("bad_args", "op: a counter, clerk, background or feedback op")
     sub = Context(ctx.engine, ctx.presenter, Actor(ctx.actor.device, "counter", number), ctx.alert, ctx.hub,
-                  ctx.ops)
+                  ctx.ops, ctx.uncommitted)
     assert ctx.ops is not None  # OpRegistry.execute sets it before any handler runs
     return ctx.ops.execute(sub, inner, a.get("args", {}))

@@ -3,7 +3,9 @@
 The survey link is the ticket's token, found in the store. Today's tickets are
 in the engine; an earlier day's ticket is taken from the store, with its
 answer (if any) from ``nps_answer`` (the statistics' projection of
-``feedback.nps``), so the engine can refuse a second answer for it too.
+``feedback.nps``) or from the worker's batch not committed yet, so the engine
+can refuse a second answer for it too, whether it comes in a later batch or in
+the same one.
 """
 
 from __future__ import annotations
@@ -49,4 +51,7 @@ def _find(ctx: Context, token: str) -> tuple[str | None, Ticket | None]:
         answered = store.db.execute("SELECT score FROM nps_answer WHERE ticket = ?", [t.id]).fetchone()
     if answered is not None:
         t.nps = int(answered[0])
+    for e in ctx.uncommitted:  # an answer earlier in this batch is not in nps_answer before the commit
+        if e["type"] == "feedback.nps" and e["ticket"] == t.id:
+            t.nps = int(e["score"])
     return t.id, t

@@ -297,7 +297,7 @@ class EngineWorker:
                 d.job.future.set_result(d.reply)
 
     def _run_one(self, job: Job, batch_events: list[Event]) -> dict[str, Any]:
-        ctx = Context(self.engine, self.presenter, job.actor, self.alert, self.hub, self.ops)
+        ctx = Context(self.engine, self.presenter, job.actor, self.alert, self.hub, self.ops, batch_events)
         try:
             result = self.ops.execute(ctx, job.op, job.args)
         except EngineError as err:  # a refusal, with its protocol code (bad_args for invalid input)

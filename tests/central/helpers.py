@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 
 from central import db as D
+from central.consumer import STORED_CHANNEL
 from central.service import CentralConfig, CentralService
 from tests.broker_fixture import free_port
 
@@ -59,15 +60,27 @@ def join(hub_data: Path, creds: dict[str, Any]) -> None:
           stdin=creds["password"] + "\n")
 
 
-def wait_for(cond: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+def wait_for(db_url: str, cond: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    """``cond()`` once now and again after each commit of the central consumer, until it is true.
+
+    The consumer notifies ``sorra_stored`` when a transaction that stored a
+    site's events or its contact commits (central/consumer.py); LISTEN starts
+    before the first check, so no commit is missed. What a hub says about
+    itself (``sorra hub central status``) is checked again at the hub's next
+    hello (every 10 s), which is such a commit too.
+    """
     deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(f"LISTEN {STORED_CHANNEL}")
+        while True:
+            value = cond()
+            if value:
+                return value
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"timed out waiting for {what}")
+            for _ in conn.notifies(timeout=left, stop_after=1):
+                pass
 
 
 class Office:

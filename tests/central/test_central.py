@@ -115,7 +115,7 @@ def test_tls_web_overview_statistics_and_a_regional_manager(tmp_path: Path, pg_u
             join(office.hub.data_dir, creds[s])
         offices["east"].work(6, served=3, no_show=1)
         offices["west"].work(2, served=1)
-        wait_for(lambda: matches(central, offices), what="replication")
+        wait_for(central.db_url, lambda: matches(central, offices), what="replication")
         for name, role, sites in (("boss", "admin", ""), ("reg", "manager", "west")):
             args = ["central", "user", "add", name, "--role", role, "--password-stdin", "--data", str(central.data)]
             sorra(*args, *(["--sites", sites] if sites else []), stdin="correct horse\n")

@@ -67,13 +67,13 @@ def test_kill_9_hub_mid_stream(tmp_path: Path, pg_url: str) -> None:
             with psycopg.connect(pg_url, autocommit=True) as conn:
                 got = [r[0] for r in conn.execute("SELECT seq FROM events WHERE site = 'north' ORDER BY seq")]
             return bool(seqs) and got == seqs
-        wait_for(all_there, timeout=60, what="the whole log at central")
+        wait_for(pg_url, all_there, timeout=60, what="the whole log at central")
         with psycopg.connect(pg_url, autocommit=True) as conn:
             (issued,) = conn.execute("SELECT count(*) FROM tickets WHERE site = 'north'").fetchone()
             (day_total,) = conn.execute("SELECT sum(issued) FROM site_day WHERE site = 'north'").fetchone()
         assert issued == day_total == TOTAL
         status = json.loads(sorra("hub", "central", "status", "--data", str(data)).stdout)
-        wait_for(lambda: json.loads(sorra("hub", "central", "status", "--data", str(data)).stdout)["backlog"] == 0,
+        wait_for(pg_url, lambda: json.loads(sorra("hub", "central", "status", "--data", str(data)).stdout)["backlog"] == 0,
                  what="no backlog")
         assert status["joined"] and status["site"] == "north"
     finally:

@@ -25,7 +25,7 @@ def test_an_nps_answer_reaches_central(tmp_path: Path, pg_url: str, hub_factory)
                 return conn.execute("SELECT data FROM events WHERE site = %s AND type = 'feedback.nps'",
                                     ["east"]).fetchall()
 
-        ((data,),) = wait_for(replicated, what="the feedback.nps event at central")  # jsonb: a dict
+        ((data,),) = wait_for(central.db_url, replicated, what="the feedback.nps event at central")  # jsonb: a dict
         assert (data["ticket"], data["score"]) == (answer["ticket"], 9)
     finally:
         central.stop()

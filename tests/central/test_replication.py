@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 
+from central.consumer import STORED_CHANNEL
 from tests.central.helpers import Central, Office, join, matches, sorra, wait_for
 
 
@@ -31,7 +32,7 @@ def test_two_hubs_central_restart_and_outage(tmp_path: Path, pg_url: str, hub_fa
         for site, office in offices.items():
             join(office.hub.data_dir, creds[site])  # the hubs run: takes effect at once
         offices["west"].work(4, served=1)
-        wait_for(lambda: matches(central, offices), what="first replication")
+        wait_for(central.db_url, lambda: matches(central, offices), what="first replication")
 
         # Central restarted while both offices keep working.
         offices["east"].work(3, served=3)
@@ -39,7 +40,7 @@ def test_two_hubs_central_restart_and_outage(tmp_path: Path, pg_url: str, hub_fa
         offices["west"].work(6, served=2, no_show=2)
         central.start()
         offices["east"].work(2, no_show=1)
-        wait_for(lambda: matches(central, offices), what="catch-up after a restart")
+        wait_for(central.db_url, lambda: matches(central, offices), what="catch-up after a restart")
         c = offices["west"].counts[offices["west"].day]  # the overview, rebuilt from PostgreSQL at start
         assert central.service.live_ready.wait(10)
         assert central.service.live.overview("west")["waiting"] == c["issued"] - c["served"] - c["no_show"]
@@ -51,7 +52,7 @@ def test_two_hubs_central_restart_and_outage(tmp_path: Path, pg_url: str, hub_fa
         offices["west"].work(3, served=1)
         offices["east"].work(2, served=2)
         broker.start(accounts)
-        wait_for(lambda: matches(central, offices), what="catch-up after a cut")
+        wait_for(central.db_url, lambda: matches(central, offices), what="catch-up after a cut")
 
         # Central away for a while: the offices do not wait for it.
         central.stop()
@@ -62,19 +63,40 @@ def test_two_hubs_central_restart_and_outage(tmp_path: Path, pg_url: str, hub_fa
         backlog = json.loads(sorra("hub", "central", "status", "--data", str(offices["west"].hub.data_dir)).stdout)
         assert backlog["backlog"] > 0 and backlog["site"] == "west"
         central.start()
-        wait_for(lambda: matches(central, offices), what="catch-up after an outage")
+        wait_for(central.db_url, lambda: matches(central, offices), what="catch-up after an outage")
         for site, office in offices.items():
-            assert wait_for(lambda site=site, office=office: _events_match(central, site, office),
+            assert wait_for(central.db_url, lambda site=site, office=office: _events_match(central, site, office),
                             what=f"{site} event log")
 
         def caught_up() -> bool:
             st = json.loads(sorra("hub", "central", "status", "--data", str(offices["west"].hub.data_dir)).stdout)
             return st["backlog"] == 0 and st["acked"] == offices["west"].head()
-        wait_for(caught_up, what="hub status shows no backlog")
+        wait_for(central.db_url, caught_up, what="hub status shows no backlog")
 
         report = json.loads(sorra("central", "report", "--day", offices["east"].day,
                                   "--data", str(central.data)).stdout)
         assert {k: report["east"][k] for k in ("issued", "served", "no_show")} == \
             offices["east"].counts[offices["east"].day]
+    finally:
+        central.stop()
+
+
+def test_each_commit_of_a_sites_events_is_notified(tmp_path: Path, pg_url: str, hub_factory) -> None:
+    """``NOTIFY sorra_stored`` (payload: the site) after each commit, for whatever reads PostgreSQL."""
+    central = Central(tmp_path / "central", pg_url).start()
+    try:
+        creds = central.add_site("east", "Office east")
+        office = Office(hub_factory("east", site="east-office"))
+        office.work(2)
+        with psycopg.connect(central.db_url, autocommit=True) as conn:
+            conn.execute(f"LISTEN {STORED_CHANNEL}")
+            join(office.hub.data_dir, creds)
+            payloads, stored = [], 0
+            while not stored:  # the hello's commit may come before the events'
+                got = [n.payload for n in conn.notifies(timeout=30, stop_after=1)]
+                assert got, "no notification"
+                payloads += got
+                (stored,) = conn.execute("SELECT count(*) FROM events WHERE site = 'east'").fetchone()
+        assert stored == office.head() and set(payloads) == {"east"}
     finally:
         central.stop()

@@ -41,7 +41,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer) -> Iter
             join(hubs[-1].data_dir, creds[s])
         offices["east"].work(6, served=3, no_show=1)
         offices["west"].work(3, served=1)
-        wait_for(lambda: matches(central, offices), what="replication")
+        wait_for(central.db_url, lambda: matches(central, offices), what="replication")
         for name, role, sites in (("boss", "admin", ""), ("reg", "manager", "west")):
             args = ["central", "user", "add", name, "--role", role, "--password-stdin", "--data", str(central.data)]
             sorra(*args, *(["--sites", sites] if sites else []), stdin=PASSWORD + "\n")
