@@ -14,7 +14,8 @@ one run:
 * throughput: 16 kiosks issuing at once, each waiting for its reply;
 * a counter's press → the display receives the call, with 1,000 waiting
   while a kiosk issues 20 tickets/s;
-* the hub's RSS through the day.
+* the hub's RSS through the day (a hub that has started before: its first start makes its
+  certificates and keys, see ``HubProcess.install``).
 
 Each figure carries the machine's load average and CPU count when it was
 taken. ``--quick`` runs fewer samples and a 10,000-ticket day (the memory
@@ -71,6 +72,7 @@ class Bench:
         self.called = 0
         self.rss: list[dict[str, Any]] = []
         self.procs: dict[str, Any] = {}
+        self.hub.install()  # the day of a hub that has started before (not its first start)
         self.hub.start()
         self.sse = SseClient(self.hub.http_port, self.hub.web_user, self.hub.web_password)
         try:

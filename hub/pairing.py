@@ -26,6 +26,7 @@ asks again and gets the same code (it is derived from its key).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -123,13 +124,25 @@ def hub_identity(hub: Any) -> crypto.HubIdentity:
     """The hub's key pair from ``secrets.json`` (``hub_key``: the 32-byte Ed25519 seed, hex).
 
     A data dir from before the key existed gets one, written back atomically.
+    Its public keys are saved beside it (``hub_key_public``, tagged with a hash of the seed so
+    that a new seed is noticed): a start then needs no cryptography library, ~8 MB of memory
+    the hub otherwise holds for good (a pairing loads it).
     """
     seed = hub.secrets.get("hub_key")
     if not seed:
         seed = crypto.HubIdentity.generate().seed.hex()
         hub.secrets["hub_key"] = seed
         _save_secrets(hub)
-    return crypto.HubIdentity.from_hex(seed)
+    identity = crypto.HubIdentity.from_hex(seed)
+    tag = hashlib.sha256(b"sorra-hub-key-public\n" + identity.seed).hexdigest()[:16]
+    saved_tag, _, publics = str(hub.secrets.get("hub_key_public", "")).partition(":")
+    if saved_tag == tag and len(publics) == 128:
+        with contextlib.suppress(ValueError):  # not hex: derived and saved again below
+            return identity.with_publics(bytes.fromhex(publics))
+    derived = identity.derive_publics()
+    hub.secrets["hub_key_public"] = f"{tag}:{derived.hex()}"
+    _save_secrets(hub)
+    return identity.with_publics(derived)
 
 
 def pairing_secret(hub: Any) -> str:

@@ -8,6 +8,9 @@ Files under ``data_dir/tls/``:
 ``ca.key``      the CA's private key (0600). Never leaves the hub.
 ``server.pem``  the broker's certificate, issued by the CA, valid ``SERVER_DAYS``.
 ``server.key``  its key (0600).
+``server.checked``  which files and names the last start checked, and until when they do: a
+                start that finds the same files then skips the check (and the ~8 MB cryptography
+                library, which the hub would hold until it stops).
 
 The CA is made once (ECDSA P-256, ``CA_DAYS``) and kept, so a restored data
 directory keeps the devices' trust. The server certificate is issued again at
@@ -25,9 +28,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import ipaddress
+import json
 import os
 import socket
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,15 +136,15 @@ def _same_key(cert, key) -> bool:  # noqa: ANN001
 
 def ensure_ca(data_dir: Path | str, site: str = "") -> tuple[Path, Path]:
     """The hub's own CA (certificate, key), made once under ``data_dir/tls``."""
+    folder = Path(data_dir) / TLS_DIR
+    cert_path, key_path = folder / "ca.pem", folder / "ca.key"
+    if cert_path.exists() and key_path.exists():
+        return cert_path, key_path
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    folder = Path(data_dir) / TLS_DIR
-    cert_path, key_path = folder / "ca.pem", folder / "ca.key"
-    if cert_path.exists() and key_path.exists():
-        return cert_path, key_path
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o755)  # ca.pem is public; the keys are 0600
     key = ec.generate_private_key(ec.SECP256R1())
@@ -166,33 +172,69 @@ def ensure_ca(data_dir: Path | str, site: str = "") -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def _server_usable(cert_path: Path, key_path: Path, ca_cert, dns: list[str], ips: list[str]) -> bool:  # noqa: ANN001
+def _server_usable(cert_path: Path, key_path: Path, ca_cert, dns: list[str], ips: list[str]) -> dt.datetime | None:  # noqa: ANN001
+    """When the present certificate must be issued again (if it will do until then), else None."""
     from cryptography import x509
 
     if not (cert_path.exists() and key_path.exists()):
-        return False
+        return None
     try:
         cert = _load_certs(cert_path.read_bytes(), str(cert_path))[0]
         key = _load_key(key_path.read_bytes(), str(key_path))
         sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except (TlsError, x509.ExtensionNotFound, OSError):
-        return False
+        return None
     if not _same_key(cert, key) or cert.issuer != ca_cert.subject:
-        return False
+        return None
     try:
         cert.verify_directly_issued_by(ca_cert)
     except Exception:  # noqa: BLE001 - a bad signature, another key type …: issue it again
-        return False
-    if cert.not_valid_after_utc - _now() < dt.timedelta(days=RENEW_DAYS):
-        return False
+        return None
+    renew = cert.not_valid_after_utc - dt.timedelta(days=RENEW_DAYS)
+    if renew < _now():
+        return None
     have_dns = {n.lower() for n in sans.get_values_for_type(x509.DNSName)}
     have_ips = {str(i) for i in sans.get_values_for_type(x509.IPAddress)}
-    return set(dns) <= have_dns and set(ips) <= have_ips
+    return renew if set(dns) <= have_dns and set(ips) <= have_ips else None
+
+
+def _checked_path(cert_path: Path) -> Path:
+    return cert_path.with_suffix(".checked")
+
+
+def _files_digest(ca_cert_pem: bytes, ca_key_pem: bytes, cert_path: Path, key_path: Path) -> str:
+    h = hashlib.sha256()
+    for data in (ca_cert_pem, ca_key_pem, cert_path.read_bytes(), key_path.read_bytes()):
+        h.update(hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
+def _still_checked(ca_cert_pem: bytes, ca_key_pem: bytes, cert_path: Path, key_path: Path,
+                   names: list[str]) -> bool:
+    """Whether an earlier start checked these very files for these names and they will still do.
+
+    Then this start loads no cryptography library (~8 MB of the hub's memory for good)."""
+    try:
+        note = json.loads(_checked_path(cert_path).read_text())
+        return (note["files"] == _files_digest(ca_cert_pem, ca_key_pem, cert_path, key_path)
+                and set(names) <= set(note["names"]) and time.time() < float(note["renew_at"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _note_checked(ca_cert_pem: bytes, ca_key_pem: bytes, cert_path: Path, key_path: Path,
+                  names: list[str], renew_at: dt.datetime) -> None:
+    note = {"files": _files_digest(ca_cert_pem, ca_key_pem, cert_path, key_path), "names": sorted(names),
+            "renew_at": renew_at.timestamp()}
+    _write(_checked_path(cert_path), json.dumps(note).encode(), 0o644)
 
 
 def issue_server_certificate(ca_cert_pem: bytes, ca_key_pem: bytes, cert_path: Path, key_path: Path,
                              hosts: Iterable[str] = ()) -> bool:
     """Issue ``cert_path``/``key_path`` from the CA unless the present ones still do; True if issued."""
+    dns, ips = server_names(hosts)
+    if _still_checked(ca_cert_pem, ca_key_pem, cert_path, key_path, dns + ips):
+        return False
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -202,8 +244,9 @@ def issue_server_certificate(ca_cert_pem: bytes, ca_key_pem: bytes, cert_path: P
     ca_key = _load_key(ca_key_pem, "CA key")
     if not _same_key(ca_cert, ca_key):
         raise TlsError("the CA key does not belong to the CA certificate")
-    dns, ips = server_names(hosts)
-    if _server_usable(cert_path, key_path, ca_cert, dns, ips):
+    renew = _server_usable(cert_path, key_path, ca_cert, dns, ips)
+    if renew is not None:
+        _note_checked(ca_cert_pem, ca_key_pem, cert_path, key_path, dns + ips, renew)
         return False
     key = ec.generate_private_key(ec.SECP256R1())
     start = _now() - dt.timedelta(hours=1)
@@ -234,6 +277,8 @@ def issue_server_certificate(ca_cert_pem: bytes, ca_key_pem: bytes, cert_path: P
     cert_path.parent.mkdir(parents=True, exist_ok=True)
     _write(key_path, _key_pem(key), 0o600)
     _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    _note_checked(ca_cert_pem, ca_key_pem, cert_path, key_path, dns + ips,
+                  cert.not_valid_after_utc - dt.timedelta(days=RENEW_DAYS))
     return True
 
 

@@ -26,7 +26,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 
-from hub.simulate import office
 from hub.web import charts, i18n
 from hub.web.access import Guarded
 from hub.web.app import lang_of, page, require, web_of
@@ -69,6 +68,8 @@ def _config(request: Request, lang: str) -> dict[str, Any]:
 
 def baseline(request: Request, weeks: int, weekday: int | None, lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(scenario document, what it was built from) for the last ``weeks`` weeks before today."""
+    from hub.simulate import office  # the simulator: loaded when a manager first plans (~0.5 MB)
+
     end = _today(request) - timedelta(days=1)
     start = end - timedelta(days=7 * weeks - 1)
     config = _config(request, lang)
@@ -171,6 +172,8 @@ def _params(weeks: int, weekday: str, extra: int, start: str, end: str, seed: in
 @router.get("/capacity/scenario.toml")
 def capacity_scenario(request: Request, weeks: int = 4, weekday: str = "") -> Response:
     """The office's typical day as a scenario file for ``sorra simulate``."""
+    from hub.simulate import office  # the simulator: loaded when a manager first plans (~0.5 MB)
+
     require(request, *ROLES)
     weeks, wd, *_ = _params(weeks, weekday, 0, "09:00", "11:00", 1)
     doc, _info = baseline(request, weeks, wd, lang_of(request))
@@ -181,6 +184,8 @@ def capacity_scenario(request: Request, weeks: int = 4, weekday: str = "") -> Re
 @router.get("/capacity")
 def capacity_page(request: Request, weeks: int = 4, weekday: str = "", extra: int = 1, start: str = "09:00",
                   end: str = "11:00", seed: int = 1) -> Response:
+    from hub.simulate import office  # the simulator: loaded when a manager first plans (~0.5 MB)
+
     require(request, *ROLES)
     lang = lang_of(request)
     weeks, wd, extra, start, end, seed = _params(weeks, weekday, extra, start, end, seed)

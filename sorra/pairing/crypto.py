@@ -22,15 +22,15 @@ import hashlib
 import hmac
 import json
 import os
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+# The cryptography library is imported where it is used, not here: loaded, it is ~8 MB of a
+# process's memory, and the hub needs it only while a device pairs (its public keys are
+# saved beside the seed: HubIdentity.publics).
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 SIGN_CONTEXT = b"sorra-pairing-v1\n"
 CODE_CONTEXT = b"sorra-pairing-code-v1\n"
@@ -86,10 +86,23 @@ class HubIdentity:
     """The hub's signing key and its derived X25519 box key."""
 
     seed: bytes
+    publics: bytes = field(default=b"", repr=False, compare=False)
+    """:attr:`public_raw` + :attr:`box_public_raw` when known already (see :meth:`with_publics`)."""
 
     def __post_init__(self) -> None:
         if len(self.seed) != 32:
             raise CryptoError("the hub key must be 32 bytes")
+        if self.publics and len(self.publics) != 64:
+            raise CryptoError("the hub's public keys must be 64 bytes")
+
+    def with_publics(self, publics: bytes) -> HubIdentity:
+        """This identity with its public keys as saved earlier (``derive_publics()``), so that
+        reading them needs no cryptography library. The caller vouches they are this seed's."""
+        return HubIdentity(self.seed, publics)
+
+    def derive_publics(self) -> bytes:
+        """The two public keys computed from the seed (what :meth:`with_publics` takes)."""
+        return self._signing.public_key().public_bytes_raw() + self._box.public_key().public_bytes_raw()
 
     @classmethod
     def from_hex(cls, hex_seed: str) -> HubIdentity:
@@ -107,10 +120,14 @@ class HubIdentity:
 
     @property
     def _signing(self) -> Ed25519PrivateKey:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         return Ed25519PrivateKey.from_private_bytes(self.seed)
 
     @property
     def public_raw(self) -> bytes:
+        if self.publics:
+            return self.publics[:32]
         return self._signing.public_key().public_bytes_raw()
 
     @property
@@ -119,11 +136,17 @@ class HubIdentity:
 
     @property
     def _box(self) -> X25519PrivateKey:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
         derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=BOX_CONTEXT).derive(self.seed)
         return X25519PrivateKey.from_private_bytes(derived)
 
     @property
     def box_public_raw(self) -> bytes:
+        if self.publics:
+            return self.publics[32:]
         return self._box.public_key().public_bytes_raw()
 
     def sign(self, message: dict[str, Any]) -> str:
@@ -136,6 +159,9 @@ class HubIdentity:
 
 def verify_signature(public_raw: bytes, message: dict[str, Any], signature: str) -> None:
     """Raise :class:`CryptoError` unless ``signature`` is the key's over ``message``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         key = Ed25519PublicKey.from_public_bytes(public_raw)
         key.verify(b64d(signature, "sig", 64), SIGN_CONTEXT + canonical(message))
@@ -150,6 +176,8 @@ class Ephemeral:
     """A one-use X25519 key pair (the device's per pairing attempt, the hub's per reply)."""
 
     def __init__(self, private: X25519PrivateKey | None = None) -> None:
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
         self._private = private or X25519PrivateKey.generate()
 
     @property
@@ -164,6 +192,10 @@ class Ephemeral:
 
 
 def _key(private: X25519PrivateKey, peer_raw: bytes, mine_raw: bytes, aad: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     try:
         shared = private.exchange(X25519PublicKey.from_public_bytes(peer_raw))
     except ValueError:
@@ -176,6 +208,8 @@ def _key(private: X25519PrivateKey, peer_raw: bytes, mine_raw: bytes, aad: bytes
 def seal_with(private: X25519PrivateKey, peer_public_raw: bytes, payload: dict[str, Any],
               aad: bytes) -> dict[str, str]:
     """``{"epk", "nonce", "ct"}``: ``payload`` encrypted so only ``peer`` opens it."""
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
     mine = private.public_key().public_bytes_raw()
     key = _key(private, peer_public_raw, mine, aad)
     nonce = os.urandom(12)
@@ -184,6 +218,9 @@ def seal_with(private: X25519PrivateKey, peer_public_raw: bytes, payload: dict[s
 
 
 def open_box(private: X25519PrivateKey, sealed: dict[str, Any], aad: bytes) -> dict[str, Any]:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
     if not isinstance(sealed, dict):
         raise CryptoError("sealed box: expected an object")
     peer = b64d(sealed.get("epk"), "epk", 32)
