@@ -43,10 +43,9 @@ log = logging.getLogger(__name__)
 RECENT_CALLS = 10
 SESSION_EXPIRY_S = 7 * 24 * 3600
 ROOM_STATE_EVERY_S = 0.05
-"""How often at most the room-wide snapshots (services, queue, the waiting counts on every counter)
-are read and sent. The first change after a quiet spell goes at once; a burst of requests is folded
-into one snapshot per interval instead of one per commit. Replies, calls and the acting counter's own
-state always go at once."""
+"""How often at most the retained snapshots (services, queue, counters, recent calls) are read and
+sent. The first change after a quiet spell goes at once; a burst of requests is folded into one
+snapshot per interval instead of one per commit. Replies and ``event/call`` always go at once."""
 
 StateListener = Callable[[str, dict[str, Any]], None]
 
@@ -317,15 +316,15 @@ class BusService:
         self._client.publish(delivery.reply_topic, json.dumps(reply), qos=1, properties=props)
 
     def _changed_messages(self, events: list[Event]) -> list[_Message]:
-        """Calls, the recent calls and the acting counters' state, read now (engine thread).
+        """The calls, read now (engine thread); the state the events change is only marked here.
 
-        What the whole room reads (services, queue, other counters' waiting
-        counts) is only marked here; :meth:`_room_state_if_due` reads it.
+        Every retained snapshot they touch (services, queue, the counters that
+        acted and the waiting counts on every other, the recent calls) is read
+        by :meth:`_room_state_if_due`. The caller's own reply carries what it
+        needs at once (the counter terminal shows it before its state arrives).
         """
         engine = self.presenter.engine
         out: list[_Message] = []
-        counters: set[int] = set()
-        topics: set[ev.Topic] = set()
         for e in events:
             typed = typed_event(e)  # what the event changes is its class's declaration
             if isinstance(typed, (ev.TicketCalled, ev.TicketRecalled)):
@@ -335,16 +334,9 @@ class BusService:
                                                recall=isinstance(typed, ev.TicketRecalled))
                     self._recent_calls.append(call)
                     out.append(_Message(self.topics.event(EventName.CALL), call, retain=False))
-            topics |= typed.TOPICS
-            counters |= typed.desks()
-        for n in sorted(counters):
-            c = engine.state.counters.get(n)
-            if c is not None:
-                out.append(self._state(f"counters/{n}", self.presenter.counter(c)))
-        if ev.CALLS in topics:
-            out.append(self._state(State.CALLS, self.presenter.calls(self._recent_calls, time.time())))
-        self._room_topics |= topics & {ev.SERVICES, ev.QUEUE}
-        if ev.QUEUE in topics:
+            self._room_topics |= typed.TOPICS
+            self._room_counters |= typed.desks()
+        if ev.QUEUE in self._room_topics:
             # Waiting counts on every counter's screen follow the queue.
             self._room_counters.update(engine.state.counters)
         return out
@@ -382,6 +374,8 @@ class BusService:
             c = engine.state.counters.get(n)
             if c is not None:
                 out.append(self._state(f"counters/{n}", self.presenter.counter(c)))
+        if ev.CALLS in topics:
+            out.append(self._state(State.CALLS, self.presenter.calls(self._recent_calls, time.time())))
         return out
 
     def _state(self, name: str, payload: dict[str, Any]) -> _Message:

@@ -48,6 +48,8 @@ def test_issue_call_and_state_topics_match_the_protocol(office: TestHub) -> None
     watcher = office.client("display-1", "display")
     got: dict[str, dict] = {}
     seen = threading.Event()
+    states = threading.Event()
+    wanted = {"state/services", "state/queue", "state/calls", "state/counters/1"}
 
     def on(suffix: str, payload: dict | None) -> None:
         if payload is not None:
@@ -55,6 +57,8 @@ def test_issue_call_and_state_topics_match_the_protocol(office: TestHub) -> None
             got[suffix] = payload
             if suffix == "event/call":
                 seen.set()
+            if "event/call" in got and wanted <= set(got) and got["state/calls"]["calls"]:
+                states.set()  # the snapshots follow within ROOM_STATE_EVERY_S
 
     watcher.subscribe_state("#", on)
     watcher.subscribe_event("#", on)
@@ -68,7 +72,8 @@ def test_issue_call_and_state_topics_match_the_protocol(office: TestHub) -> None
     assert called["id"] == ticket["id"] and called["counter"] == 1
     assert seen.wait(10)
     assert got["event/call"]["number"] == "A001" and got["event/call"]["counter_name"] == "Ablak 1"
-    assert {"state/services", "state/queue", "state/calls", "state/counters/1"} <= set(got)
+    assert states.wait(10)
+    assert got["state/calls"]["calls"][-1]["number"] == "A001"
     # Next again: A001 is finished implicitly and nobody else waits
     assert counter.call("counter.call_next") == {"ticket": None}
     assert office.hub.worker.run_in_worker(lambda e: e.state.tickets[ticket["id"]].state) == "done"
