@@ -8,6 +8,7 @@ last run, so a request does not pay for the whole queue.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from hub.engine import events as ev
@@ -24,6 +25,9 @@ EXACT_WAITING = 50
 LONG_QUEUE_EVERY_S = 0.25
 """Beyond :data:`EXACT_WAITING`, also no more often than this: a burst of requests (sixteen kiosks at
 once) is answered from the last run plus what was queued since, as between any two runs."""
+SIMULATION_SHARE = 0.1
+"""…and no more often than it keeps the simulation to this share of the time: a run over 10,000
+waiting takes tens of milliseconds, so a burst on a very long queue spaces the runs out further."""
 ESTIMATE_STEP_S = 5
 _QUEUEING = (ev.TicketIssued, ev.TicketReturned, ev.TicketTransferred, ev.TicketFinished, ev.TicketCheckedIn)
 
@@ -34,6 +38,8 @@ class Waits:
         self.service_times = ServiceTimes()
         self._cached: tuple[int, int, State, Estimate] | None = None
         self._queued_since: list[tuple[int, str]] = []
+        self._run_s = 0.0
+        """How long the last simulation took (wall clock, not the engine's: it is about this machine)."""
         """(queue_seq, service) of queue entries since the last simulation (see wait_for)."""
 
     def observe(self, typed: ev.EngineEvent, event: Event) -> None:
@@ -59,7 +65,8 @@ class Waits:
         ``waiting / EXACT_WAITING`` changes, so its cost per change stays that
         of a queue of :data:`EXACT_WAITING`. It also runs when the clock
         enters a new 5-second step (waits age with time). A long queue is also
-        simulated at most every :data:`LONG_QUEUE_EVERY_S`. Between runs,
+        simulated at most every :data:`LONG_QUEUE_EVERY_S`, and so that the runs
+        take at most :data:`SIMULATION_SHARE` of the time. Between runs,
         :meth:`wait_for` answers for tickets queued since from the last run.
         """
         now = self.engine.time()
@@ -71,11 +78,14 @@ class Waits:
             waiting = queue_index(self.engine.state).waiting_count
             if state is self.engine.state and step == bucket and (
                 changes == 0 or changes * EXACT_WAITING < waiting
-                or (waiting > EXACT_WAITING and 0 <= now - est.at < LONG_QUEUE_EVERY_S)
+                or (waiting > EXACT_WAITING
+                    and 0 <= now - est.at < max(LONG_QUEUE_EVERY_S, self._run_s / SIMULATION_SHARE))
             ):
                 return est
         times = self.service_times.times(self.engine.state)
+        started = time.perf_counter()
         est = simulate(self.engine.state, now, self.engine.boosts(), times)
+        self._run_s = time.perf_counter() - started
         self._cached = (self.engine.version, bucket, self.engine.state, est)
         self._queued_since = []
         return est
