@@ -34,6 +34,7 @@ def ui(hub, qtbot) -> Iterator[UI]:
     _rules(hub, services=["passport", "idcard"], days_ahead=14, min_lead_min=60)
     u = UI(hub, qtbot)
     u.wait_screen(Screen.START)
+    u.wait_catalogue()
     yield u
     u.close()
 

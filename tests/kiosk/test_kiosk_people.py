@@ -13,6 +13,7 @@ def ui(hub, qtbot):
     add_services(hub)
     u = UI(hub, qtbot)
     u.wait_screen(Screen.START)
+    u.wait_catalogue()
     yield u
     u.close()
 

@@ -21,6 +21,7 @@ def ui(hub, qtbot):
     hub.admin.add_counter(1, "Ablak 1")
     u = UI(hub, qtbot)
     u.wait_screen(Screen.START)
+    u.wait_catalogue()
     yield u
     u.close()
 

@@ -56,6 +56,14 @@ class UI:
         self.ticker.stop()
         self.app.stop()
 
+    def wait_catalogue(self) -> None:
+        """Until the kiosk offers every service the hub has. The hub sends its state at most every
+        ROOM_STATE_EVERY_S, so services set up just before may still be on their way."""
+        wanted = set(self.hub.hub.worker.run_in_worker(
+            lambda e: [sid for sid, svc in e.state.services.items() if svc.enabled]))
+        self.qtbot.waitUntil(
+            lambda: wanted <= {s.id for s in self.ctl._catalogue.items(self.state.lang)}, timeout=WAIT_MS)
+
     @property
     def state(self):
         return self.ctl.state
@@ -100,6 +108,7 @@ def ui(hub, qtbot):
     add_services(hub)
     u = UI(hub, qtbot)
     u.wait_screen(Screen.START)
+    u.wait_catalogue()
     yield u
     u.close()
 
@@ -220,6 +229,7 @@ def test_network_printer_out_of_paper_then_reprint(hub, qtbot):
     ui = UI(hub, qtbot, device=device)
     try:
         ui.wait_screen(Screen.START)
+        ui.wait_catalogue()
         qtbot.waitUntil(lambda: ui.state.printer == "paper_out", timeout=WAIT_MS)
         assert ui.current().banner.isVisible()  # the start screen warns: the ticket will be on screen
         choose_passport(ui)
@@ -255,6 +265,7 @@ def test_serial_printer_on_a_pty(hub, qtbot):
     ui = UI(hub, qtbot, device=device)
     try:
         ui.wait_screen(Screen.START)
+        ui.wait_catalogue()
         choose_passport(ui)
         ui.tap(ui.button("confirm"))
         ui.wait_screen(Screen.TICKET)
@@ -296,6 +307,7 @@ def test_inactivity_warning_then_start(hub, qtbot):
     ui = UI(hub, qtbot, clock=clock)
     try:
         ui.wait_screen(Screen.START)
+        ui.wait_catalogue()
         ui.tap(ui.button("getTicket"))
         ui.wait_screen(Screen.CATALOGUE)
         clock.advance(36)
