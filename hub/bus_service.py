@@ -356,6 +356,8 @@ class BusService:
     def _send_room_state(self) -> None:
         """Deferred read on the engine thread, sent after everything queued before it."""
         self._room_due = False
+        if not self._room_topics and not self._room_counters:
+            return  # read already, by a commit that came after the interval was over
         messages = self._room_state()
         if messages:
             self._outbox.put(lambda: self._send_all(messages))
