@@ -192,3 +192,28 @@ def test_concurrent_counters_never_get_the_same_ticket(office: TestHub) -> None:
         th.join(60)
     assert len(called) == total
     assert max(Tally(called).values()) == 1
+
+
+def test_a_burst_of_requests_is_folded_into_few_snapshots_and_the_last_is_right(office: TestHub) -> None:
+    """Retained state is read at most every ROOM_STATE_EVERY_S: thirty tickets one after another give
+    a handful of ``state/queue`` snapshots, not thirty, and the last one counts all thirty."""
+    watcher = office.client("display-1", "display")
+    snapshots: list[int] = []
+    done = threading.Event()
+
+    def on(_suffix: str, payload: dict | None) -> None:
+        if payload is not None:
+            snapshots.append(payload["waiting"])
+            if payload["waiting"] == 30:
+                done.set()
+
+    watcher.subscribe_state("queue", on)
+    kiosk = office.client("kiosk-1", "kiosk")
+    kiosk.call("ticket.issue", {"services": ["A"]})  # the first after a quiet spell goes at once
+    assert office.hub.bus.flush()
+    before = len(snapshots)
+    for _ in range(29):
+        kiosk.call("ticket.issue", {"services": ["A"]})
+    assert done.wait(10)
+    assert snapshots[-1] == 30
+    assert len(snapshots) - before <= 10  # one per commit would be 29
