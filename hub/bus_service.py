@@ -356,15 +356,17 @@ class BusService:
     def _send_room_state(self) -> None:
         """Deferred read on the engine thread, sent after everything queued before it."""
         self._room_due = False
-        if not self._room_topics and not self._room_counters:
-            return  # read already, by a commit that came after the interval was over
         messages = self._room_state()
         if messages:
             self._outbox.put(lambda: self._send_all(messages))
 
     def _room_state(self) -> list[_Message]:
+        """Read what is marked; nothing (and the interval not restarted) when a commit after the
+        interval read it already."""
         engine = self.presenter.engine
         topics, counters = self._room_topics, self._room_counters
+        if not topics and not counters:
+            return []
         self._room_topics, self._room_counters = set(), set()
         self._room_at = time.monotonic()
         out: list[_Message] = []
@@ -410,8 +412,7 @@ class BusService:
 
     @property
     def worker_running(self) -> bool:
-        thread = getattr(self.worker, "_thread", None)
-        return thread is not None and thread.is_alive() and threading.current_thread() is not thread
+        return self.worker.running and threading.current_thread() is not self.worker._thread
 
     def tick(self) -> None:
         """Periodic refresh from the worker thread: waits and opening hours change with time."""

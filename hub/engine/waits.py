@@ -38,9 +38,9 @@ class Waits:
         self.service_times = ServiceTimes()
         self._cached: tuple[int, int, State, Estimate] | None = None
         self._queued_since: list[tuple[int, str]] = []
+        """(queue_seq, service) of queue entries since the last simulation (see wait_for)."""
         self._run_s = 0.0
         """How long the last simulation took (wall clock, not the engine's: it is about this machine)."""
-        """(queue_seq, service) of queue entries since the last simulation (see wait_for)."""
 
     def observe(self, typed: ev.EngineEvent, event: Event) -> None:
         """After the engine applied ``event``: service times, and queue entries since the last run."""
