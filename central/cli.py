@@ -13,12 +13,12 @@ import argparse
 import json
 import os
 import secrets
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from sorra.stopsignals import stop_on_signals
 
 DEFAULT_DATA = "/var/lib/sorra-central"
 
@@ -131,9 +131,7 @@ def _run(args: argparse.Namespace) -> int:
                            broker_password=password, tls_port=args.tls_port, tls_cert=args.tls_cert,
                            tls_key=args.tls_key, tls_ca=args.tls_ca)
     service = CentralService(config)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_on_signals()
     try:
         service.start()
     except CentralAlreadyRunning as err:

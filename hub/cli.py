@@ -10,12 +10,11 @@ database directly and the hub picks them up when it starts.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import os
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from hub.engine import EngineError
 
 DEFAULT_DATA = "/var/lib/sorra"
 CONNECT_S = 5.0  # how long the CLI waits for the running hub's broker
+STOP_STALL_S = 15.0  # a stop still running after this prints every thread's stack to stderr (the journal)
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -183,6 +183,7 @@ def _run(args: argparse.Namespace) -> int:
     from hub import malloc
     from hub.app import Hub, HubAlreadyRunning, HubConfig
     from hub.broker.cli import tls_config
+    from sorra.stopsignals import stop_on_signals
 
     malloc.tune()  # before the hub's threads start: a sign-in's 16 MB must go back to the system
 
@@ -195,9 +196,7 @@ def _run(args: argparse.Namespace) -> int:
         **tls_config(args),
     )
     hub = Hub(config)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_on_signals()
     try:
         hub.start()
     except HubAlreadyRunning as err:
@@ -208,7 +207,12 @@ def _run(args: argparse.Namespace) -> int:
         while not stop.wait(1.0):
             pass
     finally:
-        hub.stop()
+        # A stop that hangs is killed by systemd after TimeoutStopSec (30 s): say where it hung first.
+        faulthandler.dump_traceback_later(STOP_STALL_S)
+        try:
+            hub.stop()
+        finally:
+            faulthandler.cancel_dump_traceback_later()
     return 0
 
 

@@ -16,7 +16,6 @@ import logging
 import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from hub.app import Hub, HubConfig
 from hub.store import connect
 from sorra.bus import BusClient, BusSettings, RequestError
 from sorra.config import DeviceConfig, save
+from sorra.stopsignals import stop_on_signals
 
 log = logging.getLogger("sorra.demo")
 
@@ -227,9 +227,7 @@ def main(argv: list[str]) -> int:
     hub = Hub(HubConfig(data_dir=data / "hub", site="office", mqtt_port=_port(18830), http_port=_port(8080),
                         bind="127.0.0.1", mdns_interfaces=["127.0.0.1"]))
     hub.start()
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop = stop_on_signals()
     procs: list[subprocess.Popen] = []
     traffic = None
     from hub.notify.demo import DemoChannels, book_examples

@@ -23,7 +23,6 @@ for every role:
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from sorra import discovery, pairing, sdnotify, startup
 from sorra.bus import BusSettings
 from sorra.config import DeviceConfig
 from sorra.startup import FROM_CONFIG, SetupError, StartupView, uses_fixed_address
+from sorra.stopsignals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -204,14 +204,7 @@ def run_headless(runner: DeviceRunner, *, liveness: Callable[[Any], Callable[[],
     READY once the process serves (the start-up included: it answers signals);
     then the watchdog asks ``liveness(app)()`` (default: always alive).
     """
-    done = threading.Event()
-
-    def quit_(*_: Any) -> None:
-        runner.stop_event.set()
-        done.set()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, quit_)
+    done = stop_on_signals(runner.stop_event.set)
     health: dict[str, Callable[[], bool]] = {"alive": lambda: True}
     watchdog = systemd_ready(runner.role.title, lambda: health["alive"]())
     try:
