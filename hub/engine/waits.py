@@ -8,11 +8,12 @@ last run, so a request does not pay for the whole queue.
 
 from __future__ import annotations
 
+import bisect
 import time
 from typing import TYPE_CHECKING
 
 from hub.engine import events as ev
-from hub.engine.estimate import Estimate, ServiceTimes, queued_before, simulate
+from hub.engine.estimate import Estimate, FreeMoments, ServiceTimes, queued_before, simulate
 from hub.engine.model import NOT_ARRIVED, WAITING, State, Ticket
 from hub.engine.queueindex import queue_index
 from hub.engine.reducer import Event
@@ -29,6 +30,8 @@ SIMULATION_SHARE = 0.1
 """…and no more often than it keeps the simulation to this share of the time: a run over 10,000
 waiting takes tens of milliseconds, so a burst on a very long queue spaces the runs out further."""
 ESTIMATE_STEP_S = 5
+FREE_MOMENTS_FOR_S = 1.0
+"""How long the busy counters' expected free moments are reused while they serve the same customers."""
 _QUEUEING = (ev.TicketIssued, ev.TicketReturned, ev.TicketTransferred, ev.TicketFinished, ev.TicketCheckedIn)
 
 
@@ -36,9 +39,11 @@ class Waits:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.service_times = ServiceTimes()
+        self.free_moments = FreeMoments(FREE_MOMENTS_FOR_S)
         self._cached: tuple[int, int, State, Estimate] | None = None
-        self._queued_since: list[tuple[int, str]] = []
-        """(queue_seq, service) of queue entries since the last simulation (see wait_for)."""
+        self._queued_since: dict[str, list[int]] = {}
+        """Service → queue_seq of its queue entries since the last simulation, sorted (see wait_for)."""
+        self._queued_count = 0
         self._run_s = 0.0
         """How long the last simulation took (wall clock, not the engine's: it is about this machine)."""
 
@@ -46,11 +51,13 @@ class Waits:
         """After the engine applied ``event``: service times, and queue entries since the last run."""
         state = self.engine.state
         self.service_times.observe(state, event)
-        if self._cached is not None and isinstance(typed, _QUEUEING) and len(self._queued_since) < 10_000:
+        if self._cached is not None and isinstance(typed, _QUEUEING) and self._queued_count < 10_000:
             tid = typed.ticket["id"] if isinstance(typed, ev.TicketIssued) else typed.ticket
             t = state.tickets.get(tid)
             if t is not None and t.state == WAITING and t.pending:
-                self._queued_since.append((t.queue_seq, t.pending[0]))
+                # Sorted, for a binary search: a remote ticket checking in keeps its earlier place.
+                bisect.insort(self._queued_since.setdefault(t.pending[0], []), t.queue_seq)
+                self._queued_count += 1
 
     def rebuild(self) -> None:
         """After a replay: service times from the state as loaded."""
@@ -84,10 +91,11 @@ class Waits:
                 return est
         times = self.service_times.times(self.engine.state)
         started = time.perf_counter()
-        est = simulate(self.engine.state, now, self.engine.boosts(), times)
+        est = simulate(self.engine.state, now, self.engine.boosts(), times, self.free_moments)
         self._run_s = time.perf_counter() - started
         self._cached = (self.engine.version, bucket, self.engine.state, est)
-        self._queued_since = []
+        self._queued_since = {}
+        self._queued_count = 0
         return est
 
     def wait_for(self, t: Ticket) -> tuple[float, int] | None:
@@ -106,7 +114,7 @@ class Waits:
         sid = t.pending[0] if t.pending else ""
         if t.target_counter is not None or sid not in est.new_ticket_s:
             return None
-        before = sum(1 for seq, s in self._queued_since if s == sid and seq < t.queue_seq)
+        before = bisect.bisect_left(self._queued_since.get(sid, ()), t.queue_seq)
         rate = est.rate.get(sid) or 0.0
         extra = before / rate if rate > 0 else 0.0
         wait = max(0.0, est.new_ticket_s[sid] - (self.engine.time() - est.at)) + extra

@@ -202,3 +202,65 @@ def test_people_ahead_with_no_counter_open_and_priority_counts_come_from_the_ind
         assert e.ahead_of(t) == sum(1 for o in same_queue if o.queue_seq < t.queue_seq)
     for sid in ("A", "B"):
         assert index.priority_waiting(sid) == sum(1 for o in waiting if o.pending[:1] == [sid] and o.priority)
+
+
+def test_the_busy_counters_free_moments_are_reused_only_while_they_serve_the_same_customers(monkeypatch) -> None:
+    clock = Clock()
+    e = quick_next(office(clock))
+    for n in (1, 2):
+        e.resume(n)
+        e.issue_ticket(["A"])
+        e.call_next(n)
+        clock.advance(40)
+    stagger_runs = []
+    real = estimate_module.staggered
+
+    def counting(busy):  # type: ignore[no-untyped-def]
+        stagger_runs.append(len(busy))
+        return real(busy)
+
+    monkeypatch.setattr(estimate_module, "staggered", counting)
+    first = e.wait_for(e.issue_ticket(["A"]))
+    assert stagger_runs == [2]
+    clock.advance(0.2)
+    t = e.issue_ticket(["A"])  # the queue changed, the counters did not: their moments are reused
+    reused = e.wait_for(t)
+    assert stagger_runs == [2]
+    exact = estimate_module.simulate(e.state, clock(), {}, e.waits.service_times.times(e.state))
+    assert reused is not None and first is not None
+    assert abs(reused[0] - exact.wait_s[t.id]) <= 0.5 and reused[1] == exact.ahead[t.id]
+    stagger_runs.pop()  # the check's own simulation above
+    clock.advance(waits_module.FREE_MOMENTS_FOR_S)
+    e.issue_ticket(["A"])
+    e.estimate()
+    assert stagger_runs == [2, 2]  # too old: worked out again
+    e.finish(1)
+    e.call_next(1)  # counter 1 serves someone else now
+    e.issue_ticket(["A"])
+    e.estimate()
+    assert stagger_runs == [2, 2, 2]
+
+
+def test_a_remote_ticket_checking_in_between_simulations_counts_where_its_place_is() -> None:
+    # Between two runs over a long queue, "ahead" counts the entries since by their place
+    # (queue_seq); a remote ticket checking in brings its place from when it joined.
+    clock = Clock()
+    e = quick_next(office(clock))
+    e.upsert_service({"id": "A", "remote": True})
+    e.resume(1)
+    for _ in range(30):
+        e.issue_ticket(["A"])
+    r = e.remote.join("A", contact="+36301234567", origin="ip-1", code="123456", token="tok")
+    for _ in range(40):
+        e.issue_ticket(["A"])
+    e.estimate()
+    clock.advance(0.01)
+    x1, x2 = e.issue_ticket(["A"]), e.issue_ticket(["A"])
+    e.remote.check_in("123456")  # after x1 and x2 in time, before them in the queue
+    x3 = e.issue_ticket(["A"])
+    exact = estimate_module.simulate(e.state, clock(), {}, e.waits.service_times.times(e.state))
+    assert e.waits._cached is not None and e.waits._queued_count == 4  # answered between runs
+    for t in (x1, x2, x3, e.state.tickets[r.id]):
+        figure = e.wait_for(t)
+        assert figure is not None and figure[1] == exact.ahead[t.id]
+    assert exact.ahead[x1.id] == 71  # the 70 before, and r at its place among them
