@@ -42,8 +42,10 @@ class Waits:
         self.free_moments = FreeMoments(FREE_MOMENTS_FOR_S)
         self._cached: tuple[int, int, State, Estimate] | None = None
         self._queued_since: dict[str, list[int]] = {}
-        """Service → queue_seq of its queue entries since the last simulation, sorted (see wait_for)."""
+        """Service → queue_seq of its queue entries since the last simulation, in order (see wait_for)."""
         self._queued_count = 0
+        self._simulated_seq = 0
+        """The last queue place handed out when the estimate was simulated."""
         self._run_s = 0.0
         """How long the last simulation took (wall clock, not the engine's: it is about this machine)."""
 
@@ -54,10 +56,15 @@ class Waits:
         if self._cached is not None and isinstance(typed, _QUEUEING) and self._queued_count < 10_000:
             tid = typed.ticket["id"] if isinstance(typed, ev.TicketIssued) else typed.ticket
             t = state.tickets.get(tid)
-            if t is not None and t.state == WAITING and t.pending:
-                # Sorted, for a binary search: a remote ticket checking in keeps its earlier place.
-                bisect.insort(self._queued_since.setdefault(t.pending[0], []), t.queue_seq)
-                self._queued_count += 1
+            if t is None or t.state != WAITING or not t.pending:
+                return
+            if t.front or t.target_counter is not None or t.queue_seq <= self._simulated_seq:
+                # Not at the end of its queue (a remote ticket checking in at its earlier place, one
+                # sent to the front or to one counter): the figures between runs assume the end.
+                self._cached = None
+                return
+            self._queued_since.setdefault(t.pending[0], []).append(t.queue_seq)  # in order: each is last
+            self._queued_count += 1
 
     def rebuild(self) -> None:
         """After a replay: service times from the state as loaded."""
@@ -96,6 +103,7 @@ class Waits:
         self._cached = (self.engine.version, bucket, self.engine.state, est)
         self._queued_since = {}
         self._queued_count = 0
+        self._simulated_seq = self.engine.state.queue_seq
         return est
 
     def wait_for(self, t: Ticket) -> tuple[float, int] | None:
