@@ -32,11 +32,8 @@ def ui(hub, qtbot) -> Iterator[UI]:
 
     add_services(hub)
     _rules(hub, services=["passport", "idcard"], days_ahead=14, min_lead_min=60)
-    u = UI(hub, qtbot)
-    u.wait_screen(Screen.START)
-    u.wait_catalogue()
-    yield u
-    u.close()
+    with UI.started(hub, qtbot) as u:
+        yield u
 
 
 def _step(ui: UI, step: BookStep) -> None:

@@ -30,11 +30,8 @@ def ui(hub, qtbot) -> Iterator[UI]:
 
     add_services(hub)
     hub.admin.add_counter(1, "Ablak 1")
-    u = UI(hub, qtbot)
-    u.wait_screen(Screen.START)
-    u.wait_catalogue()
-    yield u
-    u.close()
+    with UI.started(hub, qtbot) as u:
+        yield u
 
 
 @pytest.fixture

@@ -11,11 +11,8 @@ from tests.kiosk.test_kiosk_ui import UI, add_services, choose_passport
 @pytest.fixture
 def ui(hub, qtbot):
     add_services(hub)
-    u = UI(hub, qtbot)
-    u.wait_screen(Screen.START)
-    u.wait_catalogue()
-    yield u
-    u.close()
+    with UI.started(hub, qtbot) as u:
+        yield u
 
 
 def test_a_family_says_how_many_they_are_with_large_buttons(ui):

@@ -19,11 +19,8 @@ def ui(hub, qtbot):
     add_services(hub)
     hub.admin.call("admin.service_upsert", {"id": "idcard", "remote": True})
     hub.admin.add_counter(1, "Ablak 1")
-    u = UI(hub, qtbot)
-    u.wait_screen(Screen.START)
-    u.wait_catalogue()
-    yield u
-    u.close()
+    with UI.started(hub, qtbot) as u:
+        yield u
 
 
 def _join(ui: UI, phone: str) -> dict:

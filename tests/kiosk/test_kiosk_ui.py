@@ -5,6 +5,8 @@ Every flow ends on the printer's bytes (decoded) or the hub's state.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -56,6 +58,18 @@ class UI:
         self.ticker.stop()
         self.app.stop()
 
+    @classmethod
+    @contextmanager
+    def started(cls, hub, qtbot, **kwargs) -> Iterator[UI]:
+        """A kiosk on its start screen, offering every service the hub has; closed afterwards."""
+        u = cls(hub, qtbot, **kwargs)
+        try:
+            u.wait_screen(Screen.START)
+            u.wait_catalogue()
+            yield u
+        finally:
+            u.close()
+
     def wait_catalogue(self) -> None:
         """Until the kiosk offers every service the hub has. The hub sends its state at most every
         ROOM_STATE_EVERY_S, so services set up just before may still be on their way."""
@@ -106,11 +120,8 @@ class UI:
 @pytest.fixture
 def ui(hub, qtbot):
     add_services(hub)
-    u = UI(hub, qtbot)
-    u.wait_screen(Screen.START)
-    u.wait_catalogue()
-    yield u
-    u.close()
+    with UI.started(hub, qtbot) as u:
+        yield u
 
 
 def choose_passport(ui: UI) -> None:
