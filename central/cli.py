@@ -139,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     _note_data_dir(config.data_dir)
     try:
-        while not stop.wait(1.0):
+        while not stop.wait(1.0):  # a signal's Python handler runs only when this thread does
             pass
     finally:
         service.stop()

@@ -204,7 +204,7 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     _notify_ready(hub)
     try:
-        while not stop.wait(1.0):
+        while not stop.wait(1.0):  # a signal's Python handler runs only when this thread does
             pass
     finally:
         # A stop that hangs is killed by systemd after TimeoutStopSec (30 s): say where it hung first.
@@ -224,8 +224,7 @@ def _notify_ready(hub: Any) -> None:
     sdnotify.ready()
 
     def healthy() -> bool:
-        worker = hub.worker
-        return worker is not None and worker._thread is not None and worker._thread.is_alive()
+        return hub.worker is not None and hub.worker.running
 
     sdnotify.start_watchdog(healthy)
 

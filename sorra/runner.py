@@ -211,7 +211,8 @@ def run_headless(runner: DeviceRunner, *, liveness: Callable[[Any], Callable[[],
         if runner.start(wait=True) and runner.app is not None:
             if liveness is not None:
                 health["alive"] = liveness(runner.app)
-            done.wait()
+            while not done.wait(1.0):  # a signal's Python handler runs only when this thread does
+                pass
     finally:
         systemd_stopping(runner.role.title, watchdog)
         runner.stop()
