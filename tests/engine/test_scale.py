@@ -11,6 +11,19 @@ from hub.engine.queueindex import queue_index
 from tests.engine.helpers import Clock, office, quick_next
 
 
+def record_calls(monkeypatch, module, name: str) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """Wrap ``module.name`` so that each call's arguments are noted; returns the notes."""
+    calls: list[tuple] = []
+    real = getattr(module, name)
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, recording)
+    return calls
+
+
 def test_numbers_grow_past_999_and_9999_and_are_never_reused() -> None:
     clock = Clock()
     e = office(clock)
@@ -84,14 +97,7 @@ def test_a_long_queue_is_simulated_once_per_several_changes(monkeypatch) -> None
     e = office(clock)
     e.resume(1)
     monkeypatch.setattr(waits_module, "EXACT_WAITING", 10)
-    runs = []
-    real = estimate_module.simulate
-
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        runs.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(waits_module, "simulate", counting)
+    runs = record_calls(monkeypatch, waits_module, "simulate")
     for _ in range(100):
         e.issue_ticket(["A"])
     e.estimate()
@@ -107,7 +113,7 @@ def test_a_long_queue_is_simulated_once_per_several_changes(monkeypatch) -> None
     aheads = [a for _, a in figures]
     assert all(w > 0 for w in waits)
     assert aheads == sorted(aheads) and aheads[-1] >= 100
-    exact = real(e.state, clock(), {}, e.waits.service_times.times(e.state))
+    exact = estimate_module.simulate(e.state, clock(), {}, e.waits.service_times.times(e.state))
     assert abs(waits[-1] - exact.wait_s[t.id]) <= 0.1 * exact.wait_s[t.id]
 
 
@@ -118,14 +124,7 @@ def test_a_burst_on_a_long_queue_is_simulated_at_most_four_times_a_second(monkey
     for _ in range(200):
         e.issue_ticket(["A"])
     e.estimate()
-    runs = []
-    real = estimate_module.simulate
-
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        runs.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(waits_module, "simulate", counting)
+    runs = record_calls(monkeypatch, waits_module, "simulate")
     last = None
     for _ in range(40):  # sixteen kiosks at once: many changes within a quarter of a second
         clock.advance(0.005)
@@ -135,7 +134,7 @@ def test_a_burst_on_a_long_queue_is_simulated_at_most_four_times_a_second(monkey
     clock.advance(waits_module.LONG_QUEUE_EVERY_S)
     e.issue_ticket(["A"])
     e.estimate()
-    assert runs == [1]  # the burst is over: simulated again
+    assert len(runs) == 1  # the burst is over: simulated again
 
 
 def test_ticket_slots_keep_a_ticket_small() -> None:
@@ -212,33 +211,30 @@ def test_the_busy_counters_free_moments_are_reused_only_while_they_serve_the_sam
         e.issue_ticket(["A"])
         e.call_next(n)
         clock.advance(40)
-    stagger_runs = []
-    real = estimate_module.staggered
+    calls = record_calls(monkeypatch, estimate_module, "staggered")
 
-    def counting(busy):  # type: ignore[no-untyped-def]
-        stagger_runs.append(len(busy))
-        return real(busy)
+    def stagger_runs() -> list[int]:  # busy counters in each run
+        return [len(busy) for (busy,) in calls]
 
-    monkeypatch.setattr(estimate_module, "staggered", counting)
     first = e.wait_for(e.issue_ticket(["A"]))
-    assert stagger_runs == [2]
+    assert stagger_runs() == [2]
     clock.advance(0.2)
     t = e.issue_ticket(["A"])  # the queue changed, the counters did not: their moments are reused
     reused = e.wait_for(t)
-    assert stagger_runs == [2]
+    assert stagger_runs() == [2]
     exact = estimate_module.simulate(e.state, clock(), {}, e.waits.service_times.times(e.state))
     assert reused is not None and first is not None
     assert abs(reused[0] - exact.wait_s[t.id]) <= 0.5 and reused[1] == exact.ahead[t.id]
-    stagger_runs.pop()  # the check's own simulation above
+    calls.pop()  # the check's own simulation above
     clock.advance(waits_module.FREE_MOMENTS_FOR_S)
     e.issue_ticket(["A"])
     e.estimate()
-    assert stagger_runs == [2, 2]  # too old: worked out again
+    assert stagger_runs() == [2, 2]  # too old: worked out again
     e.finish(1)
     e.call_next(1)  # counter 1 serves someone else now
     e.issue_ticket(["A"])
     e.estimate()
-    assert stagger_runs == [2, 2, 2]
+    assert stagger_runs() == [2, 2, 2]
 
 
 def test_a_remote_ticket_checking_in_between_simulations_is_counted_at_its_place() -> None:
