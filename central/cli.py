@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sorra.stopsignals import stop_on_signals
+from sorra.stopsignals import stop_on_signals, wait_for_stop
 
 DEFAULT_DATA = "/var/lib/sorra-central"
 
@@ -139,8 +139,7 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     _note_data_dir(config.data_dir)
     try:
-        while not stop.wait(1.0):  # a signal's Python handler runs only when this thread does
-            pass
+        wait_for_stop(stop)
     finally:
         service.stop()
     return 0

@@ -183,7 +183,7 @@ def _run(args: argparse.Namespace) -> int:
     from hub import malloc
     from hub.app import Hub, HubAlreadyRunning, HubConfig
     from hub.broker.cli import tls_config
-    from sorra.stopsignals import stop_on_signals
+    from sorra.stopsignals import stop_on_signals, wait_for_stop
 
     malloc.tune()  # before the hub's threads start: a sign-in's 16 MB must go back to the system
 
@@ -204,8 +204,7 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     _notify_ready(hub)
     try:
-        while not stop.wait(1.0):  # a signal's Python handler runs only when this thread does
-            pass
+        wait_for_stop(stop)
     finally:
         # A stop that hangs is killed by systemd after TimeoutStopSec (30 s): say where it hung first.
         faulthandler.dump_traceback_later(STOP_STALL_S)

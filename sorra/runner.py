@@ -33,7 +33,7 @@ from sorra import discovery, pairing, sdnotify, startup
 from sorra.bus import BusSettings
 from sorra.config import DeviceConfig
 from sorra.startup import FROM_CONFIG, SetupError, StartupView, uses_fixed_address
-from sorra.stopsignals import stop_on_signals
+from sorra.stopsignals import stop_on_signals, wait_for_stop
 
 log = logging.getLogger(__name__)
 
@@ -211,8 +211,7 @@ def run_headless(runner: DeviceRunner, *, liveness: Callable[[Any], Callable[[],
         if runner.start(wait=True) and runner.app is not None:
             if liveness is not None:
                 health["alive"] = liveness(runner.app)
-            while not done.wait(1.0):  # a signal's Python handler runs only when this thread does
-                pass
+            wait_for_stop(done)
     finally:
         systemd_stopping(runner.role.title, watchdog)
         runner.stop()

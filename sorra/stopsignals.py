@@ -12,7 +12,7 @@ that reads the pipe sets the event and runs the callbacks::
 
     stop = stop_on_signals()
     app.start()
-    stop.wait()
+    wait_for_stop(stop)
     app.stop()
 """
 
@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 
-__all__ = ["STOP_SIGNALS", "stop_on_signals"]
+__all__ = ["STOP_SIGNALS", "stop_on_signals", "wait_for_stop"]
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -55,3 +55,12 @@ def stop_on_signals(*callbacks: Callable[[], None],
     for sig in signals:
         signal.signal(sig, on_signal)
     return stop
+
+
+def wait_for_stop(stop: threading.Event) -> None:
+    """Block the main thread until ``stop`` is set.
+
+    It wakes each second: a signal's Python handler runs only when this thread runs Python code.
+    """
+    while not stop.wait(1.0):
+        pass
