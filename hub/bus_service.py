@@ -33,6 +33,7 @@ from hub.engine.reducer import Event
 from hub.presenter import Presenter
 from hub.worker import Done, EngineWorker, Job, ReadJob
 from sorra import __version__
+from sorra.mqtt_properties import PublishProperties
 from sorra.protocol.limits import MAX_MESSAGE_BYTES, MessageRejected, parse_json_object
 from sorra.protocol.names import Event as EventName
 from sorra.protocol.names import State
@@ -72,12 +73,15 @@ class Outbox:
 
     The engine thread only reads the state into plain dicts; JSON encoding, the
     duplicate check and the MQTT publish happen here, while the engine runs the
-    next batch (its fsync releases the GIL).
+    next batch (its fsync releases the GIL). :meth:`send_if_idle` lets the
+    engine answer at once when nothing handed in before is still unsent.
     """
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._unsent = 0
 
     def start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -88,13 +92,33 @@ class Outbox:
         if self._thread is None or not self._thread.is_alive():
             send()  # not started (tests that drive the service directly) or stopped: send now
             return
+        with self._lock:
+            self._unsent += 1
         self._queue.put(send)
+
+    def send_if_idle(self, send: Callable[[], None]) -> bool:
+        """Run ``send`` on this thread if everything handed in before has gone out; False if not.
+
+        A reply waits on this hand-off to the outbox thread twice over: its
+        wake-up, and the GIL that the engine thread holds until it blocks again.
+        Sending the reply from the engine thread, before it reads the room's
+        state, takes both off the clerk's wait; under load the outbox is busy
+        and the order rule sends the reply after what is already queued.
+        """
+        with self._lock:
+            if self._unsent:
+                return False
+        try:
+            send()
+        except Exception:
+            log.exception("sending from the hub's outbox failed")
+        return True
 
     def flush(self, timeout: float = 5.0) -> bool:
         if self._thread is None or not self._thread.is_alive():
             return True
         done = threading.Event()
-        self._queue.put(done.set)
+        self.put(done.set)
         return done.wait(timeout)
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -112,6 +136,9 @@ class Outbox:
                 send()
             except Exception:  # one failed publish must not stop the others
                 log.exception("sending from the hub's outbox failed")
+            finally:
+                with self._lock:
+                    self._unsent -= 1
 
 
 @dataclass
@@ -280,23 +307,26 @@ class BusService:
     def committed(self, events: list[Event], done: list[Done]) -> None:
         """Worker callback after a commit: replies, acks, events, changed state.
 
-        The state is *read* here, on the engine thread, so it is consistent with
-        the commit; encoding and sending happen on the outbox thread, so the
-        engine goes back to the next batch at once. Everything goes out in the
-        order it was read, so a device never gets a snapshot older than a reply
-        it already has.
+        The replies go first: from this thread when the outbox is idle, else
+        queued behind what it holds. The state is *read* here, on the engine
+        thread, so it is consistent with the commit; encoding and sending happen
+        on the outbox thread, so the engine goes back to the next batch at once.
+        Everything goes out in the order it was read, so a device never gets a
+        snapshot older than a reply it already has.
         """
-        replies = [(d.job.meta, d.reply) for d in done if isinstance(d.job.meta, _Delivery)]
+        replies = [(d.job.meta, d.reply, d.text) for d in done if isinstance(d.job.meta, _Delivery)]
+        if replies:
+            def answer() -> None:
+                for delivery, reply, text in replies:
+                    self._send_reply(delivery, reply, text)
+                    self._ack(delivery.mid, delivery.qos)
+
+            if not self._outbox.send_if_idle(answer):
+                self._outbox.put(answer)
         messages = self._changed_messages(events) if events else []
         messages += self._room_state_if_due()
-
-        def send() -> None:
-            for delivery, reply in replies:
-                self._send_reply(delivery, reply)
-                self._ack(delivery.mid, delivery.qos)
-            self._send_all(messages)
-
-        self._outbox.put(send)
+        if messages:
+            self._outbox.put(lambda: self._send_all(messages))
 
     def _send_all(self, messages: list[_Message]) -> None:
         for m in messages:
@@ -309,11 +339,11 @@ class BusService:
         """Wait until everything handed to the outbox so far is sent (tests, shutdown)."""
         return self._outbox.flush(timeout)
 
-    def _send_reply(self, delivery: _Delivery, reply: dict[str, Any]) -> None:
-        props = Properties(PacketTypes.PUBLISH)
-        if delivery.correlation is not None:
-            props.CorrelationData = delivery.correlation
-        self._client.publish(delivery.reply_topic, json.dumps(reply), qos=1, properties=props)
+    def _send_reply(self, delivery: _Delivery, reply: dict[str, Any], text: str | None = None) -> None:
+        """``text``: the reply already encoded (as committed); else it is encoded here."""
+        props = PublishProperties(correlation=delivery.correlation)
+        self._client.publish(delivery.reply_topic, text if text is not None else json.dumps(reply),
+                             qos=1, properties=props)
 
     def _changed_messages(self, events: list[Event]) -> list[_Message]:
         """The calls, read now (engine thread); the state the events change is only marked here.

@@ -34,6 +34,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from sorra import __version__
+from sorra.mqtt_properties import PublishProperties
 from sorra.protocol.limits import MAX_MESSAGE_BYTES, PACKET_OVERHEAD_BYTES
 from sorra.protocol.topics import Topics
 
@@ -284,9 +285,7 @@ class BusClient:
         return len(p.payload) + PACKET_OVERHEAD_BYTES
 
     def _send(self, p: _Pending) -> None:
-        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-        props.ResponseTopic = self.topics.reply(self.settings.device)
-        props.CorrelationData = p.req.encode("utf-8", "surrogatepass")
+        props = PublishProperties(self.topics.reply(self.settings.device), p.req.encode("utf-8", "surrogatepass"))
         info = self._client.publish(
             self.topics.rpc(self.settings.device), p.payload, qos=1, properties=props
         )
