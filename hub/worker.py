@@ -73,6 +73,9 @@ class Done:
     job: Job
     reply: dict[str, Any]
     duplicate: bool = False
+    row: ReplyRow | None = None
+    text: str | None = None
+    """The reply as committed (``row``'s JSON), once stored: sent as is instead of encoded again."""
 
 
 Committed = Callable[[list[Event], list[Done]], None]
@@ -263,10 +266,12 @@ class EngineWorker:
                     done.append(Done(job, previous, duplicate=True))
                     continue
             reply = self._run_one(job, events)
+            row = None
             if key is not None:
                 seen[key] = reply
-                persist.append(ReplyRow(job.actor.device, job.req or "", job.op, reply))
-            done.append(Done(job, reply))
+                row = ReplyRow(job.actor.device, job.req or "", job.op, reply)
+                persist.append(row)
+            done.append(Done(job, reply, row=row))
         try:
             if events or persist:
                 self.store.commit(self.engine.state, events, persist)
@@ -284,6 +289,9 @@ class EngineWorker:
                     d.reply = _error(d.job, "internal", f"the hub could not save ({err}); nothing was done")
             events = []
         else:
+            for d in done:
+                if d.row is not None:
+                    d.text = d.row.text
             if self.storage_error is not None:
                 self.storage_error = None
                 self.alert("hub", {"code": "hub.storage", "level": "error", "message": "", "active": False})

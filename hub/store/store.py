@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,14 @@ class ReplyRow:
     req: str
     op: str
     reply: dict[str, Any]
+    _text: str | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        """The reply as stored; the bus sends these same bytes (encoded once per request)."""
+        if self._text is None:
+            self._text = _dumps(self.reply)
+        return self._text
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -206,7 +214,7 @@ class Store:
             for projector in self.projectors:
                 projector(self.db, events)
         at = events[-1]["at"] if events else time.time()
-        rows = [(r.device, r.req, r.op, _dumps(r.reply), at) for r in replies]
+        rows = [(r.device, r.req, r.op, r.text, at) for r in replies]
         if rows:
             conn.executemany(
                 "INSERT OR IGNORE INTO requests(device, req, op, reply, at) VALUES (?,?,?,?,?)", rows

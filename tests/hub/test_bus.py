@@ -92,6 +92,25 @@ def test_a_repeated_request_returns_the_first_reply_and_changes_nothing(office: 
     assert numbers == [first["ticket"]["number"], "B001"]
 
 
+def test_the_reply_sent_is_the_reply_stored_byte_for_byte(office: TestHub) -> None:
+    """Encoded once: what the device reads is exactly what a retry of the same request gets."""
+    raw = _raw_client(office, "kiosk-2", "kiosk")
+    props = Properties(PacketTypes.PUBLISH)
+    props.ResponseTopic = office.topics.reply("kiosk-2")
+    props.CorrelationData = b"c-1"
+    payload = json.dumps({"req": "bytes-1", "op": "ticket.issue", "args": {"services": ["A"], "note": "Őrs ✓"}})
+    raw.publish(office.topics.rpc("kiosk-2"), payload, qos=1, properties=props)
+    msg = raw.wait_message(10)
+    raw.close()
+    assert msg.properties.CorrelationData == b"c-1"
+    stored = office.hub.store.db.execute(
+        "SELECT reply FROM requests WHERE device = 'kiosk-2' AND req = 'bytes-1'").fetchone()[0]
+    assert msg.payload == stored.encode("utf-8")
+    reply = json.loads(msg.payload)
+    assert reply["ok"] and reply["result"]["ticket"]["note"] == "Őrs ✓"
+    validate_message("reply:ticket.issue", reply)
+
+
 def test_rights_kiosk_cannot_call_and_a_counter_acts_only_for_itself(office: TestHub) -> None:
     kiosk = office.client("kiosk-1", "kiosk")
     display = office.client("display-1", "display")
