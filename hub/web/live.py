@@ -45,6 +45,9 @@ class LiveHub:
         self._building: dict[str, asyncio.Lock] = {}
         self._task: asyncio.Task | None = None
         self._lock = threading.Lock()
+        self._wake_pending = False
+        """A wake-up of the loop is on its way or the rebuild round has not started yet: later
+        publishes only mark their kinds stale (one wake per round, not one per message)."""
 
     # ---- lifecycle (event loop) -------------------------------------------------------
 
@@ -85,13 +88,19 @@ class LiveHub:
         loop = self.loop
         if loop is None or self.closed:
             return
+        # Stale at once (a snapshot asked for right after this publish is rebuilt); the loop is
+        # woken once per round: a busy minute publishes thousands of messages, and each wake-up
+        # costs the hub a thread switch.
+        self._stale.update(self.builders)
+        if self._wake_pending:
+            return
+        self._wake_pending = True
         try:
             loop.call_soon_threadsafe(self._mark)
         except RuntimeError:  # loop closed while stopping
             pass
 
     def _mark(self) -> None:
-        self._stale.update(self.builders)
         if self._changed is not None:
             self._changed.set()
 
@@ -105,6 +114,7 @@ class LiveHub:
             if self.closed:
                 break
             await asyncio.sleep(self.coalesce_s)
+            self._wake_pending = False  # a publish from now on needs another round
             for kind in [k for k, n in self.watchers.items() if n > 0]:
                 try:
                     await self._build(kind)
