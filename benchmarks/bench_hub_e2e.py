@@ -6,8 +6,9 @@ the live dashboard). Paired kiosks, counters and a display run in separate
 client processes over MQTT with :class:`sorra.bus.BusClient`. Measured, in
 one run:
 
-* raw floors: MQTT QoS 1 round trip through a second process on a bare Mosquitto, SQLite
-  WAL + FULL single-row commits per second on the same disk;
+* raw floors: MQTT QoS 1 round trip through a second process on a bare Mosquitto (before the
+  first depth, and at each depth in blocks between its round trips: each depth is judged against
+  the echo measured with it), SQLite WAL + FULL single-row commits per second on the same disk;
 * ``ticket.issue`` and ``counter.call_next`` round trips (one request at a
   time, p50/p99) and the hub's CPU per request, at 0, 1,000 and 4,000
   waiting and with an empty queue after a day of 50,000 tickets;
@@ -45,9 +46,9 @@ KIOSKS_LOAD = 16
 COUNTERS = 6  # 1: round trips, 2: presses, 3-6: fill and drain
 DRAIN = [3, 4, 5, 6]
 
-FULL = {"rounds": 300, "echo": 500, "load_n": 100, "press_s": 20.0, "press_per_s": 10.0, "day": 50_000,
+FULL = {"rounds": 300, "echo": 500, "blocks": 6, "load_n": 100, "press_s": 20.0, "press_per_s": 10.0, "day": 50_000,
         "depths": [1000, 4000]}
-QUICK = {"rounds": 80, "echo": 200, "load_n": 40, "press_s": 6.0, "press_per_s": 10.0, "day": 10_000,
+QUICK = {"rounds": 80, "echo": 200, "blocks": 4, "load_n": 40, "press_s": 6.0, "press_per_s": 10.0, "day": 10_000,
          "depths": [1000, 4000]}
 
 # Targets (issue 13), on this machine
@@ -72,6 +73,8 @@ class Bench:
         self.called = 0
         self.rss: list[dict[str, Any]] = []
         self.procs: dict[str, Any] = {}
+        self.echo_port: int | None = None
+        """A bare Mosquitto with an echo responder, while :func:`main` runs one."""
         self.hub.install()  # the day of a hub that has started before (not its first start)
         self.hub.start()
         self.sse = SseClient(self.hub.http_port, self.hub.web_user, self.hub.web_password)
@@ -117,25 +120,42 @@ class Bench:
     # ---- building blocks ------------------------------------------------------------------------------
 
     def round_trips(self, label: str) -> dict[str, Any]:
-        """Issue then call, one at a time (the queue's depth stays where it is); hub CPU per request."""
+        """Issue then call, one at a time (the queue's depth stays where it is); hub CPU per request.
+
+        The rounds run in blocks, each after a block of raw MQTT echoes from the same client
+        process (when :attr:`echo_port` is set): the floor this depth is compared with is measured
+        under the same machine conditions, not minutes earlier (a shared machine's speed drifts).
+        """
         n = self.cfg["rounds"]
+        blocks = self.cfg["blocks"]
         steps = [[f"kiosk-{KIOSKS_LOAD + 1}", "ticket.issue"], ["counter-1", "counter.call_next"]]
         self.procs["seq"].run(cmd="seq", steps=steps, n=10)  # warm up
-        cpu0 = self.hub.cpu_s()
-        t0 = time.monotonic()
-        out = self.procs["seq"].run(cmd="seq", steps=steps, n=n)
-        elapsed = time.monotonic() - t0
-        cpu = self.hub.cpu_s() - cpu0
-        called = sum(1 for _, tid in out["presses"] if tid)
+        latency: dict[str, list[float]] = {"ticket.issue": [], "counter.call_next": []}
+        echo: list[float] = []
+        called = 0
+        cpu, elapsed = 0.0, 0.0
+        for k in range(blocks):
+            if self.echo_port is not None:
+                echo += self.procs["seq"].run(cmd="echo", port=self.echo_port,
+                                              n=self.cfg["echo"] // blocks)["latency"]
+            rounds = n // blocks + (1 if k < n % blocks else 0)
+            cpu0, t0 = self.hub.cpu_s(), time.monotonic()
+            out = self.procs["seq"].run(cmd="seq", steps=steps, n=rounds)
+            elapsed += time.monotonic() - t0
+            cpu += self.hub.cpu_s() - cpu0
+            for op, samples in out["latency"].items():
+                latency[op] += samples
+            called += sum(1 for _, tid in out["presses"] if tid)
         self.issued += n + 10
         self.called += called + 10
         requests = 2 * n
         return {
             "label": label, "waiting": self.waiting, "tickets_today": self.issued,
-            "ticket.issue": summary_ms(out["latency"]["ticket.issue"]),
-            "counter.call_next": summary_ms(out["latency"]["counter.call_next"]),
+            "ticket.issue": summary_ms(latency["ticket.issue"]),
+            "counter.call_next": summary_ms(latency["counter.call_next"]),
             "hub_cpu_ms_per_request": round(1000 * cpu / requests, 3),
             "hub_cpu_share": round(cpu / elapsed, 3),
+            **({"mqtt_qos1_echo": summary_ms(echo)} if echo else {}),
             **machine_load(),
         }
 
@@ -230,41 +250,46 @@ def main(quick: bool = False) -> dict:
         responder = echo_responder(raw.port)
         try:
             echo = b.procs["seq"].run(cmd="echo", port=raw.port, n=b.cfg["echo"])
+            floors = {"mqtt_qos1_echo": {**summary_ms(echo["latency"]), **machine_load()},
+                      "sqlite_wal_full": {**sqlite_floor(b.data), **machine_load()}}
+            b.echo_port = raw.port
+            depth: dict[str, Any] = {"0": b.round_trips("0 waiting")}
+            through = b.throughput()
+            b.note_rss("after throughput")
+            b.drain_to(1000) if b.waiting > 1000 else b.fill_to(1000)
+            depth["1000"] = b.round_trips("1,000 waiting")
+            press = b.press_to_display()
+            b.fill_to(4000)
+            depth["4000"] = b.round_trips("4,000 waiting")
+            b.note_rss("4,000 waiting")
+            day = b.busy_day(b.cfg["day"])
+            b.drain_to(0)
+            b.note_rss(f"day of {b.issued} tickets, queue empty")
+            depth["after_day"] = b.round_trips(f"0 waiting after {b.issued} tickets")
+            b.note_rss("end")
+            sse_updates = b.sse.updates
         finally:
             responder.loop_stop()
             responder.disconnect()
             raw.stop()
-        floors = {"mqtt_qos1_echo": {**summary_ms(echo["latency"]), **machine_load()},
-                  "sqlite_wal_full": {**sqlite_floor(b.data), **machine_load()}}
-        depth: dict[str, Any] = {"0": b.round_trips("0 waiting")}
-        through = b.throughput()
-        b.note_rss("after throughput")
-        b.drain_to(1000) if b.waiting > 1000 else b.fill_to(1000)
-        depth["1000"] = b.round_trips("1,000 waiting")
-        press = b.press_to_display()
-        b.fill_to(4000)
-        depth["4000"] = b.round_trips("4,000 waiting")
-        b.note_rss("4,000 waiting")
-        day = b.busy_day(b.cfg["day"])
-        b.drain_to(0)
-        b.note_rss(f"day of {b.issued} tickets, queue empty")
-        depth["after_day"] = b.round_trips(f"0 waiting after {b.issued} tickets")
-        b.note_rss("end")
-        sse_updates = b.sse.updates
     finally:
         b.close()
 
     base = depth["0"]
-    echo_p50 = floors["mqtt_qos1_echo"]["p50_ms"]
     sqlite_rate = floors["sqlite_wal_full"]["commits_per_s"]
     checks: dict[str, dict[str, Any]] = {}
     for op in ("ticket.issue", "counter.call_next"):
         for key in ("4000", "after_day"):
             ratio = _ratio(depth[key][op]["p50_ms"], base[op]["p50_ms"])
             checks[f"{op} p50 at {key} / at 0 ≤ {FLAT_RATIO}"] = {"value": ratio, "pass": ratio <= FLAT_RATIO}
-        worst = max(depth[k][op]["p50_ms"] for k in depth)
-        ratio = _ratio(worst, echo_p50)
-        checks[f"{op} p50 (worst depth) ≤ {ECHO_RATIO} × MQTT echo"] = {"value": ratio, "pass": ratio <= ECHO_RATIO}
+        # Each depth against the echo measured in blocks between its own rounds; the ratio to the
+        # echo taken once before the first depth (the rule until December 2026) is kept in the note.
+        ratio = max(_ratio(depth[k][op]["p50_ms"], depth[k]["mqtt_qos1_echo"]["p50_ms"]) for k in depth)
+        first_echo = floors["mqtt_qos1_echo"]["p50_ms"]
+        before = _ratio(max(depth[k][op]["p50_ms"] for k in depth), first_echo)
+        checks[f"{op} p50 ≤ {ECHO_RATIO} × MQTT echo measured with it (worst depth)"] = {
+            "value": ratio, "pass": ratio <= ECHO_RATIO,
+            "note": f"worst depth against the echo before the first depth ({first_echo} ms): {before}"}
     for key in ("4000", "after_day"):
         ratio = _ratio(depth[key]["hub_cpu_ms_per_request"], base["hub_cpu_ms_per_request"])
         checks[f"hub CPU per request at {key} / at 0 ≤ {FLAT_RATIO}"] = {"value": ratio, "pass": ratio <= FLAT_RATIO}
