@@ -108,10 +108,7 @@ class Outbox:
         with self._lock:
             if self._unsent:
                 return False
-        try:
-            send()
-        except Exception:
-            log.exception("sending from the hub's outbox failed")
+        _send_logged(send)
         return True
 
     def flush(self, timeout: float = 5.0) -> bool:
@@ -133,12 +130,17 @@ class Outbox:
             if send is None:
                 return
             try:
-                send()
-            except Exception:  # one failed publish must not stop the others
-                log.exception("sending from the hub's outbox failed")
+                _send_logged(send)
             finally:
                 with self._lock:
                     self._unsent -= 1
+
+
+def _send_logged(send: Callable[[], None]) -> None:
+    try:
+        send()
+    except Exception:  # one failed publish must not stop the others
+        log.exception("sending from the hub's outbox failed")
 
 
 @dataclass
@@ -314,7 +316,8 @@ class BusService:
         Everything goes out in the order it was read, so a device never gets a
         snapshot older than a reply it already has.
         """
-        replies = [(d.job.meta, d.reply, d.text) for d in done if isinstance(d.job.meta, _Delivery)]
+        replies = [(d.job.meta, d.reply, d.row.text if d.row is not None else None)
+                   for d in done if isinstance(d.job.meta, _Delivery)]
         if replies:
             def answer() -> None:
                 for delivery, reply, text in replies:

@@ -74,8 +74,7 @@ class Done:
     reply: dict[str, Any]
     duplicate: bool = False
     row: ReplyRow | None = None
-    text: str | None = None
-    """The reply as committed (``row``'s JSON), once stored: sent as is instead of encoded again."""
+    """The stored reply row (its ``text`` is the JSON committed, sent as is); None when nothing was stored."""
 
 
 Committed = Callable[[list[Event], list[Done]], None]
@@ -287,11 +286,9 @@ class EngineWorker:
             for d in done:
                 if not d.duplicate:
                     d.reply = _error(d.job, "internal", f"the hub could not save ({err}); nothing was done")
+                    d.row = None
             events = []
         else:
-            for d in done:
-                if d.row is not None:
-                    d.text = d.row.text
             if self.storage_error is not None:
                 self.storage_error = None
                 self.alert("hub", {"code": "hub.storage", "level": "error", "message": "", "active": False})

@@ -13,8 +13,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from functools import wraps
+from dataclasses import dataclass
+from functools import cached_property, wraps
 from pathlib import Path
 from typing import Any
 
@@ -90,14 +90,11 @@ class ReplyRow:
     req: str
     op: str
     reply: dict[str, Any]
-    _text: str | None = field(default=None, repr=False)
 
-    @property
+    @cached_property
     def text(self) -> str:
         """The reply as stored; the bus sends these same bytes (encoded once per request)."""
-        if self._text is None:
-            self._text = _dumps(self.reply)
-        return self._text
+        return _dumps(self.reply)
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)

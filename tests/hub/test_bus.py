@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections import Counter as Tally
 
@@ -109,6 +110,24 @@ def test_the_reply_sent_is_the_reply_stored_byte_for_byte(office: TestHub) -> No
     reply = json.loads(msg.payload)
     assert reply["ok"] and reply["result"]["ticket"]["note"] == "Őrs ✓"
     validate_message("reply:ticket.issue", reply)
+
+
+def test_a_batch_that_could_not_be_saved_is_answered_with_the_error_not_the_reply_it_encoded(
+        office: TestHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = office.hub.store
+    write = store._write
+
+    def write_then_fail(*args: object) -> None:
+        write(*args)  # the reply row's JSON is made here, then the disk fails before COMMIT
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store, "_write", write_then_fail)
+    kiosk = office.client("kiosk-1", "kiosk")
+    with pytest.raises(RequestError) as refused:
+        kiosk.call("ticket.issue", {"services": ["A"]})
+    assert refused.value.code == "internal" and "could not save" in str(refused.value)
+    monkeypatch.setattr(store, "_write", write)
+    assert kiosk.call("ticket.issue", {"services": ["A"]})["ticket"]["number"] == "A001"
 
 
 def test_rights_kiosk_cannot_call_and_a_counter_acts_only_for_itself(office: TestHub) -> None:
