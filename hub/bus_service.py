@@ -33,6 +33,7 @@ from hub.engine.reducer import Event
 from hub.presenter import Presenter
 from hub.worker import Done, EngineWorker, Job, ReadJob
 from sorra import __version__
+from sorra.mqtt_client import DirectWriteClient
 from sorra.mqtt_properties import PublishProperties
 from sorra.protocol.limits import MAX_MESSAGE_BYTES, MessageRejected, parse_json_object
 from sorra.protocol.names import Event as EventName
@@ -173,7 +174,7 @@ class BusService:
         self._recent_calls: deque[dict[str, Any]] = deque(maxlen=RECENT_CALLS)
         self._lock = threading.Lock()
         self._connected = threading.Event()
-        self._client = mqtt.Client(
+        self._client = DirectWriteClient(
             mqtt.CallbackAPIVersion.VERSION2,
             client_id=settings.client_id,
             protocol=mqtt.MQTTv5,

@@ -34,6 +34,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from sorra import __version__
+from sorra.mqtt_client import DirectWriteClient
 from sorra.mqtt_properties import PublishProperties
 from sorra.protocol.limits import MAX_MESSAGE_BYTES, PACKET_OVERHEAD_BYTES
 from sorra.protocol.topics import Topics
@@ -131,7 +132,7 @@ class BusClient:
         self._timer: threading.Thread | None = None
         self._hub_online_at: Any = None
         client_id = settings.client_id or f"sorra-{settings.device}"
-        self._client = mqtt.Client(
+        self._client = DirectWriteClient(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
             protocol=mqtt.MQTTv5,
@@ -394,7 +395,7 @@ class BusClient:
             self._on_reply(payload or {})
             return
         if msg.topic == self.topics.status("hub"):
-            self._on_hub_status(payload or {})
+            self._on_hub_status(payload or {}, retained=bool(msg.retain))
         suffix = self.topics.suffix(msg.topic)
         with self._lock:
             subs = [s for s in self._subs if mqtt.topic_matches_sub(s.pattern, msg.topic)]
@@ -404,17 +405,22 @@ class BusClient:
             except Exception:
                 log.exception("callback for %s failed", msg.topic)
 
-    def _on_hub_status(self, status: dict[str, Any]) -> None:
+    def _on_hub_status(self, status: dict[str, Any], *, retained: bool = False) -> None:
         """The hub (re)connected: send what is unanswered again at once.
 
         After a broker crash the hub's session may be gone, so requests that
         reached the new broker before the hub subscribed were dropped; waiting
         for ``resend_after_s`` would leave the press unanswered for seconds.
+        A *retained* status is the broker's answer to this client's subscription:
+        the hub was online before it, and what this client sent since connecting
+        reached it (connecting sent everything pending), so nothing is sent twice.
         """
         online, at = bool(status.get("online")), status.get("at")
         if not online or at == self._hub_online_at:
             return
         self._hub_online_at = at
+        if retained:
+            return
         with self._lock:
             for p in self._pending.values():
                 if p.sent:

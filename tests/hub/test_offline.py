@@ -78,3 +78,42 @@ def test_device_presence_raises_and_clears_an_alert(office: TestHub) -> None:
     again = office.client("kiosk-1", "kiosk")
     assert again.connected
     assert cleared.wait(10)
+
+
+def test_a_hub_already_online_gets_a_pending_request_once_and_a_hub_coming_online_again(broker) -> None:
+    """The retained "hub online" a device finds on connecting sends nothing twice; a hub that
+    comes online while the device is connected gets what is unanswered again at once."""
+    import json
+
+    from sorra.bus import BusClient, BusSettings
+    from sorra.protocol.topics import Topics
+
+    topics = Topics(broker.site)
+    account = broker.add_account("kiosk", "kiosk-1")
+    hub = broker.client()  # the hub's account: nobody answers, the test watches what arrives
+    hub.subscribe(topics.rpc("kiosk-1"))
+    hub.publish(topics.status("hub"), json.dumps({"online": True, "at": 1.0}), retain=True)
+    settings = BusSettings(broker.host, broker.port, account.username, account.password, broker.site,
+                           "kiosk-1", "kiosk", resend_after_s=600.0)
+    kiosk = BusClient(settings)
+    marker: list[str] = []
+
+    def on_status(suffix: str, payload: dict | None) -> None:
+        # Runs on the client's network thread just after it handled the status: whatever that
+        # sent is already queued, so the marker arrives after it.
+        if suffix == "device/hub/status" and payload and payload.get("at") == 1.0 and not marker:
+            marker.append("sent")
+            kiosk.request("ticket.issue", {"services": ["A"]}, req="marker")
+
+    kiosk.subscribe_status(on_status)
+    kiosk.request("ticket.issue", {"services": ["A"]}, req="first")  # pending before connecting
+    kiosk.start()
+    try:
+        def reqs(n: int) -> list[str]:
+            return [json.loads(hub.wait_message(10).payload)["req"] for _ in range(n)]
+
+        assert reqs(2) == ["first", "marker"]
+        hub.publish(topics.status("hub"), json.dumps({"online": True, "at": 2.0}), retain=True)
+        assert sorted(reqs(2)) == ["first", "marker"]
+    finally:
+        kiosk.stop()
