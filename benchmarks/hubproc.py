@@ -41,11 +41,23 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
+    """A free port below Linux's ephemeral range (32768–60999).
+
+    The hub keeps its ports across a restart (the benchmark starts it twice); a port the OS
+    hands out for outgoing connections could be taken in between by one of the clients.
+    """
+    import random
     import socket
 
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def machine_load() -> dict[str, Any]:

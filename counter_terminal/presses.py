@@ -17,7 +17,6 @@ Replies are handed to the controller's owner thread through ``invoke``.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any, Protocol
 
 from counter_terminal.actions import Action
 from sorra.protocol.names import ErrorCode, Op
+from sorra.protocol.request_ids import new_request_id
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class Bus(Protocol):
 class Step:
     op: str
     args: dict[str, Any] = field(default_factory=dict)
-    req: str = field(default_factory=lambda: uuid.uuid4().hex)
+    req: str = field(default_factory=new_request_id)
 
 
 @dataclass

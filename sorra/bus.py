@@ -22,7 +22,6 @@ import logging
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from sorra import __version__
 from sorra.mqtt_client import DirectWriteClient
 from sorra.mqtt_properties import PublishProperties
 from sorra.protocol.limits import MAX_MESSAGE_BYTES, PACKET_OVERHEAD_BYTES
+from sorra.protocol.request_ids import new_request_id  # noqa: F401  (devices import it from here)
 from sorra.protocol.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -97,10 +97,6 @@ class _Subscription:
     pattern: str
     callback: MessageCallback
     qos: int = 1
-
-
-def new_request_id() -> str:
-    return uuid.uuid4().hex
 
 
 def _nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
