@@ -279,10 +279,9 @@ now, their reminders in 5 minutes; some arriving citizens follow their ticket by
 Counters 2–4 are simulated clerks; a citizen arrives every ~{args.rate:.0f} s. Ctrl+C stops everything.
 """, flush=True)
         while not stop.wait(1):
-            for proc in procs:
-                if proc.poll() is not None:
-                    log.warning("%s exited with %s; see its log", proc.args[3], proc.returncode)
-                    procs.remove(proc)
+            for proc in [p for p in procs if p.poll() is not None]:  # a copy: removing while iterating skips one
+                log.warning("%s exited with %s; see its log", proc.args[3], proc.returncode)
+                procs.remove(proc)
     finally:
         if traffic is not None:
             traffic.close()
