@@ -95,7 +95,10 @@ def _log_survival(mean: float, sigma: float, elapsed: float, offsets: list[float
     return out
 
 
-STAGGER_POINTS = 40
+STAGGER_POINTS = 24
+"""Grid points of :func:`staggered`: within ~2 % of a grid eight times finer (1 % at 40 points,
+6 % at 16), and the estimate benchmark's error is the same as at 40 (127.6 s). Every
+``ticket.issue`` after a call pays for the grid (~55 µs for six busy counters, ~77 at 40)."""
 
 
 def staggered(busy: list[tuple[float, float, float]]) -> list[float]:
