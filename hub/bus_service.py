@@ -439,14 +439,10 @@ class BusService:
 
             self._outbox.put(send)
 
-        if self.worker_running:
+        if self.worker.running and not self.worker.on_engine_thread():
             self.worker.submit(ReadJob(build_and_publish))
         else:
             build_and_publish(self.presenter.engine)
-
-    @property
-    def worker_running(self) -> bool:
-        return self.worker.running and threading.current_thread() is not self.worker._thread
 
     def tick(self) -> None:
         """Periodic refresh from the worker thread: waits and opening hours change with time."""

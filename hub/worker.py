@@ -148,6 +148,10 @@ class EngineWorker:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def on_engine_thread(self) -> bool:
+        """Whether the caller is the engine thread itself (which must not wait on a job it would run)."""
+        return threading.current_thread() is self._thread
+
     def later(self, delay_s: float, fn: Callable[[], None]) -> None:
         """Run ``fn`` on the engine thread once ``delay_s`` has passed, between batches.
 
