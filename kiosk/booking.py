@@ -39,9 +39,10 @@ from kiosk.model import (
 )
 from kiosk.ports import Bus, Invoke, PrinterPort
 from kiosk.printing import PrintResult
-from sorra.bus import RequestError, new_request_id
+from sorra.bus import RequestError
 from sorra.protocol import messages as m
 from sorra.protocol.names import ErrorCode, Op
+from sorra.protocol.request_ids import new_request_id
 from sorra.ticket.data import TicketData, TicketLine
 from sorra.ticket.template import Template, load_template
 

@@ -21,8 +21,9 @@ from dataclasses import replace
 
 from kiosk.model import FollowView, Problem, Screen, ViewState, ViewStore
 from kiosk.ports import Bus, Invoke
-from sorra.bus import RequestError, new_request_id
+from sorra.bus import RequestError
 from sorra.protocol.names import ErrorCode, Op
+from sorra.protocol.request_ids import new_request_id
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,11 @@ from kiosk.ports import Bus, Invoke, PrinterPort
 from kiosk.printing.report import PrinterReporter
 from kiosk.printing.service import PrintResult
 from kiosk.printing.status import PrinterStatus
-from sorra.bus import RequestError, new_request_id
+from sorra.bus import RequestError
 from sorra.config.kiosk import KioskSection
 from sorra.protocol.messages import TicketInfo
 from sorra.protocol.names import ErrorCode, Op
+from sorra.protocol.request_ids import new_request_id
 from sorra.ticket.data import TicketData
 
 log = logging.getLogger("kiosk.controller")  # same logger name as before the split

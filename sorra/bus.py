@@ -36,7 +36,7 @@ from sorra import __version__
 from sorra.mqtt_client import DirectWriteClient
 from sorra.mqtt_properties import PublishProperties
 from sorra.protocol.limits import MAX_MESSAGE_BYTES, PACKET_OVERHEAD_BYTES
-from sorra.protocol.request_ids import new_request_id  # noqa: F401  (devices import it from here)
+from sorra.protocol.request_ids import new_request_id
 from sorra.protocol.topics import Topics
 
 log = logging.getLogger(__name__)

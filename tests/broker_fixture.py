@@ -74,9 +74,10 @@ class MqttTestClient:
 
     def __init__(self, host: str, port: int, account: BrokerAccount | None = None, *,
                  client_id: str | None = None, password: str | None = None,
-                 protocol: int = mqtt.MQTTv5, clean_start: bool = True) -> None:
+                 protocol: int = mqtt.MQTTv5, clean_start: bool = True,
+                 client_class: type[mqtt.Client] = mqtt.Client) -> None:
         self.host, self.port, self.account = host, port, account
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+        self.client = client_class(mqtt.CallbackAPIVersion.VERSION2,
                                   client_id=client_id or f"test-{secrets.token_hex(4)}",
                                   protocol=protocol)
         if account is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import inspect
 import socket
 import threading
-from collections.abc import Iterator
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -31,21 +30,17 @@ def test_paho_still_has_what_the_client_overrides() -> None:
 
 
 def _connected(broker: BrokerHandle, *, sndbuf: int | None = None) -> DirectWriteClient:
-    client = DirectWriteClient(mqtt.CallbackAPIVersion.VERSION2, client_id="direct-test", protocol=mqtt.MQTTv5)
-    account = broker.hub_account
-    client.username_pw_set(account.username, account.password)
-    up = threading.Event()
-    client.on_connect = lambda *a: up.set()
+    """A DirectWriteClient on the hub's account, connected (closed when the broker fixture ends)."""
+    handle = broker.client(connect=False, client_class=DirectWriteClient)
 
     def small_buffer(_c: object, _u: object, sock: socket.socket) -> None:
         if sndbuf:  # partial writes: the network thread must finish what a publisher began
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
 
-    client.on_socket_open = small_buffer
-    client.connect_async(broker.host, broker.port)
-    client.loop_start()
-    assert up.wait(TIMEOUT), "no CONNACK"
-    return client
+    handle.client.on_socket_open = small_buffer
+    assert not handle.connect(TIMEOUT).is_failure
+    assert isinstance(handle.client, DirectWriteClient)
+    return handle.client
 
 
 def _listener(broker: BrokerHandle) -> MqttTestClient:
@@ -54,11 +49,8 @@ def _listener(broker: BrokerHandle) -> MqttTestClient:
 
 
 @pytest.fixture
-def direct(broker: BrokerHandle) -> Iterator[DirectWriteClient]:
-    client = _connected(broker)
-    yield client
-    client.disconnect()
-    client.loop_stop()
+def direct(broker: BrokerHandle) -> DirectWriteClient:
+    return _connected(broker)
 
 
 def test_a_publish_is_written_before_publish_returns(direct: DirectWriteClient, broker: BrokerHandle) -> None:
@@ -76,28 +68,25 @@ def test_packets_from_many_threads_arrive_whole_and_in_each_thread_s_order(broke
     listener = _listener(broker)
     listener.subscribe(broker.topic("direct/#"))
     threads, each = 4, 150
-    try:
-        def send(k: int) -> None:
-            for i in range(each):
-                size = 40_000 if i % 25 == 0 else 30 + i  # some far larger than the socket's buffer
-                body = f"{k}:{i}:".encode() + bytes([65 + k]) * size
-                client.publish(broker.topic(f"direct/{k}"), body, qos=k % 2)  # paho locks nothing around QoS 0
 
-        workers = [threading.Thread(target=send, args=(k,)) for k in range(threads)]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join(TIMEOUT)
-        got: dict[int, list[int]] = {k: [] for k in range(threads)}
-        for _ in range(threads * each):
-            msg = listener.wait_message(TIMEOUT)
-            k, i, rest = msg.payload.split(b":", 2)
-            assert rest == bytes([65 + int(k)]) * len(rest), "a packet was interleaved with another"
-            got[int(k)].append(int(i))
-        assert got == {k: list(range(each)) for k in range(threads)}
-    finally:
-        client.disconnect()
-        client.loop_stop()
+    def send(k: int) -> None:
+        for i in range(each):
+            size = 40_000 if i % 25 == 0 else 30 + i  # some far larger than the socket's buffer
+            body = f"{k}:{i}:".encode() + bytes([65 + k]) * size
+            client.publish(broker.topic(f"direct/{k}"), body, qos=k % 2)  # paho locks nothing around QoS 0
+
+    workers = [threading.Thread(target=send, args=(k,)) for k in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(TIMEOUT)
+    got: dict[int, list[int]] = {k: [] for k in range(threads)}
+    for _ in range(threads * each):
+        msg = listener.wait_message(TIMEOUT)
+        k, i, rest = msg.payload.split(b":", 2)
+        assert rest == bytes([65 + int(k)]) * len(rest), "a packet was interleaved with another"
+        got[int(k)].append(int(i))
+    assert got == {k: list(range(each)) for k in range(threads)}
 
 
 def test_the_disconnect_is_left_to_the_network_thread(direct: DirectWriteClient) -> None:
