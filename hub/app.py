@@ -35,6 +35,13 @@ DB_NAME = "sorra.db"
 ADMIN_USER = "admin"
 HUB_USER = "hub"
 REPLY_KEEP_S = 7 * 24 * 3600
+STATS_EVERY_S = 0.25
+"""How long after a commit the engine thread projects the statistics (:func:`hub.stats.catch_up`): a burst
+of requests goes into one projection. Readers of the statistics catch up themselves, so this only bounds
+how much is left to a reader and to a restart."""
+STATS_MAX_EVENTS = 1000
+"""Events one projection on the engine thread takes at most (a few tens of milliseconds); the rest follow
+between the next batches. Read from the log 250 at a time: a busy day's burst is not held in memory at once."""
 
 
 @dataclass
@@ -146,6 +153,7 @@ class Hub:
         """The e-mail/SMS sender thread (hub/notify), once started."""
         self._lock_file: Any = None
         self._pruned_at = 0.0
+        self._stats_due = False
         self.tls: Any = None
         """hub.broker.TlsMaterial when devices use TLS (CA, server certificate)."""
         self.device_port = config.mqtt_port
@@ -181,7 +189,7 @@ class Hub:
         self.store = Store(self.data_dir / DB_NAME)
         from hub.stats import install as install_stats
 
-        install_stats(self.store)  # statistics fact tables, written in every commit
+        install_stats(self.store)  # statistics fact tables: built or caught up before requests come
         self.engine = Engine(self.clock, self.store.load_state())
         self.presenter = Presenter(self.engine, self.public_url)
         from hub.notify import install_projector, start_sender
@@ -239,6 +247,7 @@ class Hub:
         if self.broker is not None:
             self.broker.stop()
         if self.store is not None:
+            self._project_stats_at_stop()
             self.store.close()
         (self.data_dir / "hub.json").unlink(missing_ok=True)
         if self._lock_file is not None:
@@ -349,7 +358,33 @@ class Hub:
             self.bus.committed(events, done)
         if events and self.no_show_expiry is not None and self.engine is not None:
             self.no_show_expiry.committed(self.engine, events)
+        if events and not self._stats_due and self.worker is not None:
+            self._stats_due = True
+            self.worker.later(STATS_EVERY_S, self._project_stats)
         self._check_rules()
+
+    def _project_stats_at_stop(self) -> None:
+        """What the engine thread had not projected yet: the file is left current for whoever reads it next."""
+        assert self.store is not None
+        from hub.stats import catch_up
+
+        try:
+            with self.store.lock:
+                catch_up(self.store.db.conn)
+        except Exception:  # the next start catches up
+            log.exception("projecting the statistics at stop failed")
+
+    def _project_stats(self) -> None:
+        """Engine thread, between batches: the statistics of what was committed since the last time."""
+        assert self.store is not None and self.worker is not None
+        self._stats_due = False
+        from hub.stats import catch_up
+
+        with self.store.lock:
+            n = catch_up(self.store.db.conn, max_events=STATS_MAX_EVENTS, batch=250)
+        if n >= STATS_MAX_EVENTS:
+            self._stats_due = True
+            self.worker.later(0.0, self._project_stats)
 
     def _tick(self) -> None:
         if self.bus is not None:

@@ -1,8 +1,8 @@
 """Exact statistics from the event log.
 
-* :mod:`hub.stats.projector` keeps fact tables inside every commit
-  (:func:`install` registers it with the hub's store) and rebuilds them from
-  the log (:func:`rebuild`).
+* :mod:`hub.stats.projector` keeps fact tables from the event log, projected
+  in batches after the commits (:func:`catch_up`; a reader makes them
+  :func:`current` first), and rebuilds them from the log (:func:`rebuild`).
 * :mod:`hub.stats.report` computes a date range's figures (:func:`compute`).
 * :mod:`hub.stats.export` writes them as CSV or XLSX.
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.stats.projector import FACT_TABLES, install, project, rebuild
+from hub.stats.projector import FACT_TABLES, catch_up, current, install, project, rebuild
 
-__all__ = ["FACT_TABLES", "compute", "install", "project", "rebuild"]
+__all__ = ["FACT_TABLES", "catch_up", "compute", "current", "install", "project", "rebuild"]
 
 
 def compute(conn: Any, start: str, end: str, **kwargs: Any) -> dict[str, Any]:

@@ -1,10 +1,23 @@
-"""Fact tables from the engine's events, written inside the commit that stores them.
+"""Fact tables from the engine's events, projected in batches after the commits that store them.
 
-:func:`project` is a :data:`hub.store.store.Projector`: the store calls it with
-every batch of events in the same transaction as the events themselves, so the
-facts can never disagree with the log. :func:`rebuild` replays the whole log
-through the same code, which is how a test proves that the incremental tables
-equal a rebuild.
+The facts are derived from the log, so they are written *after* the requests
+that caused them: a request's transaction holds its events, state rows and
+reply, and nothing a report needs (in a busy office the projection was a
+tenth of a round trip). :func:`catch_up` projects every event after
+``stat_meta.projected_seq`` and advances it, in one transaction that holds
+SQLite's write lock from the read of that mark to its update, so two callers
+never project an event twice and every event is projected once:
+
+* the hub's engine thread calls it a moment after a commit (``Hub``,
+  ``STATS_EVERY_S``), folding a burst of requests into one transaction;
+* every reader of the facts calls it first (:func:`current`: the web's
+  statistics, exports, capacity and survey pages, the NPS op), so a report
+  counts every event committed before it was asked for;
+* :func:`install` calls it at start: events a crash left unprojected are
+  projected before the hub takes requests.
+
+:func:`rebuild` replays the whole log through the same code, which is how a
+test proves that the incremental tables equal a rebuild.
 
 One row per
 
@@ -340,7 +353,8 @@ def project_events(conn: sqlite3.Connection, events: Iterable[Event]) -> None:
 
 
 def project(db: Any, events: list[Event]) -> None:
-    """The store's projector: isolated in a savepoint, never fatal except for storage errors."""
+    """Project a batch inside the caller's transaction: isolated in a savepoint, never fatal except for
+    storage errors."""
     conn: sqlite3.Connection = db.conn if hasattr(db, "conn") else db
     conn.execute("SAVEPOINT stats")
     try:
@@ -388,6 +402,7 @@ def rebuild(db: Any, batch: int = 5000) -> int:
             last = rows[-1][0]
             n += len(rows)
             project_events(conn, [json.loads(data) for _, data in rows])
+        _set_projected(conn, _last_seq(conn))
         if own_tx:
             conn.execute("COMMIT")
         return n
@@ -397,14 +412,79 @@ def rebuild(db: Any, batch: int = 5000) -> int:
         raise
 
 
+PROJECTED_KEY = "projected_seq"
+"""``stat_meta`` key: the last event ``seq`` the fact tables include."""
+
+
+def _last_seq(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
+
+
+def projected_seq(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM stat_meta WHERE key = ?", [PROJECTED_KEY]).fetchone()
+    return int(json.loads(row[0])) if row else 0
+
+
+def _set_projected(conn: sqlite3.Connection, seq: int) -> None:
+    conn.execute("INSERT INTO stat_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                 [PROJECTED_KEY, json.dumps(seq)])
+
+
+def catch_up(conn: sqlite3.Connection, *, max_events: int | None = None, batch: int = 2000) -> int:
+    """Project the events committed since the last projection; returns how many (0: nothing was due).
+
+    Its own transaction (``BEGIN IMMEDIATE``: the mark is read under the write
+    lock, so a concurrent caller waits and then finds the events projected).
+    ``max_events`` bounds one call (the engine thread's, so that a backlog
+    never holds up requests for long); more may remain after it. Storage
+    errors propagate with nothing changed; any other failure of the
+    projection marks the statistics dirty and moves on (see :func:`project`).
+    """
+    if projected_seq(conn) >= _last_seq(conn):
+        return 0  # the usual case for a reader: nothing to write, no write lock taken
+    if conn.in_transaction:
+        raise RuntimeError("catch_up needs a connection outside a transaction")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        last, n = projected_seq(conn), 0
+        while max_events is None or n < max_events:
+            size = batch if max_events is None else min(batch, max_events - n)
+            rows = conn.execute("SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                                [last, size]).fetchall()
+            if not rows:
+                break
+            project(conn, [json.loads(data) for _, data in rows])
+            last = rows[-1][0]
+            n += len(rows)
+        if n:
+            _set_projected(conn, last)
+        conn.execute("COMMIT")  # n == 0: another caller projected them while this one waited for the lock
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return n
+
+
+def current(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """``conn`` with every committed event projected: call before reading any fact table."""
+    catch_up(conn)
+    return conn
+
+
 def install(store: Any) -> None:
-    """Register the projector with a hub store (once), rebuilding if the log has unprojected history."""
-    if project in store.projectors:
-        return
+    """Make a hub store's statistics current at start: built from the log if it has none yet, then every
+    event a crash left unprojected projected. The hub projects later events itself (:func:`catch_up`)."""
     conn: sqlite3.Connection = store.db.conn
-    has_events = conn.execute("SELECT 1 FROM events WHERE type = 'ticket.issued' LIMIT 1").fetchone()
-    has_facts = conn.execute("SELECT 1 FROM stat_ticket LIMIT 1").fetchone()
-    if has_events and not has_facts:
-        log.info("building statistics from the event log (first start with statistics)")
-        rebuild(store.db)
-    store.projectors.append(project)
+    with store.lock:
+        has_events = conn.execute("SELECT 1 FROM events WHERE type = 'ticket.issued' LIMIT 1").fetchone()
+        has_facts = conn.execute("SELECT 1 FROM stat_ticket LIMIT 1").fetchone()
+        if has_events and not has_facts:
+            log.info("building statistics from the event log (first start with statistics)")
+            rebuild(store.db)
+        elif conn.execute("SELECT 1 FROM stat_meta WHERE key = ?", [PROJECTED_KEY]).fetchone() is None:
+            # A store from before the batched projection: every commit projected its own events.
+            with conn:
+                _set_projected(conn, _last_seq(conn))
+        n = catch_up(conn)
+    if n:
+        log.info("statistics: projected %d events committed before the last stop", n)

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from hub.stats.projector import current
 from hub.web import forms
 from hub.web.access import Guarded
 from hub.web.app import check_csrf, limit, page, web_of
@@ -44,7 +45,7 @@ def _visit(request: Request, token: str) -> dict[str, Any] | None:
 
 
 def _answered(request: Request, token: str) -> int | None:
-    row = web_of(request).db().execute("SELECT score FROM nps_answer WHERE token = ?", [token]).fetchone()
+    row = current(web_of(request).db()).execute("SELECT score FROM nps_answer WHERE token = ?", [token]).fetchone()
     return int(row[0]) if row else None
 
 

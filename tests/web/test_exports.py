@@ -11,6 +11,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from hub.stats import current
 from hub.stats.export import Names, contacts_csv, to_csv, to_xlsx
 from hub.web.i18n import translator
 from tests.web.test_stats import DAY1, Office, report, scenario
@@ -69,7 +70,8 @@ def test_contacts_csv_has_hungarian_headers_names_and_local_times(tmp_path: Path
     try:
         names = Names(services={"A": "Okmány", "B": "Adó"}, counters={1: "Ablak 1", 2: "Ablak 2"},
                       clerks={"anna": "Kiss Anna", "bela": "Nagy Béla"})
-        text = "".join(contacts_csv(o.store.db.conn, DAY1, DAY1, "hu", _=HU, tz="Europe/Budapest", names=names))
+        text = "".join(contacts_csv(current(o.store.db.conn), DAY1, DAY1, "hu", _=HU, tz="Europe/Budapest",
+                                    names=names))
         rows = excel_hu(text)
         head = rows[0]
         assert head[:5] == ["Sorszám", "Nap", "Ügytípus", "Ablak", "Ügyintéző"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hub.stats import compute, rebuild
+from hub.stats import compute, current, rebuild
 from hub.stats.export import to_csv
 from tests.web.test_stats import CLERKS, DAY1, NAMES, Office, t
 
@@ -41,7 +41,7 @@ def scenario(path: Path) -> Office:
 def test_cases_per_outcome_and_resolution_by_the_resolved_codes(tmp_path: Path) -> None:
     o = scenario(tmp_path / "sorra.db")
     try:
-        r = compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS, outcomes=OUTCOMES)
+        r = compute(current(o.store.db.conn), DAY1, DAY1, services=NAMES, clerks=CLERKS, outcomes=OUTCOMES)
         assert r["outcomes"] == [
             {"code": "DONE", "name": "Elintézve", "resolved": True, "cases": 3, "tickets": 3},
             {"code": "DOCS", "name": "Hiánypótlás", "resolved": False, "cases": 2, "tickets": 2},
@@ -55,9 +55,9 @@ def test_cases_per_outcome_and_resolution_by_the_resolved_codes(tmp_path: Path) 
         assert csv == ["Code,Name,Resolved,Cases,Tickets", "DONE,Elintézve,1,3,3", "DOCS,Hiánypótlás,0,2,2"]
         before = r
         rebuild(o.store.db)
-        assert compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS, outcomes=OUTCOMES) == before
+        assert compute(current(o.store.db.conn), DAY1, DAY1, services=NAMES, clerks=CLERKS, outcomes=OUTCOMES) == before
         # an office without codes keeps the old definition
-        plain = compute(o.store.db.conn, "2026-11-24", "2026-11-24", services=NAMES, clerks=CLERKS,
+        plain = compute(current(o.store.db.conn), "2026-11-24", "2026-11-24", services=NAMES, clerks=CLERKS,
                         outcomes=OUTCOMES)
         assert plain["outcomes"] == [] and plain["totals"]["fcr_basis"] == "transfers"
     finally:
@@ -76,13 +76,13 @@ def test_a_family_counts_a_case_per_passport_and_its_people(tmp_path: Path) -> N
     o(t(DAY1, "09:02:00"), e.call_next, 1)
     o(t(DAY1, "09:20:00"), e.finish, 1)
     try:
-        r = compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS)
+        r = compute(current(o.store.db.conn), DAY1, DAY1, services=NAMES, clerks=CLERKS)
         assert r["totals"]["issued"] == 2 and r["totals"]["cases"] == 5 and r["totals"]["people"] == 4
         cases = {s["id"]: (s["issued"], s["served"]) for s in r["services"]}
         assert cases == {"A": (4, 3), "B": (1, 1)}
         before = r
         rebuild(o.store.db)
-        assert compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS) == before
+        assert compute(current(o.store.db.conn), DAY1, DAY1, services=NAMES, clerks=CLERKS) == before
     finally:
         o.store.close()
 
@@ -103,7 +103,7 @@ def test_the_backlog_per_kind_and_per_clerk(tmp_path: Path) -> None:
     o(t(DAY1, "09:20:00"), e.backlog.take, 1)  # the second files …
     o(t(DAY1, "09:25:00"), e.logout, 1)  # … interrupted: back in the backlog, 300 s worked
     try:
-        r = compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS)
+        r = compute(current(o.store.db.conn), DAY1, DAY1, services=NAMES, clerks=CLERKS)
         assert r["backlog"]["kinds"] == [
             {"kind": "Files", "recorded": 2, "done": 1, "open": 1, "work_s": 900, "wait_s": 3600},
             {"kind": "Phone call", "recorded": 1, "done": 0, "open": 1, "work_s": 0, "wait_s": None},
@@ -112,6 +112,6 @@ def test_the_backlog_per_kind_and_per_clerk(tmp_path: Path) -> None:
         assert [b for b in r["backgrounds"] if b["kind"] == "Files"] == [{"kind": "Files", "n": 2, "total_s": 900}]
         before = r
         rebuild(o.store.db)
-        assert compute(o.store.db.conn, DAY1, DAY1, services=NAMES, clerks=CLERKS) == before
+        assert compute(current(o.store.db.conn), DAY1, DAY1, services=NAMES, clerks=CLERKS) == before
     finally:
         o.store.close()
