@@ -247,7 +247,10 @@ class Hub:
         if self.broker is not None:
             self.broker.stop()
         if self.store is not None:
-            self._project_stats_at_stop()
+            try:  # the file is left current for whoever reads it next; else the next start catches up
+                self.project_stats()
+            except Exception:
+                log.exception("projecting the statistics at stop failed")
             self.store.close()
         (self.data_dir / "hub.json").unlink(missing_ok=True)
         if self._lock_file is not None:
@@ -360,31 +363,28 @@ class Hub:
             self.no_show_expiry.committed(self.engine, events)
         if events and not self._stats_due and self.worker is not None:
             self._stats_due = True
-            self.worker.later(STATS_EVERY_S, self._project_stats)
+            self.worker.later(STATS_EVERY_S, self._project_stats_soon)
         self._check_rules()
 
-    def _project_stats_at_stop(self) -> None:
-        """What the engine thread had not projected yet: the file is left current for whoever reads it next."""
+    def project_stats(self, max_events: int | None = None) -> int:
+        """Project the events committed since the last projection into the statistics; returns how many.
+
+        On the engine thread (the one writer of the fact tables while the hub runs: a reader asks through
+        the worker, see ``Web.stats_db``), or after the worker has stopped.
+        """
         assert self.store is not None
         from hub.stats import catch_up
 
-        try:
-            with self.store.lock:
-                catch_up(self.store.db.conn)
-        except Exception:  # the next start catches up
-            log.exception("projecting the statistics at stop failed")
-
-    def _project_stats(self) -> None:
-        """Engine thread, between batches: the statistics of what was committed since the last time."""
-        assert self.store is not None and self.worker is not None
-        self._stats_due = False
-        from hub.stats import catch_up
-
         with self.store.lock:
-            n = catch_up(self.store.db.conn, max_events=STATS_MAX_EVENTS, batch=250)
-        if n >= STATS_MAX_EVENTS:
+            return catch_up(self.store.db.conn, max_events=max_events, batch=250)
+
+    def _project_stats_soon(self) -> None:
+        """Engine thread, between batches, ``STATS_EVERY_S`` after a commit: one projection for a burst."""
+        self._stats_due = False
+        if self.project_stats(STATS_MAX_EVENTS) >= STATS_MAX_EVENTS:
             self._stats_due = True
-            self.worker.later(0.0, self._project_stats)
+            assert self.worker is not None
+            self.worker.later(0.0, self._project_stats_soon)
 
     def _tick(self) -> None:
         if self.bus is not None:

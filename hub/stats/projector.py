@@ -10,9 +10,11 @@ never project an event twice and every event is projected once:
 
 * the hub's engine thread calls it a moment after a commit (``Hub``,
   ``STATS_EVERY_S``), folding a burst of requests into one transaction;
-* every reader of the facts calls it first (:func:`current`: the web's
-  statistics, exports, capacity and survey pages, the NPS op), so a report
-  counts every event committed before it was asked for;
+* every reader of the facts has it called first, so a report counts every
+  event committed before it was asked for: the web's statistics, exports,
+  capacity and survey pages through the engine thread (``Web.stats_db``: one
+  writer of the facts while the hub runs), the NPS op on it; a program with
+  a connection of its own calls :func:`current`;
 * :func:`install` calls it at start: events a crash left unprojected are
   projected before the hub takes requests.
 

@@ -92,6 +92,12 @@ class Web:
                 self._conns.append(conn)
         return conn
 
+    def stats_db(self) -> sqlite3.Connection:
+        """:meth:`db`, once every event committed so far is in the statistics: the engine thread projects
+        what it had not yet (the one writer of the fact tables while the hub runs; hub/stats/projector.py)."""
+        self.read(lambda _engine: self.hub.project_stats())
+        return self.db()
+
     def close(self) -> None:
         with self._conn_lock:
             for conn in self._conns:

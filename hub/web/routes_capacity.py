@@ -26,7 +26,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 
-from hub.stats.projector import current
 from hub.web import charts, i18n
 from hub.web.access import Guarded
 from hub.web.app import lang_of, page, require, web_of
@@ -74,7 +73,7 @@ def baseline(request: Request, weeks: int, weekday: int | None, lang: str) -> tu
     end = _today(request) - timedelta(days=1)
     start = end - timedelta(days=7 * weeks - 1)
     config = _config(request, lang)
-    conn = current(web_of(request).db())
+    conn = web_of(request).stats_db()
     conn.execute("BEGIN")
     try:
         rows = conn.execute("SELECT day, hour, service, COUNT(*) FROM stat_ticket WHERE day BETWEEN ? AND ?"

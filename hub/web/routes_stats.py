@@ -52,7 +52,7 @@ def report(request: Request, start: str, end: str) -> dict[str, Any]:
         {c.id: c.name for c in e.state.clerks.values()},
         {o.code: {"name": i18n.name_in(o.names, lang, o.code), "resolved": o.resolved}
          for o in e.state.outcomes.values()}))
-    conn = stats.current(web.db())  # every event committed before the request is counted
+    conn = web.stats_db()  # every event committed before the request is counted
     conn.execute("BEGIN")
     try:
         return stats.compute(conn, start, end, services=services, clerks=clerks, outcomes=outcomes)
@@ -137,7 +137,7 @@ def export_csv(request: Request, table: str = "days", start: str = "", end: str 
         web = web_of(request)
         n = web.read(lambda e: i18n.Names.of(e.state, lang))
         names = export.Names(n.services, {k: n.counter(k) for k in n.counters}, n.clerks)
-        return StreamingResponse(export.contacts_csv(stats.current(web.db()), d0, d1, lang, _=tr.gettext, tz=web.settings.tz,
+        return StreamingResponse(export.contacts_csv(web.stats_db(), d0, d1, lang, _=tr.gettext, tz=web.settings.tz,
                                                      names=names),
                                  media_type="text/csv; charset=utf-8", headers=headers)
     if table not in export.TABLES:

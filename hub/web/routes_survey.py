@@ -16,7 +16,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hub.stats.projector import current
 from hub.web import forms
 from hub.web.access import Guarded
 from hub.web.app import check_csrf, limit, page, web_of
@@ -45,7 +44,7 @@ def _visit(request: Request, token: str) -> dict[str, Any] | None:
 
 
 def _answered(request: Request, token: str) -> int | None:
-    row = current(web_of(request).db()).execute("SELECT score FROM nps_answer WHERE token = ?", [token]).fetchone()
+    row = web_of(request).stats_db().execute("SELECT score FROM nps_answer WHERE token = ?", [token]).fetchone()
     return int(row[0]) if row else None
 
 
