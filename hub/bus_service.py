@@ -344,10 +344,20 @@ class BusService:
         return self._outbox.flush(timeout)
 
     def _send_reply(self, delivery: _Delivery, reply: dict[str, Any], text: str | None = None) -> None:
-        """``text``: the reply already encoded (as committed); else it is encoded here."""
+        """``text``: the reply already encoded (as committed); else it is encoded here.
+
+        At QoS 0. What makes a reply reach its device is not the broker but the
+        device and the store: a device re-sends every unanswered request when it
+        (re)connects and every few seconds, and the hub answers a repeated
+        ``req`` with the reply it committed. A QoS 1 reply the broker held for a
+        device that was away would arrive at the same moment as that answer (and
+        a broker restart could lose it: Sorra does not rely on broker
+        persistence); meanwhile it cost every request a PUBACK to read on the
+        hub's network thread and one to send on the device's.
+        """
         props = PublishProperties(correlation=delivery.correlation)
         self._client.publish(delivery.reply_topic, text if text is not None else json.dumps(reply),
-                             qos=1, properties=props)
+                             qos=0, properties=props)
 
     def _changed_messages(self, events: list[Event]) -> list[_Message]:
         """The calls, read now (engine thread); the state the events change is only marked here.

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
 
 import pytest
 
-from sorra.bus import RequestError
+from hub.worker import ReadJob
+from sorra.bus import BusClient, RequestError
 from tests.hub_fixture import TestHub
 
 
@@ -117,3 +120,45 @@ def test_a_hub_already_online_gets_a_pending_request_once_and_a_hub_coming_onlin
         assert sorted(reqs(2)) == ["first", "marker"]
     finally:
         kiosk.stop()
+
+
+def test_a_reply_sent_while_the_device_was_away_reaches_it_when_it_returns(office: TestHub) -> None:
+    """Replies go at QoS 0 (``BusService._send_reply``): the broker keeps none for a device that is
+    away. The device re-sends what is unanswered when it reconnects, and the hub answers from its
+    store: the same ticket, issued once."""
+    settings = dataclasses.replace(office.device_settings("kiosk-1", "kiosk"), resend_after_s=600.0)
+    kiosk = BusClient(settings)  # re-sends on reconnecting only, not on a timer
+    kiosk.start()
+    assert kiosk.wait_connected(10)
+    try:
+        _answered_after_the_device_returns(office, kiosk)
+    finally:
+        kiosk.stop()
+
+
+def _answered_after_the_device_returns(office: TestHub, kiosk: BusClient) -> None:
+    gate = threading.Event()
+    office.hub.worker.submit(ReadJob(lambda _engine: gate.wait(10)))  # the engine is busy for a moment
+    network = kiosk._client
+    stored = threading.Event()
+    network.on_publish = lambda *_args: stored.set()  # the broker has the request (PUBACK)
+    future = kiosk.request("ticket.issue", {"services": ["A"]}, req="away-1")
+    assert stored.wait(10)
+    network.disconnect()  # the device's connection drops (its pending requests stay)
+    network.loop_stop()
+    assert not kiosk.connected
+    gate.set()
+    store = office.hub.store
+    deadline = time.monotonic() + 10
+    while store.reply_for("kiosk-1", "away-1") is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # waiting for the hub's commit (a condition, polled)
+    assert store.reply_for("kiosk-1", "away-1") is not None
+    assert office.hub.bus.flush(5)  # the reply went out while the device was away
+    assert not future.done()
+    network.reconnect()
+    network.loop_start()
+    ticket = future.result(10)["ticket"]
+    assert store.reply_for("kiosk-1", "away-1")["result"]["ticket"]["id"] == ticket["id"]
+    with store.lock:
+        issued = store.db.execute("SELECT COUNT(*) FROM events WHERE type = 'ticket.issued'").fetchone()[0]
+    assert issued == 1
