@@ -8,6 +8,7 @@ transaction; the bus service replies only after it returns.
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 import threading
@@ -133,10 +134,10 @@ class Store:
         self.lock = threading.RLock()
         self.db = open_db(self.path)
         self.projectors: list[Projector] = []
-        """Extra writers run inside every commit (statistics tables, …)."""
-        self._meta_written: dict[str, str] = {}
+        """Extra writers run inside every commit (the notification outbox, …)."""
+        self._meta_written: dict[str, Any] = {}
         """The engine's counters (``meta``) as last committed, so an unchanged one is not rewritten."""
-        self._meta_pending: dict[str, str] = {}
+        self._meta_pending: dict[str, Any] = {}
 
     @_locked
     def close(self) -> None:
@@ -267,14 +268,13 @@ class Store:
                     self._put_entity(kind, key, obj.to_dict())
         for key, value in (("day", s.day), ("numbering", s.numbering), ("queue_seq", s.queue_seq),
                            ("background_seq", s.background_seq), ("backlog_seq", s.backlog_seq)):
-            text = _dumps(value)
-            if self._meta_written.get(key) == text:
-                continue  # unchanged: no row (and no page) to write
+            if key in self._meta_written and self._meta_written[key] == value:
+                continue  # unchanged (compared as values: encoding five of them cost more): no row, no page
             conn.execute(
                 "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                [key, text],
+                [key, _dumps(value)],
             )
-            self._meta_pending[key] = text
+            self._meta_pending[key] = copy.deepcopy(value)  # the engine changes ``numbering`` in place
 
     def _close_day_rows(self, e: Event) -> None:
         # The day roll also drops yesterday's tickets from memory, so their
