@@ -37,8 +37,8 @@ HUB_USER = "hub"
 REPLY_KEEP_S = 7 * 24 * 3600
 STATS_EVERY_S = 0.25
 """How long after a commit the engine thread projects the statistics (:func:`hub.stats.catch_up`): a burst
-of requests goes into one projection. Readers of the statistics catch up themselves, so this only bounds
-how much is left to a reader and to a restart."""
+of requests goes into one projection. A reader of the statistics has the rest projected first
+(``Web.stats_db``), so this only bounds how much is left to a reader and to a restart."""
 STATS_MAX_EVENTS = 1000
 """Events one projection on the engine thread takes at most (a few tens of milliseconds); the rest follow
 between the next batches. Read from the log 250 at a time: a busy day's burst is not held in memory at once."""
