@@ -16,7 +16,6 @@ from typing import Any
 from hub.engine import EngineError
 from hub.engine.model import Ticket
 from hub.ops import Context, OpRegistry, OpSpec
-from hub.stats.projector import current
 
 
 def register_ops(ops: OpRegistry) -> None:
@@ -44,8 +43,8 @@ def _find(ctx: Context, token: str) -> tuple[str | None, Ticket | None]:
     store = getattr(ctx.hub, "store", None)
     if store is None:
         return None, None
+    ctx.hub.project_stats()  # answers of earlier batches into nps_answer (this is the engine thread)
     with store.lock:  # every ticket is in the store from the commit that issued it
-        current(store.db.conn)  # answers of earlier batches projected into nps_answer
         row = store.db.execute("SELECT data FROM tickets WHERE token = ? AND token != ''", [token]).fetchone()
         if row is None:
             return None, None

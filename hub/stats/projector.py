@@ -44,7 +44,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -395,15 +395,10 @@ def rebuild(db: Any, batch: int = 5000) -> int:
         conn.execute("DELETE FROM stat_meta")
         conn.execute("INSERT INTO stat_meta(key, value) VALUES ('generation', ?)",
                      [json.dumps(json.loads(generation[0]) + 1 if generation else 1)])
-        last, n = 0, 0
-        while True:
-            rows = conn.execute("SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                                [last, batch]).fetchall()
-            if not rows:
-                break
-            last = rows[-1][0]
-            n += len(rows)
-            project_events(conn, [json.loads(data) for _, data in rows])
+        n = 0
+        for _last, events in _event_batches(conn, 0, batch):
+            n += len(events)
+            project_events(conn, events)
         _set_projected(conn, _last_seq(conn))
         if own_tx:
             conn.execute("COMMIT")
@@ -412,6 +407,20 @@ def rebuild(db: Any, batch: int = 5000) -> int:
         if own_tx:
             conn.execute("ROLLBACK")
         raise
+
+
+def _event_batches(conn: sqlite3.Connection, after: int, batch: int,
+                   limit: int | None = None) -> Iterator[tuple[int, list[Event]]]:
+    """The log after ``after`` in order, ``batch`` events at a time, at most ``limit`` in all: (last seq, events)."""
+    n = 0
+    while limit is None or n < limit:
+        size = batch if limit is None else min(batch, limit - n)
+        rows = conn.execute("SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?", [after, size]).fetchall()
+        if not rows:
+            return
+        after = rows[-1][0]
+        n += len(rows)
+        yield after, [json.loads(data) for _, data in rows]
 
 
 PROJECTED_KEY = "projected_seq"
@@ -448,18 +457,12 @@ def catch_up(conn: sqlite3.Connection, *, max_events: int | None = None, batch: 
         raise RuntimeError("catch_up needs a connection outside a transaction")
     conn.execute("BEGIN IMMEDIATE")
     try:
-        last, n = projected_seq(conn), 0
-        while max_events is None or n < max_events:
-            size = batch if max_events is None else min(batch, max_events - n)
-            rows = conn.execute("SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                                [last, size]).fetchall()
-            if not rows:
-                break
-            project(conn, [json.loads(data) for _, data in rows])
-            last = rows[-1][0]
-            n += len(rows)
+        mark, n = projected_seq(conn), 0
+        for last, events in _event_batches(conn, mark, batch, max_events):
+            project(conn, events)
+            mark, n = last, n + len(events)
         if n:
-            _set_projected(conn, last)
+            _set_projected(conn, mark)
         conn.execute("COMMIT")  # n == 0: another caller projected them while this one waited for the lock
     except BaseException:
         conn.execute("ROLLBACK")

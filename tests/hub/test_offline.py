@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 
 import pytest
 
@@ -138,7 +137,17 @@ def test_a_reply_sent_while_the_device_was_away_reaches_it_when_it_returns(offic
 
 def _answered_after_the_device_returns(office: TestHub, kiosk: BusClient) -> None:
     gate = threading.Event()
-    office.hub.worker.submit(ReadJob(lambda _engine: gate.wait(10)))  # the engine is busy for a moment
+    answered = threading.Event()
+    worker = office.hub.worker
+    after_commit = worker.on_committed
+
+    def watching(events: list, done: list) -> None:
+        after_commit(events, done)  # replies sent (or queued to the outbox)
+        if any(d.job.req == "away-1" for d in done):
+            answered.set()
+
+    worker.on_committed = watching
+    worker.submit(ReadJob(lambda _engine: gate.wait(10)))  # the engine is busy for a moment
     network = kiosk._client
     stored = threading.Event()
     network.on_publish = lambda *_args: stored.set()  # the broker has the request (PUBACK)
@@ -148,10 +157,8 @@ def _answered_after_the_device_returns(office: TestHub, kiosk: BusClient) -> Non
     network.loop_stop()
     assert not kiosk.connected
     gate.set()
+    assert answered.wait(10)  # committed and answered
     store = office.hub.store
-    deadline = time.monotonic() + 10
-    while store.reply_for("kiosk-1", "away-1") is None and time.monotonic() < deadline:
-        time.sleep(0.01)  # waiting for the hub's commit (a condition, polled)
     assert store.reply_for("kiosk-1", "away-1") is not None
     assert office.hub.bus.flush(5)  # the reply went out while the device was away
     assert not future.done()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 from hub.stats import FACT_TABLES, catch_up, current, install, rebuild
@@ -108,14 +107,22 @@ def test_a_store_from_before_the_batched_projection_is_not_projected_again(tmp_p
 def test_the_hub_projects_a_moment_after_its_commits(hub: TestHub) -> None:
     hub.admin.add_service("A", {"hu": "Okmány", "en": "Documents"}, "A")
     kiosk = hub.client("kiosk-1", "kiosk")
+    projected = threading.Condition()
+    project_stats = hub.hub.project_stats
+
+    def projecting(max_events: int | None = None) -> int:
+        n = project_stats(max_events)
+        with projected:
+            projected.notify_all()
+        return n
+
+    hub.hub.project_stats = projecting  # type: ignore[method-assign]
     ticket = kiosk.call("ticket.issue", {"services": ["A"]})["ticket"]
     reader = connect(hub.hub.store.path, readonly=True)  # reads only: it cannot catch up by itself
     try:
         last = _last_seq(reader)
-        deadline = time.monotonic() + 10
-        while projected_seq(reader) < last and time.monotonic() < deadline:
-            time.sleep(0.02)  # polling a condition the hub's engine thread brings about
-        assert projected_seq(reader) >= last
+        with projected:  # woken by each projection of the engine thread
+            assert projected.wait_for(lambda: projected_seq(reader) >= last, 10)
         row = reader.execute("SELECT outcome, service FROM stat_ticket WHERE id = ?", [ticket["id"]]).fetchone()
         assert row == ("open", "A")
         assert json.loads(reader.execute("SELECT value FROM stat_meta WHERE key = ?",
